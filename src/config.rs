@@ -1,0 +1,477 @@
+//! Every parameter of an experiment, with the notebook's values as defaults, two presets, and
+//! validation that names the field at fault. Validate once, up front; the rest of the crate
+//! trusts a validated `Config`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::{AgentConfig, Architecture, TargetUpdate, MAX_CANDIDATES};
+use crate::error::{Error, Result};
+use crate::sim::world::{Category, Region};
+
+/// Which preset a configuration started from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// The notebook as it is, flaws included.
+    Seed,
+    /// The flaws fixed.
+    Default,
+}
+
+impl Preset {
+    /// Parse `seed` or `default`.
+    pub fn parse(s: &str) -> Result<Preset> {
+        match s {
+            "seed" => Ok(Preset::Seed),
+            "default" => Ok(Preset::Default),
+            other => Err(Error::field(
+                "preset",
+                format!("must be one of seed, default (got {other:?})"),
+            )),
+        }
+    }
+}
+
+/// Catalogue and user base (notebook cells 4-6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldConfig {
+    /// Number of videos (3000).
+    pub n_videos: usize,
+    /// Number of creators (20).
+    pub n_creators: usize,
+    /// Number of users (200).
+    pub n_users: usize,
+    /// Length of every video in seconds (6).
+    pub video_duration: f64,
+    /// Mean of the initial view count (50).
+    pub views_mean: f64,
+    /// Standard deviation of the initial view count (10).
+    pub views_sd: f64,
+    /// Youngest user age (18).
+    pub age_min: u32,
+    /// Oldest user age (29; the notebook's `randint(18, 30)` excludes 30).
+    pub age_max: u32,
+    /// Mean number of historical interactions per user (30).
+    pub history_mean: f64,
+    /// Standard deviation of that number (10).
+    pub history_sd: f64,
+    /// Minimum number of historical interactions per user (5).
+    pub history_min: usize,
+}
+
+/// One row of the region-interest table: users of `region` respond to `category` with their
+/// continue probability shifted by `delta`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionAffinity {
+    /// Region of the user.
+    pub region: Region,
+    /// Category of the video.
+    pub category: Category,
+    /// Shift of the continue probability, in [-1, 1].
+    pub delta: f64,
+}
+
+/// The simulated users' response model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourConfig {
+    /// Added to the continue probability for a video in one of the user's interests (0.3).
+    pub interest_boost: f64,
+    /// The region-interest table, applied in order (the post's table plus the notebook's
+    /// negative affinities).
+    pub region_affinity: Vec<RegionAffinity>,
+    /// History only: a like raises the continue probability by this much (0.05).
+    pub history_like_boost: f64,
+    /// History only: a skip lowers it by this much (0.3).
+    pub history_skip_drop: f64,
+    /// Seconds spent on a skipped video or a session end: uniform in [min, max) (1, 5).
+    pub skip_seconds_min: f64,
+    /// Upper bound of that range.
+    pub skip_seconds_max: f64,
+    /// Mean seconds between two historical sessions (3600).
+    pub session_gap_mean: f64,
+    /// Standard deviation of that gap (400).
+    pub session_gap_sd: f64,
+}
+
+/// Scores of the four interaction outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreTable {
+    /// watched
+    pub watched: f64,
+    /// skipped
+    pub skipped: f64,
+    /// liked
+    pub liked: f64,
+    /// anything else: a session end
+    pub other: f64,
+}
+
+impl ScoreTable {
+    /// The post's table: watched 1, skipped -2, liked 2, other -0.5.
+    pub const POST: ScoreTable = ScoreTable {
+        watched: 1.0,
+        skipped: -2.0,
+        liked: 2.0,
+        other: -0.5,
+    };
+    /// The notebook's historical scoring (cell 10): as the post, but skipped -1.
+    pub const NOTEBOOK_HISTORY: ScoreTable = ScoreTable {
+        skipped: -1.0,
+        ..ScoreTable::POST
+    };
+}
+
+/// Interaction scores: one table for the historical log, one for live interactions (which are
+/// also the RL reward, as in the notebook's `get_reward`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scores {
+    /// Scores of the historical log.
+    pub history: ScoreTable,
+    /// Scores and rewards of live interactions.
+    pub live: ScoreTable,
+}
+
+/// Candidate generation and business weighting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CfConfig {
+    /// Number of candidates `r` the agent chooses among (10).
+    pub n_candidates: usize,
+    /// Weight of the similarity score (0.5).
+    pub w1: f64,
+    /// Weight of `0.1 * views` (0.1).
+    pub w2: f64,
+    /// Weight of "is one of the user's interests" (0.3).
+    pub w3: f64,
+}
+
+/// The environment's episode rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvConfig {
+    /// Steps per episode at most (50).
+    pub n_steps: usize,
+    /// Feed the state scaled features (age/30, videos/50, seconds/300) instead of raw ones.
+    pub scale_features: bool,
+    /// Record an interaction in the filter before computing the next candidates. The notebook
+    /// computes them first, so the video just shown can be recommended again at the next step.
+    pub update_before_candidates: bool,
+}
+
+/// Training and evaluation lengths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Training episodes (500).
+    pub episodes: usize,
+    /// Evaluation episodes per policy (200).
+    pub eval_episodes: usize,
+}
+
+/// A whole experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The preset this configuration started from.
+    pub preset: Preset,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// World generator.
+    pub world: WorldConfig,
+    /// User response model.
+    pub behaviour: BehaviourConfig,
+    /// Interaction scores.
+    pub scores: Scores,
+    /// Collaborative filter.
+    pub cf: CfConfig,
+    /// Environment.
+    pub env: EnvConfig,
+    /// DQN agent.
+    pub agent: AgentConfig,
+    /// Experiment lengths.
+    pub experiment: ExperimentConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::default_preset()
+    }
+}
+
+impl Config {
+    /// The notebook as it is: raw features, candidate scores never reach the state, no target
+    /// network, unbounded replay, history scored with skipped = -1, candidates computed before
+    /// the last interaction is recorded.
+    pub fn seed_preset() -> Self {
+        Config {
+            preset: Preset::Seed,
+            seed: 1,
+            world: WorldConfig {
+                n_videos: 3000,
+                n_creators: 20,
+                n_users: 200,
+                video_duration: 6.0,
+                views_mean: 50.0,
+                views_sd: 10.0,
+                age_min: 18,
+                age_max: 29,
+                history_mean: 30.0,
+                history_sd: 10.0,
+                history_min: 5,
+            },
+            behaviour: BehaviourConfig {
+                interest_boost: 0.3,
+                region_affinity: default_region_affinity(),
+                history_like_boost: 0.05,
+                history_skip_drop: 0.3,
+                skip_seconds_min: 1.0,
+                skip_seconds_max: 5.0,
+                session_gap_mean: 3600.0,
+                session_gap_sd: 400.0,
+            },
+            scores: Scores {
+                history: ScoreTable::NOTEBOOK_HISTORY,
+                live: ScoreTable::POST,
+            },
+            cf: CfConfig {
+                n_candidates: 10,
+                w1: 0.5,
+                w2: 0.1,
+                w3: 0.3,
+            },
+            env: EnvConfig {
+                n_steps: 50,
+                scale_features: false,
+                update_before_candidates: false,
+            },
+            agent: AgentConfig::seed_preset(),
+            experiment: ExperimentConfig {
+                episodes: 500,
+                eval_episodes: 200,
+            },
+        }
+    }
+
+    /// The flaws fixed: scaled features, candidates visible to a pair-scoring network, a target
+    /// network, bounded replay, the post's score table throughout, and the filter updated
+    /// before the next candidates are drawn.
+    pub fn default_preset() -> Self {
+        let mut c = Self::seed_preset();
+        c.preset = Preset::Default;
+        c.scores.history = ScoreTable::POST;
+        c.env.scale_features = true;
+        c.env.update_before_candidates = true;
+        c.agent = AgentConfig::default_preset();
+        c
+    }
+
+    /// A preset by name.
+    pub fn preset(p: Preset) -> Self {
+        match p {
+            Preset::Seed => Self::seed_preset(),
+            Preset::Default => Self::default_preset(),
+        }
+    }
+
+    /// Parse and validate a JSON document.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let c: Config = serde_json::from_str(text).map_err(|e| Error::field("config", e.to_string()))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Check every field; the error names the first field at fault.
+    pub fn validate(&self) -> Result<()> {
+        let w = &self.world;
+        count("world.n_videos", w.n_videos, 1, 1_000_000)?;
+        count("world.n_creators", w.n_creators, 1, 1_000_000)?;
+        count("world.n_users", w.n_users, 1, 100_000)?;
+        range("world.video_duration", w.video_duration, 0.1, 3600.0)?;
+        range("world.views_mean", w.views_mean, 0.0, 1e9)?;
+        range("world.views_sd", w.views_sd, 0.0, 1e9)?;
+        if w.age_min == 0 || w.age_min > 120 {
+            return Err(Error::field("world.age_min", format!("must be in [1, 120] (got {})", w.age_min)));
+        }
+        if w.age_max < w.age_min || w.age_max > 120 {
+            return Err(Error::field(
+                "world.age_max",
+                format!("must be in [age_min={}, 120] (got {})", w.age_min, w.age_max),
+            ));
+        }
+        range("world.history_mean", w.history_mean, 0.0, 10_000.0)?;
+        range("world.history_sd", w.history_sd, 0.0, 10_000.0)?;
+        count("world.history_min", w.history_min, 0, 10_000)?;
+        let b = &self.behaviour;
+        range("behaviour.interest_boost", b.interest_boost, -1.0, 1.0)?;
+        for (i, a) in b.region_affinity.iter().enumerate() {
+            range(&format!("behaviour.region_affinity[{i}].delta"), a.delta, -1.0, 1.0)?;
+        }
+        range("behaviour.history_like_boost", b.history_like_boost, -1.0, 1.0)?;
+        range("behaviour.history_skip_drop", b.history_skip_drop, -1.0, 1.0)?;
+        range("behaviour.skip_seconds_min", b.skip_seconds_min, 0.0, 3600.0)?;
+        range("behaviour.skip_seconds_max", b.skip_seconds_max, b.skip_seconds_min, 3600.0)?;
+        range("behaviour.session_gap_mean", b.session_gap_mean, 0.0, 1e7)?;
+        range("behaviour.session_gap_sd", b.session_gap_sd, 0.0, 1e7)?;
+        for (name, t) in [("scores.history", &self.scores.history), ("scores.live", &self.scores.live)] {
+            range(&format!("{name}.watched"), t.watched, -100.0, 100.0)?;
+            range(&format!("{name}.skipped"), t.skipped, -100.0, 100.0)?;
+            range(&format!("{name}.liked"), t.liked, -100.0, 100.0)?;
+            range(&format!("{name}.other"), t.other, -100.0, 100.0)?;
+        }
+        let c = &self.cf;
+        count("cf.n_candidates", c.n_candidates, 1, MAX_CANDIDATES)?;
+        if c.n_candidates > w.n_videos {
+            return Err(Error::field(
+                "cf.n_candidates",
+                format!("must not exceed world.n_videos={} (got {})", w.n_videos, c.n_candidates),
+            ));
+        }
+        range("cf.w1", c.w1, -10.0, 10.0)?;
+        range("cf.w2", c.w2, -10.0, 10.0)?;
+        range("cf.w3", c.w3, -10.0, 10.0)?;
+        count("env.n_steps", self.env.n_steps, 1, 10_000)?;
+        validate_agent(&self.agent)?;
+        count("experiment.episodes", self.experiment.episodes, 0, 1_000_000)?;
+        count("experiment.eval_episodes", self.experiment.eval_episodes, 1, 100_000)?;
+        Ok(())
+    }
+
+    /// The number of videos left for candidates is at least `n_candidates` for every user only
+    /// if the catalogue is large enough; see `Environment`, which falls back gracefully.
+    pub fn n_candidates(&self) -> usize {
+        self.cf.n_candidates
+    }
+}
+
+/// Check the agent's hyperparameters.
+pub fn validate_agent(a: &AgentConfig) -> Result<()> {
+    if a.hidden != 64 {
+        return Err(Error::field("agent.hidden", format!("must be 64 (got {})", a.hidden)));
+    }
+    range("agent.gamma", a.gamma as f64, 0.0, 1.0)?;
+    range("agent.learning_rate", a.learning_rate as f64, 1e-7, 1.0)?;
+    if a.learning_rate <= 0.0 {
+        return Err(Error::field("agent.learning_rate", "must be > 0"));
+    }
+    count("agent.batch_size", a.batch_size, 1, 4096)?;
+    if let Some(cap) = a.replay_capacity {
+        count("agent.replay_capacity", cap, 1, 10_000_000)?;
+        if cap < a.batch_size {
+            return Err(Error::field(
+                "agent.replay_capacity",
+                format!("must be at least agent.batch_size={} (got {cap})", a.batch_size),
+            ));
+        }
+    }
+    range("agent.epsilon_start", a.epsilon_start as f64, 0.0, 1.0)?;
+    range("agent.epsilon_decay", a.epsilon_decay as f64, 0.5, 1.0)?;
+    range("agent.epsilon_min", a.epsilon_min as f64, 0.0, 1.0)?;
+    match a.target {
+        TargetUpdate::None => {}
+        TargetUpdate::Hard { every } => {
+            if every == 0 || every > 1_000_000 {
+                return Err(Error::field(
+                    "agent.target.every",
+                    format!("must be in [1, 1000000] (got {every})"),
+                ));
+            }
+        }
+        TargetUpdate::Soft { tau } => {
+            range("agent.target.tau", tau as f64, 1e-6, 1.0)?;
+        }
+    }
+    let _ = Architecture::SlotHeads;
+    Ok(())
+}
+
+/// The notebook's region-interest table: the post's positive affinities (+0.1) and the
+/// notebook's negative ones (-0.2).
+pub fn default_region_affinity() -> Vec<RegionAffinity> {
+    use Category::*;
+    use Region::*;
+    [
+        (West, Tech, 0.1),
+        (Mid, Animals, 0.1),
+        (East, Food, 0.1),
+        (West, Educational, -0.2),
+        (Mid, News, -0.2),
+        (East, Tech, -0.2),
+    ]
+    .into_iter()
+    .map(|(region, category, delta)| RegionAffinity {
+        region,
+        category,
+        delta,
+    })
+    .collect()
+}
+
+/// A finite float in `[lo, hi]`.
+pub fn range(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
+    if !v.is_finite() || v < lo || v > hi {
+        return Err(Error::field(field, format!("must be in [{lo}, {hi}] (got {v})")));
+    }
+    Ok(())
+}
+
+/// A count in `[lo, hi]`.
+pub fn count(field: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
+    if v < lo || v > hi {
+        return Err(Error::field(field, format!("must be in [{lo}, {hi}] (got {v})")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid() {
+        Config::seed_preset().validate().unwrap();
+        Config::default_preset().validate().unwrap();
+    }
+
+    #[test]
+    fn invalid_values_name_their_field() {
+        let cases: Vec<(&str, Box<dyn Fn(&mut Config)>)> = vec![
+            ("world.n_users", Box::new(|c| c.world.n_users = 0)),
+            ("world.views_sd", Box::new(|c| c.world.views_sd = -1.0)),
+            ("agent.gamma", Box::new(|c| c.agent.gamma = f32::NAN)),
+            ("agent.gamma", Box::new(|c| c.agent.gamma = 1.5)),
+            ("cf.n_candidates", Box::new(|c| c.cf.n_candidates = 0)),
+            ("cf.n_candidates", Box::new(|c| {
+                c.world.n_videos = 5;
+                c.cf.n_candidates = 10;
+            })),
+            ("cf.w1", Box::new(|c| c.cf.w1 = f64::INFINITY)),
+            ("behaviour.region_affinity[0].delta", Box::new(|c| c.behaviour.region_affinity[0].delta = 2.0)),
+            ("agent.replay_capacity", Box::new(|c| c.agent.replay_capacity = Some(10))),
+            ("agent.epsilon_decay", Box::new(|c| c.agent.epsilon_decay = 1.2)),
+            ("agent.target.every", Box::new(|c| c.agent.target = TargetUpdate::Hard { every: 0 })),
+        ];
+        for (field, mutate) in cases {
+            let mut c = Config::default_preset();
+            mutate(&mut c);
+            match c.validate() {
+                Err(Error::InvalidField { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: expected an error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn json_round_trip_and_unknown_fields() {
+        let c = Config::seed_preset();
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(Config::from_json(&text).unwrap(), c);
+        let bad = text.replacen("\"seed\":1", "\"seed\":1,\"bogus\":3", 1);
+        let err = Config::from_json(&bad).unwrap_err().to_string();
+        assert!(err.contains("bogus"), "{err}");
+    }
+}

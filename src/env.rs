@@ -1,0 +1,386 @@
+//! The environment: one episode is one session of one user (notebook cell 30). The user's
+//! response follows the simulator's model, the reward follows the live score table, and every
+//! interaction is fed back into the collaborative filter.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::agent::{CandidateFeatures, Observation};
+use crate::cf::candidates::{generate, Candidate};
+use crate::cf::CollaborativeFilter;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::profile::{Phase, Profiler};
+use crate::rng::uniform;
+use crate::sim::behaviour::{Action, ExpectedResponse, ResponseModel};
+use crate::sim::history::{generate_history, HistoryRow};
+use crate::sim::world::{Category, World};
+
+/// The state of the session in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The user.
+    pub user: usize,
+    /// Steps taken so far.
+    pub step: usize,
+    /// Videos watched (or liked) this session.
+    pub videos: u32,
+    /// Seconds spent this session.
+    pub seconds: f64,
+    /// Category of the last video shown (from the history before the first step).
+    pub last_category: Category,
+    /// Last action (from the history before the first step).
+    pub last_action: Action,
+    /// The candidates the next action chooses among.
+    pub candidates: Vec<Candidate>,
+    /// Whether the session is over (ended by the user or by the step limit).
+    pub over: bool,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    /// The video shown.
+    pub video: usize,
+    /// The slot it was in.
+    pub slot: usize,
+    /// The user's response.
+    pub action: Action,
+    /// The reward (live score of the action).
+    pub reward: f64,
+    /// The user ended the session (the notebook's `done`: the only terminal signal that
+    /// stops bootstrapping).
+    pub done: bool,
+    /// The step limit was reached (the episode stops, but this is not a terminal state).
+    pub truncated: bool,
+    /// The observation after the step.
+    pub next_obs: Observation,
+}
+
+/// The simulated platform: world, filter, and the session in progress.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    cfg: Config,
+    world: World,
+    cf: CollaborativeFilter,
+    /// Per user: last category and action at the end of the history (the notebook's
+    /// `state_df.iloc[-1]`): the previous row's within the same session, else the notebook's
+    /// fill values `animals` and `session_end`.
+    start_state: Vec<(Category, Action)>,
+    /// Times each video was shown by this environment (for the marketplace figures).
+    impressions: Vec<u64>,
+    session: Option<Session>,
+}
+
+impl Environment {
+    /// Generate the world and its history from `cfg.seed`, and build the filter.
+    pub fn new(cfg: &Config) -> Result<Self> {
+        cfg.validate()?;
+        let mut rng = crate::rng::stream(cfg.seed, 0x3041);
+        let mut world = World::generate(&cfg.world, &mut rng);
+        let history = generate_history(&mut world, cfg, &mut rng);
+        let log: Vec<(usize, usize, f64)> = history
+            .iter()
+            .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
+            .collect();
+        let cf = CollaborativeFilter::from_log(world.videos.len(), world.users.len(), &log);
+        let start_state = start_states(&world, &history);
+        let impressions = vec![0; world.videos.len()];
+        Ok(Environment {
+            cfg: cfg.clone(),
+            world,
+            cf,
+            start_state,
+            impressions,
+            session: None,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Change the business weights live (they apply from the next candidate list).
+    pub fn set_weights(&mut self, w1: f64, w2: f64, w3: f64) -> Result<()> {
+        let mut c = self.cfg.clone();
+        c.cf.w1 = w1;
+        c.cf.w2 = w2;
+        c.cf.w3 = w3;
+        c.validate()?;
+        self.cfg = c;
+        Ok(())
+    }
+
+    /// The world.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The collaborative filter.
+    pub fn cf(&self) -> &CollaborativeFilter {
+        &self.cf
+    }
+
+    /// The session in progress, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Times each video was shown.
+    pub fn impressions(&self) -> &[u64] {
+        &self.impressions
+    }
+
+    /// Add a user with no history (the reader); returns its id.
+    pub fn add_user(&mut self, age: u32, gender: crate::sim::Gender, region: crate::sim::Region, interests: [Category; 2]) -> usize {
+        let id = self.world.add_user(age, gender, region, interests);
+        self.cf.add_user();
+        self.start_state.push((Category::Animals, Action::SessionEnd));
+        id
+    }
+
+    /// Start a session of `user`; returns the first observation.
+    pub fn reset(&mut self, user: usize) -> Result<Observation> {
+        if user >= self.world.users.len() {
+            return Err(Error::field("user", format!("must be below {} (got {user})", self.world.users.len())));
+        }
+        let (last_category, last_action) = self.start_state[user];
+        let candidates = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        self.session = Some(Session {
+            user,
+            step: 0,
+            videos: 0,
+            seconds: 0.0,
+            last_category,
+            last_action,
+            candidates,
+            over: false,
+        });
+        Ok(self.observation().expect("session just started"))
+    }
+
+    /// The observation of the session in progress.
+    pub fn observation(&self) -> Option<Observation> {
+        let s = self.session.as_ref()?;
+        let u = &self.world.users[s.user];
+        let numeric = if self.cfg.env.scale_features {
+            [u.age as f32 / 30.0, s.videos as f32 / 50.0, s.seconds as f32 / 300.0]
+        } else {
+            [u.age as f32, s.videos as f32, s.seconds as f32]
+        };
+        let candidates = s
+            .candidates
+            .iter()
+            .map(|c| CandidateFeatures {
+                category: self.world.videos[c.video].category.id(),
+                similarity: c.cf_score as f32,
+                views: self.world.videos[c.video].views as f32 / 100.0,
+                interest: if c.interest { 1.0 } else { 0.0 },
+                score: c.business as f32,
+            })
+            .collect();
+        Some(Observation {
+            numeric,
+            gender: u.gender.id(),
+            region: u.region.id(),
+            interest1: u.interests[0].id(),
+            interest2: u.interests[1].id(),
+            last_category: s.last_category.id(),
+            last_action: s.last_action.id(),
+            candidates,
+        })
+    }
+
+    /// What the oracle knows: the response probabilities for the candidate in `slot`.
+    pub fn expected_response(&self, slot: usize) -> Option<ExpectedResponse> {
+        let s = self.session.as_ref()?;
+        let c = s.candidates.get(slot)?;
+        let user = &self.world.users[s.user];
+        Some(ResponseModel::new(&self.cfg.behaviour).expected_live(user, self.world.videos[c.video].category))
+    }
+
+    /// Show the candidate in `slot` to the simulated user, who responds by the model.
+    pub fn step<R: Rng, P: Profiler>(&mut self, slot: usize, rng: &mut R, prof: &mut P) -> Result<StepOutcome> {
+        let (user, video) = self.chosen(slot)?;
+        let category = self.world.videos[video].category;
+        let action = ResponseModel::new(&self.cfg.behaviour).sample_live(&self.world.users[user], category, rng);
+        let seconds = if action.completes_video() {
+            self.world.videos[video].duration
+        } else {
+            uniform(rng, self.cfg.behaviour.skip_seconds_min, self.cfg.behaviour.skip_seconds_max)
+        };
+        Ok(self.apply(slot, video, action, seconds, prof))
+    }
+
+    /// Apply a response given from outside (the reader's own swipe): `seconds` is how long the
+    /// video played, clamped to its duration.
+    pub fn respond<P: Profiler>(&mut self, slot: usize, action: Action, seconds: f64, prof: &mut P) -> Result<StepOutcome> {
+        let (_, video) = self.chosen(slot)?;
+        if !seconds.is_finite() || seconds < 0.0 {
+            return Err(Error::field("watched_seconds", format!("must be a finite number >= 0 (got {seconds})")));
+        }
+        let duration = self.world.videos[video].duration;
+        let seconds = if action.completes_video() { duration } else { seconds.min(duration) };
+        Ok(self.apply(slot, video, action, seconds, prof))
+    }
+
+    fn chosen(&self, slot: usize) -> Result<(usize, usize)> {
+        let s = self
+            .session
+            .as_ref()
+            .ok_or_else(|| Error::State("no session in progress: reset first".into()))?;
+        if s.over {
+            return Err(Error::State("the session is over: reset first".into()));
+        }
+        let c = s
+            .candidates
+            .get(slot)
+            .ok_or_else(|| Error::field("slot", format!("must be below {} (got {slot})", s.candidates.len())))?;
+        Ok((s.user, c.video))
+    }
+
+    fn apply<P: Profiler>(&mut self, slot: usize, video: usize, action: Action, seconds: f64, prof: &mut P) -> StepOutcome {
+        let reward = action.score(&self.cfg.scores.live);
+        let done = action == Action::SessionEnd;
+        // The notebook counts a view for every video shown, whatever the response.
+        self.world.videos[video].views += 1;
+        self.impressions[video] += 1;
+        let n_steps = self.cfg.env.n_steps;
+        let update_first = self.cfg.env.update_before_candidates;
+        let s = self.session.as_mut().expect("checked by chosen()");
+        let user = s.user;
+        s.step += 1;
+        s.seconds += seconds;
+        if action.completes_video() {
+            s.videos += 1;
+        }
+        s.last_category = self.world.videos[video].category;
+        s.last_action = action;
+        s.over = done || s.step >= n_steps;
+        let truncated = !done && s.step >= n_steps;
+        if update_first {
+            self.record(video, user, reward, prof);
+            self.refresh_candidates(user, prof);
+        } else {
+            // The notebook draws the next candidates before appending this interaction.
+            self.refresh_candidates(user, prof);
+            self.record(video, user, reward, prof);
+        }
+        StepOutcome {
+            video,
+            slot,
+            action,
+            reward,
+            done,
+            truncated,
+            next_obs: self.observation().expect("session in progress"),
+        }
+    }
+
+    fn record<P: Profiler>(&mut self, video: usize, user: usize, score: f64, prof: &mut P) {
+        prof.begin(Phase::CfUpdate);
+        self.cf.record(video, user, score);
+        prof.end(Phase::CfUpdate);
+    }
+
+    fn refresh_candidates<P: Profiler>(&mut self, user: usize, prof: &mut P) {
+        prof.begin(Phase::Candidates);
+        let c = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        if let Some(s) = self.session.as_mut() {
+            s.candidates = c;
+        }
+        prof.end(Phase::Candidates);
+    }
+}
+
+/// The notebook's initial state per user: the last history row's `last_vid_category` and
+/// `last_action`, i.e. the previous row's if it is in the same session, else the fill values.
+fn start_states(world: &World, history: &[HistoryRow]) -> Vec<(Category, Action)> {
+    let mut out = vec![(Category::Animals, Action::SessionEnd); world.users.len()];
+    let mut prev: Option<&HistoryRow> = None;
+    for row in history {
+        out[row.user] = match prev {
+            Some(p) if p.user == row.user && p.session == row.session => (world.videos[p.video].category, p.action),
+            _ => (Category::Animals, Action::SessionEnd),
+        };
+        prev = Some(row);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::NoProfiler;
+    use crate::rng::stream;
+
+    fn small(cfg: &mut Config) {
+        cfg.world.n_videos = 300;
+        cfg.world.n_users = 30;
+    }
+
+    #[test]
+    fn episodes_follow_the_rules_and_feed_the_filter() {
+        for mut cfg in [Config::seed_preset(), Config::default_preset()] {
+            small(&mut cfg);
+            let mut env = Environment::new(&cfg).unwrap();
+            let mut rng = stream(3, 9);
+            let rows_before: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
+            let mut steps = 0;
+            for user in 0..30 {
+                let obs = env.reset(user).unwrap();
+                assert_eq!(obs.candidates.len(), cfg.cf.n_candidates);
+                loop {
+                    let out = env.step(0, &mut rng, &mut NoProfiler).unwrap();
+                    steps += 1;
+                    assert_eq!(out.reward, out.action.score(&cfg.scores.live));
+                    assert_eq!(out.done, out.action == Action::SessionEnd);
+                    if out.done || out.truncated {
+                        break;
+                    }
+                }
+                assert!(env.step(0, &mut rng, &mut NoProfiler).is_err(), "stepping a finished session fails");
+            }
+            let rows_after: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
+            assert_eq!(rows_after, rows_before + steps);
+        }
+    }
+
+    #[test]
+    fn the_default_never_recommends_the_video_just_shown() {
+        let mut cfg = Config::default_preset();
+        small(&mut cfg);
+        let mut env = Environment::new(&cfg).unwrap();
+        let mut rng = stream(4, 2);
+        for user in 0..30 {
+            env.reset(user).unwrap();
+            let mut shown = Vec::new();
+            loop {
+                let out = env.step(0, &mut rng, &mut NoProfiler).unwrap();
+                shown.push(out.video);
+                let s = env.session().unwrap();
+                for c in &s.candidates {
+                    assert!(!shown.contains(&c.video));
+                }
+                if out.done || out.truncated {
+                    break;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reader_responses_are_validated() {
+        let mut cfg = Config::default_preset();
+        small(&mut cfg);
+        let mut env = Environment::new(&cfg).unwrap();
+        let me = env.add_user(25, crate::sim::Gender::F, crate::sim::Region::Mid, [Category::Tech, Category::Food]);
+        env.reset(me).unwrap();
+        assert!(env.respond(99, Action::Watched, 6.0, &mut NoProfiler).is_err());
+        assert!(env.respond(0, Action::Skipped, f64::NAN, &mut NoProfiler).is_err());
+        let out = env.respond(0, Action::Liked, 6.0, &mut NoProfiler).unwrap();
+        assert_eq!(out.reward, 2.0);
+        assert_eq!(env.cf().history(me).len(), 1);
+    }
+}

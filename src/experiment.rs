@@ -1,0 +1,504 @@
+//! Training the DQN on simulated sessions, evaluating any policy frozen on held-out user draws
+//! with common random numbers, and the whole experiment the CLI and the page run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::{DqnAgent, Observation, Transition};
+use crate::config::Config;
+use crate::env::{Environment, StepOutcome};
+use crate::error::{Error, Result};
+use crate::policy::PolicyKind;
+use crate::profile::{NoProfiler, Phase, Profiler};
+use crate::rng::{stream, uniform_int, CoreRng};
+use crate::sim::behaviour::Action;
+use crate::sim::world::{Category, Gender, Region};
+use crate::stats::{ci95, mean, Marketplace};
+
+/// Stream labels, so that no two purposes share random numbers.
+const STREAM_TRAIN: u64 = 0x7121;
+const STREAM_AGENT: u64 = 0xA6E7;
+const STREAM_EVAL: u64 = 0xE7A1;
+const STREAM_EVAL_POLICY: u64 = 0xE7A2;
+
+/// What happened in one training episode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpisodeRecord {
+    /// Episode index from 0.
+    pub episode: usize,
+    /// The simulated user.
+    pub user: usize,
+    /// Sum of rewards.
+    #[serde(rename = "return")]
+    pub return_: f64,
+    /// Steps taken.
+    pub steps: usize,
+    /// Videos watched to the end (including liked ones).
+    pub watched: u32,
+    /// Likes.
+    pub likes: u32,
+    /// Skips.
+    pub skips: u32,
+    /// Session length in seconds.
+    pub session_seconds: f64,
+    /// Mean loss of the replay updates in this episode (none before the buffer fills).
+    pub mean_loss: Option<f32>,
+    /// Epsilon at the end of the episode.
+    pub epsilon: f32,
+}
+
+/// One training step, as the page shows it.
+#[derive(Debug, Clone)]
+pub struct TrainStep {
+    /// The user of the episode.
+    pub user: usize,
+    /// The observation the agent acted on.
+    pub obs: Observation,
+    /// The slot chosen.
+    pub slot: usize,
+    /// The outcome.
+    pub outcome: StepOutcome,
+    /// The loss of the replay update, if one ran.
+    pub loss: Option<f32>,
+    /// The episode's record, when this step finished it.
+    pub finished: Option<EpisodeRecord>,
+}
+
+/// An episode in progress.
+#[derive(Debug, Clone)]
+struct Running {
+    obs: Observation,
+    record: EpisodeRecord,
+    loss_sum: f64,
+    loss_n: u32,
+}
+
+/// The reader's own session in the playground.
+#[derive(Debug, Clone)]
+struct ReaderSession {
+    user: usize,
+    obs: Observation,
+    slot: usize,
+}
+
+/// A trainer: the environment, the agent, and the record of finished episodes. Steps can be
+/// run one at a time (the page runs a few milliseconds' worth per frame).
+#[derive(Clone)]
+pub struct Trainer {
+    env: Environment,
+    agent: DqnAgent,
+    rng: CoreRng,
+    episodes: Vec<EpisodeRecord>,
+    running: Option<Running>,
+    reader: Option<ReaderSession>,
+    reader_user: Option<usize>,
+    steps: u64,
+}
+
+impl Trainer {
+    /// A fresh world and an untrained agent, from a validated config.
+    pub fn new(cfg: &Config) -> Result<Self> {
+        let env = Environment::new(cfg)?;
+        let agent = DqnAgent::new(&cfg.agent, cfg.cf.n_candidates, stream(cfg.seed, STREAM_AGENT).gen_seed());
+        Ok(Trainer {
+            env,
+            agent,
+            rng: stream(cfg.seed, STREAM_TRAIN),
+            episodes: Vec::new(),
+            running: None,
+            reader: None,
+            reader_user: None,
+            steps: 0,
+        })
+    }
+
+    /// The environment.
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    /// The environment, to change live parameters.
+    pub fn env_mut(&mut self) -> &mut Environment {
+        &mut self.env
+    }
+
+    /// The agent.
+    pub fn agent(&self) -> &DqnAgent {
+        &self.agent
+    }
+
+    /// The agent, to change live hyperparameters.
+    pub fn agent_mut(&mut self) -> &mut DqnAgent {
+        &mut self.agent
+    }
+
+    /// Finished episodes.
+    pub fn episodes(&self) -> &[EpisodeRecord] {
+        &self.episodes
+    }
+
+    /// Environment steps taken by training and by the reader.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// One step of training: starts an episode with a uniformly drawn simulated user if none
+    /// is running, lets the agent act epsilon-greedily, stores the transition, runs one replay
+    /// update, and closes the episode when the user leaves or the step limit is reached.
+    pub fn step<P: Profiler>(&mut self, prof: &mut P) -> Result<TrainStep> {
+        self.reader = None;
+        if self.running.is_none() {
+            let user = uniform_int(&mut self.rng, self.env.config().world.n_users);
+            let obs = self.env.reset(user)?;
+            self.running = Some(Running {
+                obs,
+                record: EpisodeRecord {
+                    episode: self.episodes.len(),
+                    user,
+                    return_: 0.0,
+                    steps: 0,
+                    watched: 0,
+                    likes: 0,
+                    skips: 0,
+                    session_seconds: 0.0,
+                    mean_loss: None,
+                    epsilon: self.agent.epsilon(),
+                },
+                loss_sum: 0.0,
+                loss_n: 0,
+            });
+        }
+        let run = self.running.as_mut().expect("started above");
+        prof.begin(Phase::Act);
+        let slot = self.agent.act(&run.obs);
+        prof.end(Phase::Act);
+        let outcome = self.env.step(slot, &mut self.rng, prof)?;
+        prof.begin(Phase::Learn);
+        self.agent.remember(Transition {
+            obs: run.obs.clone(),
+            action: slot,
+            reward: outcome.reward as f32,
+            next_obs: outcome.next_obs.clone(),
+            done: outcome.done,
+        });
+        let loss = self.agent.learn();
+        prof.end(Phase::Learn);
+        self.steps += 1;
+        let r = &mut run.record;
+        r.return_ += outcome.reward;
+        r.steps += 1;
+        match outcome.action {
+            Action::Watched => r.watched += 1,
+            Action::Liked => {
+                r.watched += 1;
+                r.likes += 1
+            }
+            Action::Skipped => r.skips += 1,
+            Action::SessionEnd => {}
+        }
+        if let Some(l) = loss {
+            run.loss_sum += l as f64;
+            run.loss_n += 1;
+        }
+        let obs = std::mem::replace(&mut run.obs, outcome.next_obs.clone());
+        let user = r.user;
+        let finished = if outcome.done || outcome.truncated {
+            let mut run = self.running.take().expect("running");
+            run.record.session_seconds = self.env.session().map_or(0.0, |s| s.seconds);
+            run.record.epsilon = self.agent.epsilon();
+            run.record.mean_loss = (run.loss_n > 0).then(|| (run.loss_sum / run.loss_n as f64) as f32);
+            self.episodes.push(run.record.clone());
+            Some(run.record)
+        } else {
+            None
+        };
+        Ok(TrainStep {
+            user,
+            obs,
+            slot,
+            outcome,
+            loss,
+            finished,
+        })
+    }
+
+    /// Run whole episodes; `on_episode` sees each record as it finishes.
+    pub fn train<P: Profiler>(&mut self, episodes: usize, prof: &mut P, mut on_episode: impl FnMut(&EpisodeRecord)) -> Result<()> {
+        let target = self.episodes.len() + episodes;
+        while self.episodes.len() < target {
+            if let Some(rec) = self.step(prof)?.finished {
+                on_episode(&rec);
+            }
+        }
+        Ok(())
+    }
+
+    /// The reader joins as a user with this profile (created once, kept across sessions), and
+    /// a session starts. Any simulated episode in progress is abandoned. Returns the slot the
+    /// agent picks first and the observation it picked from.
+    pub fn reader_start(&mut self, age: u32, gender: Gender, region: Region, interests: [Category; 2]) -> Result<(usize, Observation)> {
+        crate::config::count("profile.age", age as usize, 1, 120)?;
+        self.running = None;
+        let user = match self.reader_user {
+            Some(u) if self.env.world().users[u].region == region
+                && self.env.world().users[u].gender == gender
+                && self.env.world().users[u].interests == interests
+                && self.env.world().users[u].age == age => u,
+            _ => {
+                let u = self.env.add_user(age, gender, region, interests);
+                self.reader_user = Some(u);
+                u
+            }
+        };
+        let obs = self.env.reset(user)?;
+        let slot = self.agent.act(&obs);
+        self.reader = Some(ReaderSession { user, obs: obs.clone(), slot });
+        Ok((slot, obs))
+    }
+
+    /// The reader's response to the video in the chosen slot: recorded in the filter and the
+    /// replay buffer, followed by `updates` replay updates. Returns the outcome, the losses, and
+    /// the next (slot, observation) unless the session ended.
+    pub fn reader_respond(&mut self, action: Action, seconds: f64, updates: usize) -> Result<ReaderStep> {
+        let reader = self
+            .reader
+            .take()
+            .ok_or_else(|| Error::State("no reader session: call userStart first".into()))?;
+        let outcome = match self.env.respond(reader.slot, action, seconds, &mut NoProfiler) {
+            Ok(o) => o,
+            Err(e) => {
+                self.reader = Some(reader);
+                return Err(e);
+            }
+        };
+        self.steps += 1;
+        self.agent.remember(Transition {
+            obs: reader.obs,
+            action: reader.slot,
+            reward: outcome.reward as f32,
+            next_obs: outcome.next_obs.clone(),
+            done: outcome.done,
+        });
+        let losses: Vec<f32> = (0..updates).filter_map(|_| self.agent.learn()).collect();
+        let next = if outcome.done || outcome.truncated {
+            None
+        } else {
+            let slot = self.agent.act(&outcome.next_obs);
+            self.reader = Some(ReaderSession {
+                user: reader.user,
+                obs: outcome.next_obs.clone(),
+                slot,
+            });
+            Some((slot, outcome.next_obs.clone()))
+        };
+        Ok(ReaderStep { outcome, losses, next })
+    }
+
+    /// The reader's pending recommendation, if a reader session is open.
+    pub fn reader_pending(&self) -> Option<(usize, usize, &Observation)> {
+        self.reader.as_ref().map(|r| (r.user, r.slot, &r.obs))
+    }
+}
+
+/// The result of the reader's response.
+#[derive(Debug, Clone)]
+pub struct ReaderStep {
+    /// What the step did.
+    pub outcome: StepOutcome,
+    /// Losses of the replay updates that ran.
+    pub losses: Vec<f32>,
+    /// The next recommendation (slot, observation), unless the session ended.
+    pub next: Option<(usize, Observation)>,
+}
+
+/// A policy's evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalResult {
+    /// Mean return per episode.
+    pub mean_return: f64,
+    /// Half-width of its 95% confidence interval.
+    pub ci95: f64,
+    /// Mean session length in seconds.
+    pub mean_session_seconds: f64,
+    /// Mean videos watched per session.
+    pub mean_watched: f64,
+    /// Impressions during evaluation: creator concentration and catalogue reach.
+    pub marketplace: Marketplace,
+    /// Each episode's return (same order as the user draws, so policies pair up).
+    #[serde(skip)]
+    pub returns: Vec<f64>,
+}
+
+/// Evaluate a policy frozen (epsilon 0, no learning) for `n` episodes on a copy of `env`.
+/// Episode `k` draws its user, and step `t` its random numbers, from streams keyed by
+/// `(seed, k, t)` only, so every policy meets the same users with the same moods: common
+/// random numbers make the comparison between policies far less noisy.
+pub fn evaluate(env: &Environment, agent: Option<&DqnAgent>, policy: PolicyKind, n: usize, seed: u64) -> Result<EvalResult> {
+    if policy == PolicyKind::Dqn && agent.is_none() {
+        return Err(Error::State("evaluating the DQN needs an agent".into()));
+    }
+    let mut env = env.clone();
+    let before = env.impressions().to_vec();
+    let n_users = env.config().world.n_users;
+    let n_steps = env.config().env.n_steps;
+    let mut returns = Vec::with_capacity(n);
+    let mut seconds = Vec::with_capacity(n);
+    let mut watched = Vec::with_capacity(n);
+    let mut policy_rng = stream(seed, STREAM_EVAL_POLICY);
+    for k in 0..n {
+        let mut draw = stream(seed ^ STREAM_EVAL, k as u64);
+        let user = uniform_int(&mut draw, n_users);
+        env.reset(user)?;
+        let (mut ret, mut w) = (0.0, 0.0);
+        for t in 0..n_steps {
+            let slot = policy.choose(&env, agent, &mut policy_rng);
+            let mut step_rng = stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
+            let out = env.step(slot, &mut step_rng, &mut NoProfiler)?;
+            ret += out.reward;
+            if out.action.completes_video() {
+                w += 1.0;
+            }
+            if out.done || out.truncated {
+                break;
+            }
+        }
+        returns.push(ret);
+        watched.push(w);
+        seconds.push(env.session().map_or(0.0, |s| s.seconds));
+    }
+    let shown: Vec<u64> = env.impressions().iter().zip(&before).map(|(a, b)| a - b).collect();
+    let world = env.world();
+    Ok(EvalResult {
+        mean_return: mean(&returns),
+        ci95: ci95(&returns),
+        mean_session_seconds: mean(&seconds),
+        mean_watched: mean(&watched),
+        marketplace: Marketplace::from_impressions(&shown, |v| world.videos[v].creator, world.n_creators),
+        returns,
+    })
+}
+
+/// Everything a run of the experiment produces.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExperimentReport {
+    /// The configuration.
+    pub config: Config,
+    /// The per-episode training series.
+    pub episodes: Vec<EpisodeRecord>,
+    /// Each policy's evaluation, by name (`dqn`, `random`, `most_viewed`, `greedy`, `oracle`).
+    pub evaluation: BTreeMap<String, EvalResult>,
+    /// Impressions during training.
+    pub training_marketplace: Marketplace,
+    /// `(dqn - random) / (oracle - random)`: share of the gap to the oracle the DQN closes.
+    pub learning_score: f64,
+}
+
+/// Train for `cfg.experiment.episodes`, then evaluate the DQN and every baseline on the
+/// trained world with `cfg.experiment.eval_episodes` held-out user draws each.
+pub fn run_experiment<P: Profiler>(cfg: &Config, prof: &mut P, on_episode: impl FnMut(&EpisodeRecord)) -> Result<ExperimentReport> {
+    let mut trainer = Trainer::new(cfg)?;
+    trainer.train(cfg.experiment.episodes, prof, on_episode)?;
+    let env = trainer.env();
+    let world = env.world();
+    let training_marketplace = Marketplace::from_impressions(env.impressions(), |v| world.videos[v].creator, world.n_creators);
+    let eval_seed = cfg.seed.wrapping_add(0x5EED_0000);
+    let mut evaluation = BTreeMap::new();
+    for p in PolicyKind::ALL {
+        let r = evaluate(env, Some(trainer.agent()), p, cfg.experiment.eval_episodes, eval_seed)?;
+        evaluation.insert(p.name().to_string(), r);
+    }
+    let score = |name: &str| evaluation[name].mean_return;
+    let gap = score("oracle") - score("random");
+    let learning_score = if gap.abs() > 1e-12 { (score("dqn") - score("random")) / gap } else { 0.0 };
+    Ok(ExperimentReport {
+        config: cfg.clone(),
+        episodes: trainer.episodes().to_vec(),
+        evaluation,
+        training_marketplace,
+        learning_score,
+    })
+}
+
+trait GenSeed {
+    fn gen_seed(&mut self) -> u64;
+}
+
+impl GenSeed for CoreRng {
+    fn gen_seed(&mut self) -> u64 {
+        rand::RngCore::next_u64(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Config {
+        let mut c = Config::default_preset();
+        c.world.n_videos = 400;
+        c.world.n_users = 40;
+        c.experiment.episodes = 30;
+        c.experiment.eval_episodes = 40;
+        c
+    }
+
+    #[test]
+    fn same_config_and_seed_give_identical_results() {
+        for mut cfg in [small(), Config { preset: crate::config::Preset::Seed, ..small() }] {
+            if cfg.preset == crate::config::Preset::Seed {
+                cfg.agent = crate::agent::AgentConfig::seed_preset();
+            }
+            let a = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
+            let b = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
+            assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+            let mut other = cfg.clone();
+            other.seed += 1;
+            let c = run_experiment(&other, &mut NoProfiler, |_| {}).unwrap();
+            assert_ne!(a.episodes, c.episodes);
+        }
+    }
+
+    #[test]
+    fn oracle_beats_random_and_evaluation_uses_common_users() {
+        let cfg = small();
+        let env = Environment::new(&cfg).unwrap();
+        let r = evaluate(&env, None, PolicyKind::Random, 200, 5).unwrap();
+        let o = evaluate(&env, None, PolicyKind::Oracle, 200, 5).unwrap();
+        assert!(o.mean_return > r.mean_return + r.ci95, "oracle {o:?} random {r:?}");
+        assert!(evaluate(&env, None, PolicyKind::Dqn, 5, 5).is_err());
+        // The same seed evaluates the same way twice.
+        assert_eq!(evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap(), evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap());
+    }
+
+    #[test]
+    fn episodes_are_recorded_consistently() {
+        let cfg = small();
+        let mut t = Trainer::new(&cfg).unwrap();
+        t.train(20, &mut NoProfiler, |_| {}).unwrap();
+        assert_eq!(t.episodes().len(), 20);
+        for (i, e) in t.episodes().iter().enumerate() {
+            assert_eq!(e.episode, i);
+            assert!(e.steps >= 1 && e.steps <= cfg.env.n_steps);
+            assert!(e.likes <= e.watched);
+            assert!(e.watched + e.skips <= e.steps as u32);
+            assert!(e.session_seconds > 0.0);
+        }
+    }
+
+    #[test]
+    fn the_reader_session_reaches_the_agent() {
+        let cfg = small();
+        let mut t = Trainer::new(&cfg).unwrap();
+        assert!(t.reader_respond(Action::Watched, 6.0, 1).is_err());
+        t.reader_start(25, Gender::F, Region::West, [Category::Tech, Category::Food]).unwrap();
+        let before = t.agent().replay_len();
+        let step = t.reader_respond(Action::Liked, 6.0, 1).unwrap();
+        assert_eq!(step.outcome.reward, 2.0);
+        assert_eq!(t.agent().replay_len(), before + 1);
+        assert!(step.next.is_some());
+        let end = t.reader_respond(Action::SessionEnd, 1.0, 1).unwrap();
+        assert!(end.next.is_none());
+        assert!(t.reader_respond(Action::Watched, 6.0, 1).is_err());
+    }
+}
