@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::{AgentConfig, Architecture, TargetUpdate, MAX_CANDIDATES};
+use crate::agent::{AgentConfig, TargetUpdate, MAX_CANDIDATES};
 use crate::error::{Error, Result};
 use crate::sim::world::{Category, Region};
 
@@ -280,7 +280,8 @@ impl Config {
 
     /// Parse and validate a JSON document.
     pub fn from_json(text: &str) -> Result<Self> {
-        let c: Config = serde_json::from_str(text).map_err(|e| Error::field("config", e.to_string()))?;
+        let c: Config =
+            serde_json::from_str(text).map_err(|e| Error::field("config", e.to_string()))?;
         c.validate()?;
         Ok(c)
     }
@@ -295,12 +296,18 @@ impl Config {
         range("world.views_mean", w.views_mean, 0.0, 1e9)?;
         range("world.views_sd", w.views_sd, 0.0, 1e9)?;
         if w.age_min == 0 || w.age_min > 120 {
-            return Err(Error::field("world.age_min", format!("must be in [1, 120] (got {})", w.age_min)));
+            return Err(Error::field(
+                "world.age_min",
+                format!("must be in [1, 120] (got {})", w.age_min),
+            ));
         }
         if w.age_max < w.age_min || w.age_max > 120 {
             return Err(Error::field(
                 "world.age_max",
-                format!("must be in [age_min={}, 120] (got {})", w.age_min, w.age_max),
+                format!(
+                    "must be in [age_min={}, 120] (got {})",
+                    w.age_min, w.age_max
+                ),
             ));
         }
         range("world.history_mean", w.history_mean, 0.0, 10_000.0)?;
@@ -309,15 +316,43 @@ impl Config {
         let b = &self.behaviour;
         range("behaviour.interest_boost", b.interest_boost, -1.0, 1.0)?;
         for (i, a) in b.region_affinity.iter().enumerate() {
-            range(&format!("behaviour.region_affinity[{i}].delta"), a.delta, -1.0, 1.0)?;
+            range(
+                &format!("behaviour.region_affinity[{i}].delta"),
+                a.delta,
+                -1.0,
+                1.0,
+            )?;
         }
-        range("behaviour.history_like_boost", b.history_like_boost, -1.0, 1.0)?;
-        range("behaviour.history_skip_drop", b.history_skip_drop, -1.0, 1.0)?;
-        range("behaviour.skip_seconds_min", b.skip_seconds_min, 0.0, 3600.0)?;
-        range("behaviour.skip_seconds_max", b.skip_seconds_max, b.skip_seconds_min, 3600.0)?;
+        range(
+            "behaviour.history_like_boost",
+            b.history_like_boost,
+            -1.0,
+            1.0,
+        )?;
+        range(
+            "behaviour.history_skip_drop",
+            b.history_skip_drop,
+            -1.0,
+            1.0,
+        )?;
+        range(
+            "behaviour.skip_seconds_min",
+            b.skip_seconds_min,
+            0.0,
+            3600.0,
+        )?;
+        range(
+            "behaviour.skip_seconds_max",
+            b.skip_seconds_max,
+            b.skip_seconds_min,
+            3600.0,
+        )?;
         range("behaviour.session_gap_mean", b.session_gap_mean, 0.0, 1e7)?;
         range("behaviour.session_gap_sd", b.session_gap_sd, 0.0, 1e7)?;
-        for (name, t) in [("scores.history", &self.scores.history), ("scores.live", &self.scores.live)] {
+        for (name, t) in [
+            ("scores.history", &self.scores.history),
+            ("scores.live", &self.scores.live),
+        ] {
             range(&format!("{name}.watched"), t.watched, -100.0, 100.0)?;
             range(&format!("{name}.skipped"), t.skipped, -100.0, 100.0)?;
             range(&format!("{name}.liked"), t.liked, -100.0, 100.0)?;
@@ -328,7 +363,10 @@ impl Config {
         if c.n_candidates > w.n_videos {
             return Err(Error::field(
                 "cf.n_candidates",
-                format!("must not exceed world.n_videos={} (got {})", w.n_videos, c.n_candidates),
+                format!(
+                    "must not exceed world.n_videos={} (got {})",
+                    w.n_videos, c.n_candidates
+                ),
             ));
         }
         range("cf.w1", c.w1, -10.0, 10.0)?;
@@ -336,8 +374,18 @@ impl Config {
         range("cf.w3", c.w3, -10.0, 10.0)?;
         count("env.n_steps", self.env.n_steps, 1, 10_000)?;
         validate_agent(&self.agent)?;
-        count("experiment.episodes", self.experiment.episodes, 0, 1_000_000)?;
-        count("experiment.eval_episodes", self.experiment.eval_episodes, 1, 100_000)?;
+        count(
+            "experiment.episodes",
+            self.experiment.episodes,
+            0,
+            1_000_000,
+        )?;
+        count(
+            "experiment.eval_episodes",
+            self.experiment.eval_episodes,
+            1,
+            100_000,
+        )?;
         Ok(())
     }
 
@@ -351,7 +399,10 @@ impl Config {
 /// Check the agent's hyperparameters.
 pub fn validate_agent(a: &AgentConfig) -> Result<()> {
     if a.hidden != 64 {
-        return Err(Error::field("agent.hidden", format!("must be 64 (got {})", a.hidden)));
+        return Err(Error::field(
+            "agent.hidden",
+            format!("must be 64 (got {})", a.hidden),
+        ));
     }
     range("agent.gamma", a.gamma as f64, 0.0, 1.0)?;
     range("agent.learning_rate", a.learning_rate as f64, 1e-7, 1.0)?;
@@ -364,7 +415,10 @@ pub fn validate_agent(a: &AgentConfig) -> Result<()> {
         if cap < a.batch_size {
             return Err(Error::field(
                 "agent.replay_capacity",
-                format!("must be at least agent.batch_size={} (got {cap})", a.batch_size),
+                format!(
+                    "must be at least agent.batch_size={} (got {cap})",
+                    a.batch_size
+                ),
             ));
         }
     }
@@ -385,7 +439,6 @@ pub fn validate_agent(a: &AgentConfig) -> Result<()> {
             range("agent.target.tau", tau as f64, 1e-6, 1.0)?;
         }
     }
-    let _ = Architecture::SlotHeads;
     Ok(())
 }
 
@@ -414,7 +467,10 @@ pub fn default_region_affinity() -> Vec<RegionAffinity> {
 /// A finite float in `[lo, hi]`.
 pub fn range(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
     if !v.is_finite() || v < lo || v > hi {
-        return Err(Error::field(field, format!("must be in [{lo}, {hi}] (got {v})")));
+        return Err(Error::field(
+            field,
+            format!("must be in [{lo}, {hi}] (got {v})"),
+        ));
     }
     Ok(())
 }
@@ -422,7 +478,10 @@ pub fn range(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
 /// A count in `[lo, hi]`.
 pub fn count(field: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
     if v < lo || v > hi {
-        return Err(Error::field(field, format!("must be in [{lo}, {hi}] (got {v})")));
+        return Err(Error::field(
+            field,
+            format!("must be in [{lo}, {hi}] (got {v})"),
+        ));
     }
     Ok(())
 }
@@ -439,21 +498,37 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Config)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut Config)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("world.n_users", Box::new(|c| c.world.n_users = 0)),
             ("world.views_sd", Box::new(|c| c.world.views_sd = -1.0)),
             ("agent.gamma", Box::new(|c| c.agent.gamma = f32::NAN)),
             ("agent.gamma", Box::new(|c| c.agent.gamma = 1.5)),
             ("cf.n_candidates", Box::new(|c| c.cf.n_candidates = 0)),
-            ("cf.n_candidates", Box::new(|c| {
-                c.world.n_videos = 5;
-                c.cf.n_candidates = 10;
-            })),
+            (
+                "cf.n_candidates",
+                Box::new(|c| {
+                    c.world.n_videos = 5;
+                    c.cf.n_candidates = 10;
+                }),
+            ),
             ("cf.w1", Box::new(|c| c.cf.w1 = f64::INFINITY)),
-            ("behaviour.region_affinity[0].delta", Box::new(|c| c.behaviour.region_affinity[0].delta = 2.0)),
-            ("agent.replay_capacity", Box::new(|c| c.agent.replay_capacity = Some(10))),
-            ("agent.epsilon_decay", Box::new(|c| c.agent.epsilon_decay = 1.2)),
-            ("agent.target.every", Box::new(|c| c.agent.target = TargetUpdate::Hard { every: 0 })),
+            (
+                "behaviour.region_affinity[0].delta",
+                Box::new(|c| c.behaviour.region_affinity[0].delta = 2.0),
+            ),
+            (
+                "agent.replay_capacity",
+                Box::new(|c| c.agent.replay_capacity = Some(10)),
+            ),
+            (
+                "agent.epsilon_decay",
+                Box::new(|c| c.agent.epsilon_decay = 1.2),
+            ),
+            (
+                "agent.target.every",
+                Box::new(|c| c.agent.target = TargetUpdate::Hard { every: 0 }),
+            ),
         ];
         for (field, mutate) in cases {
             let mut c = Config::default_preset();

@@ -133,17 +133,27 @@ impl Environment {
     }
 
     /// Add a user with no history (the reader); returns its id.
-    pub fn add_user(&mut self, age: u32, gender: crate::sim::Gender, region: crate::sim::Region, interests: [Category; 2]) -> usize {
+    pub fn add_user(
+        &mut self,
+        age: u32,
+        gender: crate::sim::Gender,
+        region: crate::sim::Region,
+        interests: [Category; 2],
+    ) -> usize {
         let id = self.world.add_user(age, gender, region, interests);
         self.cf.add_user();
-        self.start_state.push((Category::Animals, Action::SessionEnd));
+        self.start_state
+            .push((Category::Animals, Action::SessionEnd));
         id
     }
 
     /// Start a session of `user`; returns the first observation.
     pub fn reset(&mut self, user: usize) -> Result<Observation> {
         if user >= self.world.users.len() {
-            return Err(Error::field("user", format!("must be below {} (got {user})", self.world.users.len())));
+            return Err(Error::field(
+                "user",
+                format!("must be below {} (got {user})", self.world.users.len()),
+            ));
         }
         let (last_category, last_action) = self.start_state[user];
         let candidates = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
@@ -165,7 +175,11 @@ impl Environment {
         let s = self.session.as_ref()?;
         let u = &self.world.users[s.user];
         let numeric = if self.cfg.env.scale_features {
-            [u.age as f32 / 30.0, s.videos as f32 / 50.0, s.seconds as f32 / 300.0]
+            [
+                u.age as f32 / 30.0,
+                s.videos as f32 / 50.0,
+                s.seconds as f32 / 300.0,
+            ]
         } else {
             [u.age as f32, s.videos as f32, s.seconds as f32]
         };
@@ -197,31 +211,60 @@ impl Environment {
         let s = self.session.as_ref()?;
         let c = s.candidates.get(slot)?;
         let user = &self.world.users[s.user];
-        Some(ResponseModel::new(&self.cfg.behaviour).expected_live(user, self.world.videos[c.video].category))
+        Some(
+            ResponseModel::new(&self.cfg.behaviour)
+                .expected_live(user, self.world.videos[c.video].category),
+        )
     }
 
     /// Show the candidate in `slot` to the simulated user, who responds by the model.
-    pub fn step<R: Rng, P: Profiler>(&mut self, slot: usize, rng: &mut R, prof: &mut P) -> Result<StepOutcome> {
+    pub fn step<R: Rng, P: Profiler>(
+        &mut self,
+        slot: usize,
+        rng: &mut R,
+        prof: &mut P,
+    ) -> Result<StepOutcome> {
         let (user, video) = self.chosen(slot)?;
         let category = self.world.videos[video].category;
-        let action = ResponseModel::new(&self.cfg.behaviour).sample_live(&self.world.users[user], category, rng);
+        let action = ResponseModel::new(&self.cfg.behaviour).sample_live(
+            &self.world.users[user],
+            category,
+            rng,
+        );
         let seconds = if action.completes_video() {
             self.world.videos[video].duration
         } else {
-            uniform(rng, self.cfg.behaviour.skip_seconds_min, self.cfg.behaviour.skip_seconds_max)
+            uniform(
+                rng,
+                self.cfg.behaviour.skip_seconds_min,
+                self.cfg.behaviour.skip_seconds_max,
+            )
         };
         Ok(self.apply(slot, video, action, seconds, prof))
     }
 
     /// Apply a response given from outside (the reader's own swipe): `seconds` is how long the
     /// video played, clamped to its duration.
-    pub fn respond<P: Profiler>(&mut self, slot: usize, action: Action, seconds: f64, prof: &mut P) -> Result<StepOutcome> {
+    pub fn respond<P: Profiler>(
+        &mut self,
+        slot: usize,
+        action: Action,
+        seconds: f64,
+        prof: &mut P,
+    ) -> Result<StepOutcome> {
         let (_, video) = self.chosen(slot)?;
         if !seconds.is_finite() || seconds < 0.0 {
-            return Err(Error::field("watched_seconds", format!("must be a finite number >= 0 (got {seconds})")));
+            return Err(Error::field(
+                "watched_seconds",
+                format!("must be a finite number >= 0 (got {seconds})"),
+            ));
         }
         let duration = self.world.videos[video].duration;
-        let seconds = if action.completes_video() { duration } else { seconds.min(duration) };
+        let seconds = if action.completes_video() {
+            duration
+        } else {
+            seconds.min(duration)
+        };
         Ok(self.apply(slot, video, action, seconds, prof))
     }
 
@@ -233,14 +276,23 @@ impl Environment {
         if s.over {
             return Err(Error::State("the session is over: reset first".into()));
         }
-        let c = s
-            .candidates
-            .get(slot)
-            .ok_or_else(|| Error::field("slot", format!("must be below {} (got {slot})", s.candidates.len())))?;
+        let c = s.candidates.get(slot).ok_or_else(|| {
+            Error::field(
+                "slot",
+                format!("must be below {} (got {slot})", s.candidates.len()),
+            )
+        })?;
         Ok((s.user, c.video))
     }
 
-    fn apply<P: Profiler>(&mut self, slot: usize, video: usize, action: Action, seconds: f64, prof: &mut P) -> StepOutcome {
+    fn apply<P: Profiler>(
+        &mut self,
+        slot: usize,
+        video: usize,
+        action: Action,
+        seconds: f64,
+        prof: &mut P,
+    ) -> StepOutcome {
         let reward = action.score(&self.cfg.scores.live);
         let done = action == Action::SessionEnd;
         // The notebook counts a view for every video shown, whatever the response.
@@ -301,7 +353,9 @@ fn start_states(world: &World, history: &[HistoryRow]) -> Vec<(Category, Action)
     let mut prev: Option<&HistoryRow> = None;
     for row in history {
         out[row.user] = match prev {
-            Some(p) if p.user == row.user && p.session == row.session => (world.videos[p.video].category, p.action),
+            Some(p) if p.user == row.user && p.session == row.session => {
+                (world.videos[p.video].category, p.action)
+            }
             _ => (Category::Animals, Action::SessionEnd),
         };
         prev = Some(row);
@@ -340,7 +394,10 @@ mod tests {
                         break;
                     }
                 }
-                assert!(env.step(0, &mut rng, &mut NoProfiler).is_err(), "stepping a finished session fails");
+                assert!(
+                    env.step(0, &mut rng, &mut NoProfiler).is_err(),
+                    "stepping a finished session fails"
+                );
             }
             let rows_after: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
             assert_eq!(rows_after, rows_before + steps);
@@ -375,10 +432,19 @@ mod tests {
         let mut cfg = Config::default_preset();
         small(&mut cfg);
         let mut env = Environment::new(&cfg).unwrap();
-        let me = env.add_user(25, crate::sim::Gender::F, crate::sim::Region::Mid, [Category::Tech, Category::Food]);
+        let me = env.add_user(
+            25,
+            crate::sim::Gender::F,
+            crate::sim::Region::Mid,
+            [Category::Tech, Category::Food],
+        );
         env.reset(me).unwrap();
-        assert!(env.respond(99, Action::Watched, 6.0, &mut NoProfiler).is_err());
-        assert!(env.respond(0, Action::Skipped, f64::NAN, &mut NoProfiler).is_err());
+        assert!(env
+            .respond(99, Action::Watched, 6.0, &mut NoProfiler)
+            .is_err());
+        assert!(env
+            .respond(0, Action::Skipped, f64::NAN, &mut NoProfiler)
+            .is_err());
         let out = env.respond(0, Action::Liked, 6.0, &mut NoProfiler).unwrap();
         assert_eq!(out.reward, 2.0);
         assert_eq!(env.cf().history(me).len(), 1);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{DqnAgent, Observation, Transition};
+use crate::cf::Candidate;
 use crate::config::Config;
 use crate::env::{Environment, StepOutcome};
 use crate::error::{Error, Result};
@@ -55,6 +56,8 @@ pub struct TrainStep {
     pub user: usize,
     /// The observation the agent acted on.
     pub obs: Observation,
+    /// The candidates the agent chose among (video ids and scores).
+    pub candidates: Vec<Candidate>,
     /// The slot chosen.
     pub slot: usize,
     /// The outcome.
@@ -100,7 +103,11 @@ impl Trainer {
     /// A fresh world and an untrained agent, from a validated config.
     pub fn new(cfg: &Config) -> Result<Self> {
         let env = Environment::new(cfg)?;
-        let agent = DqnAgent::new(&cfg.agent, cfg.cf.n_candidates, stream(cfg.seed, STREAM_AGENT).gen_seed());
+        let agent = DqnAgent::new(
+            &cfg.agent,
+            cfg.cf.n_candidates,
+            stream(cfg.seed, STREAM_AGENT).gen_seed(),
+        );
         Ok(Trainer {
             env,
             agent,
@@ -170,6 +177,11 @@ impl Trainer {
             });
         }
         let run = self.running.as_mut().expect("started above");
+        let candidates = self
+            .env
+            .session()
+            .map(|s| s.candidates.clone())
+            .unwrap_or_default();
         prof.begin(Phase::Act);
         let slot = self.agent.act(&run.obs);
         prof.end(Phase::Act);
@@ -207,7 +219,8 @@ impl Trainer {
             let mut run = self.running.take().expect("running");
             run.record.session_seconds = self.env.session().map_or(0.0, |s| s.seconds);
             run.record.epsilon = self.agent.epsilon();
-            run.record.mean_loss = (run.loss_n > 0).then(|| (run.loss_sum / run.loss_n as f64) as f32);
+            run.record.mean_loss =
+                (run.loss_n > 0).then(|| (run.loss_sum / run.loss_n as f64) as f32);
             self.episodes.push(run.record.clone());
             Some(run.record)
         } else {
@@ -216,6 +229,7 @@ impl Trainer {
         Ok(TrainStep {
             user,
             obs,
+            candidates,
             slot,
             outcome,
             loss,
@@ -224,7 +238,12 @@ impl Trainer {
     }
 
     /// Run whole episodes; `on_episode` sees each record as it finishes.
-    pub fn train<P: Profiler>(&mut self, episodes: usize, prof: &mut P, mut on_episode: impl FnMut(&EpisodeRecord)) -> Result<()> {
+    pub fn train<P: Profiler>(
+        &mut self,
+        episodes: usize,
+        prof: &mut P,
+        mut on_episode: impl FnMut(&EpisodeRecord),
+    ) -> Result<()> {
         let target = self.episodes.len() + episodes;
         while self.episodes.len() < target {
             if let Some(rec) = self.step(prof)?.finished {
@@ -237,14 +256,24 @@ impl Trainer {
     /// The reader joins as a user with this profile (created once, kept across sessions), and
     /// a session starts. Any simulated episode in progress is abandoned. Returns the slot the
     /// agent picks first and the observation it picked from.
-    pub fn reader_start(&mut self, age: u32, gender: Gender, region: Region, interests: [Category; 2]) -> Result<(usize, Observation)> {
+    pub fn reader_start(
+        &mut self,
+        age: u32,
+        gender: Gender,
+        region: Region,
+        interests: [Category; 2],
+    ) -> Result<(usize, Observation)> {
         crate::config::count("profile.age", age as usize, 1, 120)?;
         self.running = None;
         let user = match self.reader_user {
-            Some(u) if self.env.world().users[u].region == region
-                && self.env.world().users[u].gender == gender
-                && self.env.world().users[u].interests == interests
-                && self.env.world().users[u].age == age => u,
+            Some(u)
+                if self.env.world().users[u].region == region
+                    && self.env.world().users[u].gender == gender
+                    && self.env.world().users[u].interests == interests
+                    && self.env.world().users[u].age == age =>
+            {
+                u
+            }
             _ => {
                 let u = self.env.add_user(age, gender, region, interests);
                 self.reader_user = Some(u);
@@ -253,19 +282,31 @@ impl Trainer {
         };
         let obs = self.env.reset(user)?;
         let slot = self.agent.act(&obs);
-        self.reader = Some(ReaderSession { user, obs: obs.clone(), slot });
+        self.reader = Some(ReaderSession {
+            user,
+            obs: obs.clone(),
+            slot,
+        });
         Ok((slot, obs))
     }
 
     /// The reader's response to the video in the chosen slot: recorded in the filter and the
     /// replay buffer, followed by `updates` replay updates. Returns the outcome, the losses, and
     /// the next (slot, observation) unless the session ended.
-    pub fn reader_respond(&mut self, action: Action, seconds: f64, updates: usize) -> Result<ReaderStep> {
+    pub fn reader_respond(
+        &mut self,
+        action: Action,
+        seconds: f64,
+        updates: usize,
+    ) -> Result<ReaderStep> {
         let reader = self
             .reader
             .take()
             .ok_or_else(|| Error::State("no reader session: call userStart first".into()))?;
-        let outcome = match self.env.respond(reader.slot, action, seconds, &mut NoProfiler) {
+        let outcome = match self
+            .env
+            .respond(reader.slot, action, seconds, &mut NoProfiler)
+        {
             Ok(o) => o,
             Err(e) => {
                 self.reader = Some(reader);
@@ -292,12 +333,19 @@ impl Trainer {
             });
             Some((slot, outcome.next_obs.clone()))
         };
-        Ok(ReaderStep { outcome, losses, next })
+        Ok(ReaderStep {
+            outcome,
+            losses,
+            next,
+        })
     }
 
-    /// The reader's pending recommendation, if a reader session is open.
-    pub fn reader_pending(&self) -> Option<(usize, usize, &Observation)> {
-        self.reader.as_ref().map(|r| (r.user, r.slot, &r.obs))
+    /// The reader's pending recommendation, if a reader session is open: the user, the slot
+    /// chosen, the observation and the candidates it was chosen from.
+    pub fn reader_pending(&self) -> Option<(usize, usize, &Observation, &[Candidate])> {
+        let r = self.reader.as_ref()?;
+        let cands = self.env.session().map_or(&[][..], |s| &s.candidates[..]);
+        Some((r.user, r.slot, &r.obs, cands))
     }
 }
 
@@ -334,7 +382,13 @@ pub struct EvalResult {
 /// Episode `k` draws its user, and step `t` its random numbers, from streams keyed by
 /// `(seed, k, t)` only, so every policy meets the same users with the same moods: common
 /// random numbers make the comparison between policies far less noisy.
-pub fn evaluate(env: &Environment, agent: Option<&DqnAgent>, policy: PolicyKind, n: usize, seed: u64) -> Result<EvalResult> {
+pub fn evaluate(
+    env: &Environment,
+    agent: Option<&DqnAgent>,
+    policy: PolicyKind,
+    n: usize,
+    seed: u64,
+) -> Result<EvalResult> {
     if policy == PolicyKind::Dqn && agent.is_none() {
         return Err(Error::State("evaluating the DQN needs an agent".into()));
     }
@@ -367,14 +421,23 @@ pub fn evaluate(env: &Environment, agent: Option<&DqnAgent>, policy: PolicyKind,
         watched.push(w);
         seconds.push(env.session().map_or(0.0, |s| s.seconds));
     }
-    let shown: Vec<u64> = env.impressions().iter().zip(&before).map(|(a, b)| a - b).collect();
+    let shown: Vec<u64> = env
+        .impressions()
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| a - b)
+        .collect();
     let world = env.world();
     Ok(EvalResult {
         mean_return: mean(&returns),
         ci95: ci95(&returns),
         mean_session_seconds: mean(&seconds),
         mean_watched: mean(&watched),
-        marketplace: Marketplace::from_impressions(&shown, |v| world.videos[v].creator, world.n_creators),
+        marketplace: Marketplace::from_impressions(
+            &shown,
+            |v| world.videos[v].creator,
+            world.n_creators,
+        ),
         returns,
     })
 }
@@ -396,21 +459,39 @@ pub struct ExperimentReport {
 
 /// Train for `cfg.experiment.episodes`, then evaluate the DQN and every baseline on the
 /// trained world with `cfg.experiment.eval_episodes` held-out user draws each.
-pub fn run_experiment<P: Profiler>(cfg: &Config, prof: &mut P, on_episode: impl FnMut(&EpisodeRecord)) -> Result<ExperimentReport> {
+pub fn run_experiment<P: Profiler>(
+    cfg: &Config,
+    prof: &mut P,
+    on_episode: impl FnMut(&EpisodeRecord),
+) -> Result<ExperimentReport> {
     let mut trainer = Trainer::new(cfg)?;
     trainer.train(cfg.experiment.episodes, prof, on_episode)?;
     let env = trainer.env();
     let world = env.world();
-    let training_marketplace = Marketplace::from_impressions(env.impressions(), |v| world.videos[v].creator, world.n_creators);
+    let training_marketplace = Marketplace::from_impressions(
+        env.impressions(),
+        |v| world.videos[v].creator,
+        world.n_creators,
+    );
     let eval_seed = cfg.seed.wrapping_add(0x5EED_0000);
     let mut evaluation = BTreeMap::new();
     for p in PolicyKind::ALL {
-        let r = evaluate(env, Some(trainer.agent()), p, cfg.experiment.eval_episodes, eval_seed)?;
+        let r = evaluate(
+            env,
+            Some(trainer.agent()),
+            p,
+            cfg.experiment.eval_episodes,
+            eval_seed,
+        )?;
         evaluation.insert(p.name().to_string(), r);
     }
     let score = |name: &str| evaluation[name].mean_return;
     let gap = score("oracle") - score("random");
-    let learning_score = if gap.abs() > 1e-12 { (score("dqn") - score("random")) / gap } else { 0.0 };
+    let learning_score = if gap.abs() > 1e-12 {
+        (score("dqn") - score("random")) / gap
+    } else {
+        0.0
+    };
     Ok(ExperimentReport {
         config: cfg.clone(),
         episodes: trainer.episodes().to_vec(),
@@ -445,13 +526,22 @@ mod tests {
 
     #[test]
     fn same_config_and_seed_give_identical_results() {
-        for mut cfg in [small(), Config { preset: crate::config::Preset::Seed, ..small() }] {
+        for mut cfg in [
+            small(),
+            Config {
+                preset: crate::config::Preset::Seed,
+                ..small()
+            },
+        ] {
             if cfg.preset == crate::config::Preset::Seed {
                 cfg.agent = crate::agent::AgentConfig::seed_preset();
             }
             let a = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
             let b = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
-            assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+            assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                serde_json::to_string(&b).unwrap()
+            );
             let mut other = cfg.clone();
             other.seed += 1;
             let c = run_experiment(&other, &mut NoProfiler, |_| {}).unwrap();
@@ -465,10 +555,16 @@ mod tests {
         let env = Environment::new(&cfg).unwrap();
         let r = evaluate(&env, None, PolicyKind::Random, 200, 5).unwrap();
         let o = evaluate(&env, None, PolicyKind::Oracle, 200, 5).unwrap();
-        assert!(o.mean_return > r.mean_return + r.ci95, "oracle {o:?} random {r:?}");
+        assert!(
+            o.mean_return > r.mean_return + r.ci95,
+            "oracle {o:?} random {r:?}"
+        );
         assert!(evaluate(&env, None, PolicyKind::Dqn, 5, 5).is_err());
         // The same seed evaluates the same way twice.
-        assert_eq!(evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap(), evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap());
+        assert_eq!(
+            evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap(),
+            evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap()
+        );
     }
 
     #[test]
@@ -491,7 +587,13 @@ mod tests {
         let cfg = small();
         let mut t = Trainer::new(&cfg).unwrap();
         assert!(t.reader_respond(Action::Watched, 6.0, 1).is_err());
-        t.reader_start(25, Gender::F, Region::West, [Category::Tech, Category::Food]).unwrap();
+        t.reader_start(
+            25,
+            Gender::F,
+            Region::West,
+            [Category::Tech, Category::Food],
+        )
+        .unwrap();
         let before = t.agent().replay_len();
         let step = t.reader_respond(Action::Liked, 6.0, 1).unwrap();
         assert_eq!(step.outcome.reward, 2.0);

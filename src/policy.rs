@@ -55,7 +55,9 @@ impl PolicyKind {
 
     /// Choose a slot for the session in progress. `agent` is needed for `Dqn` only.
     pub fn choose<R: Rng>(self, env: &Environment, agent: Option<&DqnAgent>, rng: &mut R) -> usize {
-        let Some(session) = env.session() else { return 0 };
+        let Some(session) = env.session() else {
+            return 0;
+        };
         let cands = &session.candidates;
         match self {
             PolicyKind::Dqn => match (agent, env.observation()) {
@@ -63,11 +65,18 @@ impl PolicyKind {
                 _ => 0,
             },
             PolicyKind::Random => uniform_int(rng, cands.len()),
-            PolicyKind::MostViewed => argmax(cands.iter().map(|c| env.world().videos[c.video].views as f64)),
+            PolicyKind::MostViewed => argmax(
+                cands
+                    .iter()
+                    .map(|c| env.world().videos[c.video].views as f64),
+            ),
             PolicyKind::Greedy => argmax(cands.iter().map(|c| c.business)),
             PolicyKind::Oracle => {
                 let live = &env.config().scores.live;
-                argmax((0..cands.len()).map(|i| env.expected_response(i).map_or(f64::MIN, |e| e.expected_reward(live))))
+                argmax((0..cands.len()).map(|i| {
+                    env.expected_response(i)
+                        .map_or(f64::MIN, |e| e.expected_reward(live))
+                }))
             }
         }
     }

@@ -33,7 +33,11 @@ pub fn gini(values: &[f64]) -> f64 {
     }
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
+    let weighted: f64 = v
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (i as f64 + 1.0) * x)
+        .sum();
     (2.0 * weighted) / (n as f64 * total) - (n as f64 + 1.0) / n as f64
 }
 
@@ -48,7 +52,11 @@ pub struct Marketplace {
 
 impl Marketplace {
     /// From impressions per video and each video's creator.
-    pub fn from_impressions(impressions: &[u64], creator_of: impl Fn(usize) -> usize, n_creators: usize) -> Self {
+    pub fn from_impressions(
+        impressions: &[u64],
+        creator_of: impl Fn(usize) -> usize,
+        n_creators: usize,
+    ) -> Self {
         let mut per_creator = vec![0.0; n_creators];
         for (v, &n) in impressions.iter().enumerate() {
             per_creator[creator_of(v)] += n as f64;
@@ -56,7 +64,11 @@ impl Marketplace {
         let shown = impressions.iter().filter(|&&n| n > 0).count();
         Marketplace {
             creator_gini: gini(&per_creator),
-            coverage: if impressions.is_empty() { 0.0 } else { shown as f64 / impressions.len() as f64 },
+            coverage: if impressions.is_empty() {
+                0.0
+            } else {
+                shown as f64 / impressions.len() as f64
+            },
         }
     }
 }

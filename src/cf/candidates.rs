@@ -34,7 +34,12 @@ pub fn business_score(cfg: &CfConfig, cf_score: f64, views: i64, interest: bool)
 /// fewer than `r` logged videos are unseen. A user with no history at all (the reader in the
 /// playground) gets the most viewed videos instead of the arbitrary lowest ids. Returns exactly
 /// `min(r, n_videos)` candidates: if the user has seen nearly everything, seen videos refill.
-pub fn generate(cf: &mut CollaborativeFilter, world: &World, user: usize, cfg: &CfConfig) -> Vec<Candidate> {
+pub fn generate(
+    cf: &mut CollaborativeFilter,
+    world: &World,
+    user: usize,
+    cfg: &CfConfig,
+) -> Vec<Candidate> {
     let r = cfg.n_candidates.min(world.videos.len());
     let raw = cf.raw_scores(user);
     let mut scored: Vec<(usize, f64)> = raw.iter().copied().filter(|p| p.1 != 0.0).collect();
@@ -135,8 +140,18 @@ mod tests {
     #[test]
     fn candidates_exclude_seen_videos_and_are_ranked_by_business_score() {
         use Category::*;
-        let world = tiny_world(&[50, 50, 10, 90, 50, 50], &[Comedy, Tech, News, Comedy, Food, News]);
-        let log = vec![(0, 0, 1.0), (1, 0, 2.0), (0, 1, 1.0), (2, 1, 2.0), (3, 1, 1.0), (4, 1, 1.0)];
+        let world = tiny_world(
+            &[50, 50, 10, 90, 50, 50],
+            &[Comedy, Tech, News, Comedy, Food, News],
+        );
+        let log = vec![
+            (0, 0, 1.0),
+            (1, 0, 2.0),
+            (0, 1, 1.0),
+            (2, 1, 2.0),
+            (3, 1, 1.0),
+            (4, 1, 1.0),
+        ];
         let mut cf = CollaborativeFilter::from_log(6, 2, &log);
         let cfg = CfConfig {
             n_candidates: 3,
@@ -152,7 +167,12 @@ mod tests {
         }
         for x in &c {
             let v = &world.videos[x.video];
-            let expected = business_score(&cfg, x.cf_score, v.views, world.users[0].likes_category(v.category));
+            let expected = business_score(
+                &cfg,
+                x.cf_score,
+                v.views,
+                world.users[0].likes_category(v.category),
+            );
             assert_eq!(x.business, expected);
         }
         // Food (video 4) is an interest of user 0.

@@ -92,7 +92,10 @@ impl CollaborativeFilter {
     /// Record one interaction: add `score` to the matrix entry (item, user) and append the row
     /// to the user's history. Updates the norms and dot products touched.
     pub fn record(&mut self, item: usize, user: usize, score: f64) {
-        let old = self.user_items[user].get(&(item as u32)).copied().unwrap_or(0.0);
+        let old = self.user_items[user]
+            .get(&(item as u32))
+            .copied()
+            .unwrap_or(0.0);
         let new = old + score;
         for (&j, &m_ju) in &self.user_items[user] {
             if j as usize == item || m_ju == 0.0 {
@@ -144,7 +147,10 @@ impl CollaborativeFilter {
 
     /// The aggregated matrix entry.
     pub fn entry(&self, item: usize, user: usize) -> f64 {
-        self.user_items[user].get(&(item as u32)).copied().unwrap_or(0.0)
+        self.user_items[user]
+            .get(&(item as u32))
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// `get_recom`'s raw scores: for every unseen item sharing a user with the history,
@@ -203,7 +209,7 @@ impl CollaborativeFilter {
                 }
             }
         }
-        out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        out.sort_by_key(|&(i, j, _)| (i, j));
         out
     }
 }
@@ -237,7 +243,11 @@ mod tests {
             for j in 0..n_items {
                 let (a, b) = (m.row(i), m.row(j));
                 let (na, nb) = (a.dot(&a).sqrt(), b.dot(&b).sqrt());
-                sim[[i, j]] = if na == 0.0 || nb == 0.0 { 0.0 } else { a.dot(&b) / (na * nb) };
+                sim[[i, j]] = if na == 0.0 || nb == 0.0 {
+                    0.0
+                } else {
+                    a.dot(&b) / (na * nb)
+                };
             }
         }
         sim
@@ -283,7 +293,17 @@ mod tests {
 
     #[test]
     fn cosine_matches_dense_on_a_fixed_log() {
-        let log = vec![(0, 0, 2.0), (0, 1, -0.5), (0, 2, 1.0), (1, 0, 1.0), (1, 1, 1.0), (1, 2, 1.0), (2, 0, 2.0), (2, 1, -2.0), (2, 2, 1.0)];
+        let log = vec![
+            (0, 0, 2.0),
+            (0, 1, -0.5),
+            (0, 2, 1.0),
+            (1, 0, 1.0),
+            (1, 1, 1.0),
+            (1, 2, 1.0),
+            (2, 0, 2.0),
+            (2, 1, -2.0),
+            (2, 2, 1.0),
+        ];
         let cf = CollaborativeFilter::from_log(3, 3, &log);
         let dense = dense_cosine(3, 3, &log);
         for i in 0..3 {
@@ -299,7 +319,13 @@ mod tests {
     #[test]
     fn raw_scores_exclude_seen_items_and_follow_the_definition() {
         // User 0 saw items 0 and 1; user 1 saw 0, 2, 3.
-        let log = vec![(0, 0, 1.0), (1, 0, 2.0), (0, 1, 1.0), (2, 1, 2.0), (3, 1, -2.0)];
+        let log = vec![
+            (0, 0, 1.0),
+            (1, 0, 2.0),
+            (0, 1, 1.0),
+            (2, 1, 2.0),
+            (3, 1, -2.0),
+        ];
         let mut cf = CollaborativeFilter::from_log(5, 2, &log);
         let scores = cf.raw_scores(0);
         assert!(scores.iter().all(|&(j, _)| j != 0 && j != 1));

@@ -219,7 +219,10 @@ mod tests {
         let west_tech = user(Region::West, [Category::Tech, Category::Food]);
         // interest +0.3 then tech/west +0.1, each capped at 1.
         assert!((m.continue_probability(&west_tech, Category::Tech, 0.2) - 0.6).abs() < 1e-12);
-        assert_eq!(m.continue_probability(&west_tech, Category::Tech, 0.95), 1.0);
+        assert_eq!(
+            m.continue_probability(&west_tech, Category::Tech, 0.95),
+            1.0
+        );
         let east = user(Region::East, [Category::Food, Category::Food]);
         assert!((m.continue_probability(&east, Category::Tech, 0.1) + 0.1).abs() < 1e-12);
         assert!((m.continue_probability(&east, Category::Comedy, 0.4) - 0.4).abs() < 1e-12);
@@ -231,9 +234,18 @@ mod tests {
         let m = ResponseModel::new(&cfg.behaviour);
         let mut rng = stream(7, 1);
         let cases = [
-            (user(Region::West, [Category::Tech, Category::Food]), Category::Tech),
-            (user(Region::East, [Category::Food, Category::News]), Category::Tech),
-            (user(Region::Mid, [Category::Food, Category::News]), Category::Comedy),
+            (
+                user(Region::West, [Category::Tech, Category::Food]),
+                Category::Tech,
+            ),
+            (
+                user(Region::East, [Category::Food, Category::News]),
+                Category::Tech,
+            ),
+            (
+                user(Region::Mid, [Category::Food, Category::News]),
+                Category::Comedy,
+            ),
         ];
         let n = 200_000;
         for (u, c) in &cases {
@@ -242,8 +254,8 @@ mod tests {
             for _ in 0..n {
                 counts[m.sample_live(u, *c, &mut rng).id()] += 1;
             }
-            for a in 0..4 {
-                let f = counts[a] as f64 / n as f64;
+            for (a, &count) in counts.iter().enumerate() {
+                let f = count as f64 / n as f64;
                 let p = expected.probs[a];
                 // 5 standard errors of a binomial proportion, plus quadrature error.
                 let tol = 5.0 * (p * (1.0 - p) / n as f64).sqrt() + 2e-3;

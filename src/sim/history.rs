@@ -70,7 +70,11 @@ pub fn generate_history<R: Rng>(world: &mut World, cfg: &Config, rng: &mut R) ->
             rows.push(HistoryRow {
                 video,
                 user: user_id,
-                session: if logged == Action::SessionEnd { session - 1 } else { session },
+                session: if logged == Action::SessionEnd {
+                    session - 1
+                } else {
+                    session
+                },
                 action: logged,
                 timestamp: row_ts,
             });
@@ -102,7 +106,10 @@ mod tests {
         assert!(views_after > views_before);
         assert!(views_after - views_before <= rows.len() as i64);
         // Sessions break: the notebook's log has many `done` rows (~a third).
-        let done = rows.iter().filter(|r| r.action == Action::SessionEnd).count();
+        let done = rows
+            .iter()
+            .filter(|r| r.action == Action::SessionEnd)
+            .count();
         let share = done as f64 / rows.len() as f64;
         assert!((0.2..0.6).contains(&share), "{share}");
         // Timestamps never go backwards within a user.

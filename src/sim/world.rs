@@ -221,7 +221,13 @@ impl World {
     }
 
     /// Add a user (the reader, in the playground's "you are the user" mode); returns its id.
-    pub fn add_user(&mut self, age: u32, gender: Gender, region: Region, interests: [Category; 2]) -> usize {
+    pub fn add_user(
+        &mut self,
+        age: u32,
+        gender: Gender,
+        region: Region,
+        interests: [Category; 2],
+    ) -> usize {
         let id = self.users.len();
         self.users.push(User {
             id,

@@ -1,0 +1,168 @@
+//! `instatok bench`: the speed and learning figures. Figures only; nothing here asserts.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use instatok::agent::DqnAgent;
+use instatok::config::{Config, Preset};
+use instatok::experiment::{run_experiment, Trainer};
+use instatok::profile::{NoProfiler, Phase, Profiler};
+
+/// Sums the wall time of each phase.
+#[derive(Default)]
+struct Timings {
+    started: HashMap<Phase, Instant>,
+    total: HashMap<Phase, (Duration, u64)>,
+}
+
+impl Profiler for Timings {
+    fn begin(&mut self, phase: Phase) {
+        self.started.insert(phase, Instant::now());
+    }
+    fn end(&mut self, phase: Phase) {
+        if let Some(t0) = self.started.remove(&phase) {
+            let e = self.total.entry(phase).or_default();
+            e.0 += t0.elapsed();
+            e.1 += 1;
+        }
+    }
+}
+
+/// Peak resident memory of this process in MiB (Linux), if it can be read.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+pub fn run(quick: bool) -> Result<(), String> {
+    println!("== Speed: the seed-scale experiment (500 episodes x <= 50 steps), one core ==");
+    for preset in [Preset::Seed, Preset::Default] {
+        let cfg = Config::preset(preset);
+        let t0 = Instant::now();
+        let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+        let setup = t0.elapsed();
+        let t1 = Instant::now();
+        trainer
+            .train(cfg.experiment.episodes, &mut NoProfiler, |_| {})
+            .map_err(|e| e.to_string())?;
+        let train = t1.elapsed();
+        let steps = trainer.steps();
+        println!(
+            "{:<8} world + history + filter build {:>7.1} ms | training {:>7.3} s for {} steps ({:.1} steps/episode) = {:>6.1} µs/step | updates {} | replay {}",
+            format!("{preset:?}").to_lowercase(),
+            ms(setup),
+            train.as_secs_f64(),
+            steps,
+            steps as f64 / cfg.experiment.episodes as f64,
+            train.as_secs_f64() * 1e6 / steps as f64,
+            trainer.agent().updates(),
+            trainer.agent().replay_len()
+        );
+        println!(
+            "{:<8} total wall time (setup + training) {:.3} s; notebook on this machine: 372 s -> {:.0}x faster",
+            "",
+            (setup + train).as_secs_f64(),
+            372.0 / (setup + train).as_secs_f64()
+        );
+    }
+
+    println!();
+    println!("== Time per environment step, by phase (same runs, profiled) ==");
+    for preset in [Preset::Seed, Preset::Default] {
+        let cfg = Config::preset(preset);
+        let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+        let mut prof = Timings::default();
+        trainer
+            .train(cfg.experiment.episodes, &mut prof, |_| {})
+            .map_err(|e| e.to_string())?;
+        let steps = trainer.steps() as f64;
+        let per = |p: Phase| {
+            prof.total
+                .get(&p)
+                .map_or(0.0, |(d, _)| d.as_secs_f64() * 1e6 / steps)
+        };
+        println!(
+            "{:<8} cf update {:>6.1} µs | candidate generation {:>6.1} µs | action selection {:>6.1} µs | replay update {:>7.1} µs",
+            format!("{preset:?}").to_lowercase(),
+            per(Phase::CfUpdate),
+            per(Phase::Candidates),
+            per(Phase::Act),
+            per(Phase::Learn)
+        );
+    }
+
+    println!();
+    println!("== DQN updates per second at batch 50 (replay full of real transitions) ==");
+    for preset in [Preset::Seed, Preset::Default] {
+        let cfg = Config::preset(preset);
+        let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+        trainer
+            .train(100, &mut NoProfiler, |_| {})
+            .map_err(|e| e.to_string())?;
+        let agent: &mut DqnAgent = trainer.agent_mut();
+        let n = 2000;
+        let t0 = Instant::now();
+        for _ in 0..n {
+            agent.learn();
+        }
+        let dt = t0.elapsed().as_secs_f64();
+        println!(
+            "{:<8} {:>8.0} updates/s ({:.1} µs per update, {:?})",
+            format!("{preset:?}").to_lowercase(),
+            n as f64 / dt,
+            dt * 1e6 / n as f64,
+            cfg.agent.architecture
+        );
+    }
+
+    println!();
+    let seeds: Vec<u64> = if quick {
+        vec![1, 2]
+    } else {
+        vec![1, 2, 3, 4, 5]
+    };
+    println!(
+        "== Learning: (dqn - random) / (oracle - random) after 500 episodes, {} seeds, {} held-out sessions per policy ==",
+        seeds.len(),
+        Config::default_preset().experiment.eval_episodes
+    );
+    for preset in [Preset::Default, Preset::Seed] {
+        let mut scores = Vec::new();
+        let t0 = Instant::now();
+        for &seed in &seeds {
+            let mut cfg = Config::preset(preset);
+            cfg.seed = seed;
+            let r = run_experiment(&cfg, &mut NoProfiler, |_| {}).map_err(|e| e.to_string())?;
+            let m = |p: &str| r.evaluation[p].mean_return;
+            println!(
+                "{:<8} seed {seed}: score {:>6.3} | dqn {:>6.2} random {:>6.2} most_viewed {:>6.2} greedy {:>6.2} oracle {:>6.2}",
+                format!("{preset:?}").to_lowercase(),
+                r.learning_score,
+                m("dqn"),
+                m("random"),
+                m("most_viewed"),
+                m("greedy"),
+                m("oracle")
+            );
+            scores.push(r.learning_score);
+        }
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
+        println!(
+            "{:<8} mean score {mean:.3}, min {min:.3} (target >= 0.9 for default) [{:.1} s]",
+            format!("{preset:?}").to_lowercase(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    if let Some(mib) = peak_rss_mib() {
+        println!();
+        println!("peak resident memory of the benchmark process: {mib:.0} MiB");
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}

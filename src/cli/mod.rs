@@ -1,0 +1,213 @@
+//! Argument parsing and the subcommands of the `instatok` binary.
+
+mod bench;
+mod overrides;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use instatok::config::{Config, Preset};
+use instatok::experiment::{run_experiment, ExperimentReport};
+use instatok::profile::NoProfiler;
+
+/// InstaTok Playground: a short-video recommender (simulator, collaborative filter, DQN).
+#[derive(Debug, Parser)]
+#[command(name = "instatok", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options that build a configuration, shared by the subcommands.
+#[derive(Debug, clap::Args)]
+struct ConfigArgs {
+    /// Start from this preset: `default` (flaws fixed) or `seed` (the notebook as it is).
+    #[arg(long, default_value = "default", value_parser = ["default", "seed"])]
+    preset: String,
+    /// Start from a JSON configuration file instead (as printed by `instatok config`).
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    config: Option<std::path::PathBuf>,
+    /// Training episodes.
+    #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 0, 1_000_000))]
+    episodes: Option<u64>,
+    /// Steps per episode at most.
+    #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 1, 10_000))]
+    steps: Option<u64>,
+    /// Random seed of the world, the training and the evaluation.
+    #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 0, u64::MAX))]
+    seed: Option<u64>,
+    /// Evaluation episodes per policy.
+    #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 1, 100_000))]
+    eval_episodes: Option<u64>,
+    /// Set any configuration field by its dotted path, e.g. `--set agent.gamma=0.9`
+    /// or `--set agent.replay_capacity=null`. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train the DQN, then evaluate it and every baseline on held-out user draws.
+    #[command(allow_negative_numbers = true)]
+    Train {
+        #[command(flatten)]
+        cfg: ConfigArgs,
+        /// Print one JSON object (config, episodes, evaluation) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the configuration the options describe, as JSON.
+    #[command(allow_negative_numbers = true)]
+    Config {
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+    /// Print the benchmark figures: speed per phase, DQN updates per second, learning.
+    Bench {
+        /// Fewer seeds for the learning figure (2 instead of 5).
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+/// A whole number in `[lo, hi]`, with a message that names the range.
+fn whole(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!("must be a whole number in [{lo}, {hi}]")),
+    }
+}
+
+/// Parse, run, and return the exit code. Errors are one line on stderr.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind::*;
+            if matches!(
+                e.kind(),
+                DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return if e.kind() == DisplayHelpOnMissingArgumentOrSubcommand {
+                    2
+                } else {
+                    0
+                };
+            }
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("invalid arguments"));
+            return 2;
+        }
+    };
+    let result = match cli.command {
+        Command::Train { cfg, json } => build_config(&cfg).and_then(|c| train(&c, json)),
+        Command::Config { cfg } => build_config(&cfg).map(|c| {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&c).expect("serialisable")
+            )
+        }),
+        Command::Bench { quick } => bench::run(quick),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            1
+        }
+    }
+}
+
+/// The configuration: preset or file, then flags, then `--set` overrides, then validation.
+fn build_config(a: &ConfigArgs) -> Result<Config, String> {
+    let mut cfg = match &a.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--config {}: {e}", path.display()))?;
+            Config::from_json(&text).map_err(|e| format!("--config {}: {e}", path.display()))?
+        }
+        None => Config::preset(Preset::parse(&a.preset).map_err(|e| e.to_string())?),
+    };
+    if let Some(n) = a.episodes {
+        cfg.experiment.episodes = n as usize;
+    }
+    if let Some(n) = a.steps {
+        cfg.env.n_steps = n as usize;
+    }
+    if let Some(s) = a.seed {
+        cfg.seed = s;
+    }
+    if let Some(n) = a.eval_episodes {
+        cfg.experiment.eval_episodes = n as usize;
+    }
+    let cfg = overrides::apply(cfg, &a.sets)?;
+    cfg.validate().map_err(|e| e.to_string())?;
+    Ok(cfg)
+}
+
+fn train(cfg: &Config, json: bool) -> Result<(), String> {
+    let bar = ProgressBar::new(cfg.experiment.episodes as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} training [{bar:30}] {pos}/{len} episodes  {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let mut recent = std::collections::VecDeque::new();
+    let report = run_experiment(cfg, &mut NoProfiler, |e| {
+        recent.push_back(e.return_);
+        if recent.len() > 50 {
+            recent.pop_front();
+        }
+        bar.inc(1);
+        if e.episode % 10 == 0 {
+            let avg = recent.iter().sum::<f64>() / recent.len() as f64;
+            bar.set_message(format!(
+                "avg return (last 50) {avg:6.2}  epsilon {:.3}",
+                e.epsilon
+            ));
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        print_table(&report);
+    }
+    Ok(())
+}
+
+fn print_table(r: &ExperimentReport) {
+    let c = &r.config;
+    println!(
+        "preset {:?}, seed {}, {} episodes x <= {} steps, {} videos, {} users; evaluation: {} held-out sessions per policy",
+        c.preset, c.seed, c.experiment.episodes, c.env.n_steps, c.world.n_videos, c.world.n_users, c.experiment.eval_episodes
+    );
+    println!();
+    println!(
+        "{:<12} {:>16} {:>14} {:>10} {:>13} {:>10}",
+        "policy", "mean return", "session (s)", "watched", "creator gini", "coverage"
+    );
+    for p in instatok::policy::PolicyKind::ALL {
+        let e = &r.evaluation[p.name()];
+        println!(
+            "{:<12} {:>8.2} ± {:<5.2} {:>14.1} {:>10.2} {:>13.3} {:>9.1}%",
+            p.name(),
+            e.mean_return,
+            e.ci95,
+            e.mean_session_seconds,
+            e.mean_watched,
+            e.marketplace.creator_gini,
+            100.0 * e.marketplace.coverage
+        );
+    }
+    println!();
+    println!(
+        "DQN closes {:.0}% of the gap from random to oracle: (dqn - random) / (oracle - random) = {:.3}",
+        100.0 * r.learning_score,
+        r.learning_score
+    );
+}
