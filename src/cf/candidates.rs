@@ -42,16 +42,20 @@ pub fn generate(
 ) -> Vec<Candidate> {
     let r = cfg.n_candidates.min(world.videos.len());
     let raw = cf.raw_scores(user);
-    let mut scored: Vec<(usize, f64)> = raw.iter().copied().filter(|p| p.1 != 0.0).collect();
-    // Descending score; `sort_by` is stable and `raw` is in ascending id order.
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let positives = scored.iter().take_while(|p| p.1 > 0.0).count();
-    let mut picked: Vec<(usize, f64)> = scored[..positives.min(r)].to_vec();
+    // Best first; ties by ascending id, as the notebook's stable sort over ascending ids gives.
+    let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    let mut picked: Vec<(usize, f64)> = raw.iter().copied().filter(|p| p.1 > 0.0).collect();
+    if picked.len() > r {
+        // Only the top r are needed: select them in linear time, then sort those.
+        picked.select_nth_unstable_by(r - 1, order);
+        picked.truncate(r);
+    }
+    picked.sort_by(order);
     if picked.len() < r {
         // Zero-score videos: logged and unseen, either untouched or cancelled to exactly 0.
         let mut nonzero = vec![false; world.videos.len()];
-        for &(j, _) in &scored {
-            nonzero[j] = true;
+        for &(j, s) in &raw {
+            nonzero[j] = s != 0.0;
         }
         let mut zeros: Vec<usize> = (0..world.videos.len())
             .filter(|&j| cf.is_present(j) && !nonzero[j] && !cf.has_seen(user, j))
@@ -62,7 +66,9 @@ pub fn generate(
         picked.extend(zeros.into_iter().take(r - picked.len()).map(|j| (j, 0.0)));
     }
     if picked.len() < r {
-        picked.extend(scored[positives..].iter().take(r - picked.len()));
+        let mut negatives: Vec<(usize, f64)> = raw.iter().copied().filter(|p| p.1 < 0.0).collect();
+        negatives.sort_by(order);
+        picked.extend(negatives.into_iter().take(r - picked.len()));
     }
     if picked.len() < r {
         // Nearly the whole catalogue is seen: unlogged videos, then seen ones.
@@ -73,7 +79,6 @@ pub fn generate(
         let rest: Vec<usize> = (0..world.videos.len())
             .filter(|&j| !chosen[j] && !cf.is_present(j))
             .chain((0..world.videos.len()).filter(|&j| !chosen[j] && cf.is_present(j)))
-            .filter(|&j| !chosen[j])
             .take(r - picked.len())
             .collect();
         picked.extend(rest.into_iter().map(|j| (j, 0.0)));

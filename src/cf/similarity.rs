@@ -1,16 +1,16 @@
 //! Incremental item-item cosine similarity over the aggregated item x user score matrix.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use sprs::{CsMat, TriMat};
-
-/// A deterministic hasher, so that runs with the same seed are identical.
-type FixedHasher = BuildHasherDefault<std::collections::hash_map::DefaultHasher>;
 
 /// Below this a squared norm counts as zero (a user's scores for an item can cancel out).
 const ZERO_NORM: f64 = 1e-12;
+
+/// Marks in the scratch space of `raw_scores`.
+const UNTOUCHED: u8 = 0;
+const TOUCHED: u8 = 1;
+const SEEN: u8 = 2;
 
 /// The collaborative filter's state.
 ///
@@ -20,7 +20,7 @@ const ZERO_NORM: f64 = 1e-12;
 /// is `dot(i, j) / (|i| |j|)`. An interaction of user `u` with item `i` changes only the dot
 /// products of `i` with the items `u` has scored, so an update costs O(items of `u`) instead of
 /// the notebook's full rebuild.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct CollaborativeFilter {
     n_items: usize,
     /// user -> (item -> aggregated score): the non-zero pattern of the matrix, by column.
@@ -31,12 +31,31 @@ pub struct CollaborativeFilter {
     present: Vec<bool>,
     /// item -> squared norm of its row.
     norms2: Vec<f64>,
-    /// item -> (other item -> dot product); symmetric, no diagonal.
-    #[serde(skip)]
-    dots: Vec<HashMap<u32, f64, FixedHasher>>,
-    /// Scratch accumulator for candidate scores and its touched marks, reused between calls.
-    #[serde(skip)]
-    scratch: Vec<(f64, bool)>,
+    /// item -> 1 / norm of its row, or 0 for a zero row (kept beside `norms2` because candidate
+    /// generation divides by norms thousands of times per call).
+    inv_norms: Vec<f64>,
+    /// item -> (other item, dot product), sorted by the other item; symmetric, no diagonal.
+    /// Sorted vectors rather than hash maps: candidate generation iterates them far more often
+    /// than updates search them.
+    dots: Vec<Vec<(u32, f64)>>,
+    /// Scratch accumulator and marks for `raw_scores`, reused between calls.
+    scratch: Vec<(f64, u8)>,
+}
+
+fn inverse_norm(norm2: f64) -> f64 {
+    if norm2 <= ZERO_NORM {
+        0.0
+    } else {
+        1.0 / norm2.sqrt()
+    }
+}
+
+/// Add `delta` to the dot product with `j` in a sorted row, inserting it if absent.
+fn add_dot(row: &mut Vec<(u32, f64)>, j: u32, delta: f64) {
+    match row.binary_search_by_key(&j, |e| e.0) {
+        Ok(k) => row[k].1 += delta,
+        Err(k) => row.insert(k, (j, delta)),
+    }
 }
 
 impl CollaborativeFilter {
@@ -44,15 +63,17 @@ impl CollaborativeFilter {
     /// the aggregated item x user matrix gives every dot product and squared norm at once.
     pub fn from_log(n_items: usize, n_users: usize, log: &[(usize, usize, f64)]) -> Self {
         let gram = gram_from_log(n_items, n_users, log);
-        let mut dots: Vec<HashMap<u32, f64, FixedHasher>> = vec![HashMap::default(); n_items];
+        let mut dots: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n_items];
         let mut norms2 = vec![0.0; n_items];
+        // CSR iteration visits each row's columns in ascending order, so rows come out sorted.
         for (&v, (i, j)) in gram.iter() {
             if i == j {
                 norms2[i] = v;
             } else {
-                dots[i].insert(j as u32, v);
+                dots[i].push((j as u32, v));
             }
         }
+        debug_assert!(dots.iter().all(|r| r.windows(2).all(|w| w[0].0 < w[1].0)));
         let mut user_items = vec![BTreeMap::new(); n_users];
         let mut history = vec![Vec::new(); n_users];
         let mut present = vec![false; n_items];
@@ -66,9 +87,10 @@ impl CollaborativeFilter {
             user_items,
             history,
             present,
+            inv_norms: norms2.iter().map(|&n| inverse_norm(n)).collect(),
             norms2,
             dots,
-            scratch: vec![(0.0, false); n_items],
+            scratch: vec![(0.0, UNTOUCHED); n_items],
         }
     }
 
@@ -102,10 +124,11 @@ impl CollaborativeFilter {
                 continue;
             }
             let delta = score * m_ju;
-            *self.dots[item].entry(j).or_insert(0.0) += delta;
-            *self.dots[j as usize].entry(item as u32).or_insert(0.0) += delta;
+            add_dot(&mut self.dots[item], j, delta);
+            add_dot(&mut self.dots[j as usize], item as u32, delta);
         }
         self.norms2[item] += new * new - old * old;
+        self.inv_norms[item] = inverse_norm(self.norms2[item]);
         self.user_items[user].insert(item as u32, new);
         self.history[user].push((item as u32, score));
         self.present[item] = true;
@@ -113,16 +136,14 @@ impl CollaborativeFilter {
 
     /// Cosine similarity of two items (0 when either row is zero), as sklearn computes it.
     pub fn similarity(&self, i: usize, j: usize) -> f64 {
-        let (ni, nj) = (self.norms2[i], self.norms2[j]);
-        if ni <= ZERO_NORM || nj <= ZERO_NORM {
-            return 0.0;
-        }
         let dot = if i == j {
-            ni
+            self.norms2[i]
         } else {
-            self.dots[i].get(&(j as u32)).copied().unwrap_or(0.0)
+            let row = &self.dots[i];
+            row.binary_search_by_key(&(j as u32), |e| e.0)
+                .map_or(0.0, |k| row[k].1)
         };
-        dot / (ni.sqrt() * nj.sqrt())
+        dot * self.inv_norms[i] * self.inv_norms[j]
     }
 
     /// Whether the user has any row for the item.
@@ -158,59 +179,41 @@ impl CollaborativeFilter {
     /// ascending item order. Items absent here score exactly 0.
     pub fn raw_scores(&mut self, user: usize) -> Vec<(usize, f64)> {
         if self.scratch.len() != self.n_items {
-            self.scratch = vec![(0.0, false); self.n_items];
+            self.scratch = vec![(0.0, UNTOUCHED); self.n_items];
+        }
+        for &j in self.user_items[user].keys() {
+            self.scratch[j as usize].1 = SEEN;
         }
         let mut touched: Vec<u32> = Vec::new();
         for &(h, s) in &self.history[user] {
-            let nh = self.norms2[h as usize];
-            if nh <= ZERO_NORM {
+            let weight = self.inv_norms[h as usize] * s;
+            if weight == 0.0 {
                 continue;
             }
-            let nh = nh.sqrt();
-            for (&j, &dot) in &self.dots[h as usize] {
-                let nj = self.norms2[j as usize];
-                if nj <= ZERO_NORM || self.user_items[user].contains_key(&j) {
+            for &(j, dot) in &self.dots[h as usize] {
+                let inv_j = self.inv_norms[j as usize];
+                let (acc, mark) = &mut self.scratch[j as usize];
+                if *mark == SEEN || inv_j == 0.0 {
                     continue;
                 }
-                let (acc, marked) = &mut self.scratch[j as usize];
-                if !*marked {
-                    *marked = true;
+                if *mark == UNTOUCHED {
+                    *mark = TOUCHED;
                     touched.push(j);
                 }
-                *acc += dot / (nh * nj.sqrt()) * s;
+                *acc += dot * inv_j * weight;
             }
+        }
+        for &j in self.user_items[user].keys() {
+            self.scratch[j as usize].1 = UNTOUCHED;
         }
         touched.sort_unstable();
         touched
             .iter()
             .map(|&j| {
-                let (acc, _) = std::mem::replace(&mut self.scratch[j as usize], (0.0, false));
+                let (acc, _) = std::mem::replace(&mut self.scratch[j as usize], (0.0, UNTOUCHED));
                 (j as usize, acc)
             })
             .collect()
-    }
-
-    /// Rebuild the dot products from scratch (used after deserialising, which skips them).
-    pub fn rebuild(&mut self) {
-        let mut log = Vec::new();
-        for (u, rows) in self.history.iter().enumerate() {
-            log.extend(rows.iter().map(|&(i, s)| (i as usize, u, s)));
-        }
-        *self = CollaborativeFilter::from_log(self.n_items, self.user_items.len(), &log);
-    }
-
-    /// Every stored dot product `(i, j, dot)` with `i < j`, for tests and diagnostics.
-    pub fn dot_products(&self) -> Vec<(usize, usize, f64)> {
-        let mut out = Vec::new();
-        for (i, row) in self.dots.iter().enumerate() {
-            for (&j, &d) in row {
-                if i < j as usize {
-                    out.push((i, j as usize, d));
-                }
-            }
-        }
-        out.sort_by_key(|&(i, j, _)| (i, j));
-        out
     }
 }
 
