@@ -1,72 +1,942 @@
-//! TEMPORARY STUB (replaced by the real dfdx agent).
-use super::*;
+//! The DQN agent: epsilon-greedy acting, experience replay, and one Adam step on the TD loss
+//! per `learn()`, with an optional target network (the notebook's `Agent`, cells 22-28).
+
+use dfdx::losses::{huber_loss, mse_loss};
+use dfdx::nn::{ModelEMA, ZeroGrads};
+use dfdx::optim::{Adam, AdamConfig, Optimizer};
+use dfdx::shapes::{Axis, Const};
+use dfdx::tensor::{AsArray, Cpu, Gradients, TensorFromVec};
+use dfdx::tensor_ops::{Backward, GatherTo, ReshapeTo, SumTo};
 use rand::{Rng, SeedableRng};
-/// stub
-#[derive(Clone)]
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::qnet::{param_sum, Inputs, NoTrace, PairNet, QNetwork, SlotNet, TraceInto};
+use super::replay::ReplayBuffer;
+use super::{
+    AgentConfig, Architecture, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES,
+};
+
+/// A deep-Q-learning agent choosing one of the candidate slots of an [`Observation`].
+///
+/// Everything random (weight init, exploration, replay sampling) comes from the `seed` given
+/// to [`DqnAgent::new`]: the same seed and the same calls give bit-identical results on a
+/// given platform.
+#[derive(Debug, Clone)]
 pub struct DqnAgent {
     cfg: AgentConfig,
-    rng: rand_xoshiro::Xoshiro256PlusPlus,
-    eps: f32,
-    mem: Vec<Transition>,
+    n_candidates: usize,
+    /// Kept in f64 like the notebook's Python float, so the decay schedule matches it.
+    epsilon: f64,
     updates: u64,
+    skipped_updates: u64,
+    rng: Xoshiro256PlusPlus,
+    replay: ReplayBuffer,
+    brain: Brain,
+    /// Scratch for minibatch indices, reused between `learn()` calls.
+    batch: Vec<usize>,
 }
-impl DqnAgent {
-    /// stub
-    pub fn new(cfg: &AgentConfig, _n: usize, seed: u64) -> Self {
+
+/// The networks and optimiser, typed by layout (dfdx modules are static types).
+#[derive(Debug, Clone)]
+enum Brain {
+    Slot(Learner<SlotNet>),
+    Pair(Learner<PairNet>),
+}
+
+/// Online network, optional target network, Adam state and the reusable gradient buffers.
+#[derive(Debug, Clone)]
+struct Learner<N: QNetwork> {
+    dev: Cpu,
+    online: N,
+    target: Option<N>,
+    adam: SendAdam<N>,
+    /// Allocated once; zeroed after every step instead of reallocated.
+    grads: Gradients<f32, Cpu>,
+}
+
+/// dfdx's `Adam` carries a `PhantomData<*const M>` marker, which makes it `!Send` although
+/// all it owns is its config, a step counter and two `Gradients` maps of plain buffers.
+/// Wrapping it lets the agent move between threads (parallel experiment runs).
+#[derive(Debug, Clone)]
+struct SendAdam<N>(Adam<N, f32, Cpu>);
+
+// SAFETY: the only non-Send/Sync part of `Adam<N, f32, Cpu>` is the zero-sized
+// `PhantomData<*const N>` marker; no raw pointer is ever stored. Its real state (AdamConfig,
+// i32, Gradients<f32, Cpu>) is Send + Sync, and `N` itself is required to be Send/Sync.
+unsafe impl<N: Send> Send for SendAdam<N> {}
+// SAFETY: as above; `&Adam` exposes no interior mutability.
+unsafe impl<N: Sync> Sync for SendAdam<N> {}
+
+/// What one TD step produced.
+struct StepOutcome {
+    loss: f32,
+    applied: bool,
+}
+
+impl<N: QNetwork> Learner<N> {
+    fn new(seed: u64, cfg: &AgentConfig) -> Self {
+        let dev = Cpu::seed_from_u64(seed);
+        let online = N::init(&dev);
+        let target = match cfg.target {
+            TargetUpdate::None => None,
+            TargetUpdate::Hard { .. } | TargetUpdate::Soft { .. } => Some(online.clone()),
+        };
+        let adam = SendAdam(Adam::new(&online, adam_config(cfg.learning_rate)));
+        let grads = online.alloc_grads();
         Self {
-            cfg: cfg.clone(),
-            rng: rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed),
-            eps: cfg.epsilon_start,
-            mem: vec![],
-            updates: 0,
+            dev,
+            online,
+            target,
+            adam,
+            grads,
         }
     }
-    /// stub
+
+    fn q_values(&self, obs: &Observation, slots: usize, include_scores: bool) -> Vec<f32> {
+        let mut inp = Inputs::new(N::LAYOUT, include_scores);
+        let start = inp.push_all(obs, slots);
+        let q = self.online.forward_flat(&self.dev, inp, NoTrace).as_vec();
+        q[start..start + slots].to_vec()
+    }
+
+    /// One gradient step on a minibatch. Bootstraps from the target network when there is
+    /// one; otherwise from the online network *without detaching it*, exactly like the
+    /// notebook (its `self.model(next_states).max(1)[0]` stays in the autograd graph).
+    fn td_step(
+        &mut self,
+        batch: &[&Transition],
+        cfg: &AgentConfig,
+        n_candidates: usize,
+    ) -> StepOutcome {
+        let b = batch.len();
+        let gamma = cfg.gamma;
+        let include = cfg.include_candidate_scores;
+        let bootstrap_online = self.target.is_none();
+
+        // Rows for Q(s, a), plus (notebook mode) rows for Q(s', ·) in the same forward pass.
+        let mut inp = Inputs::new(N::LAYOUT, include);
+        let chosen: Vec<usize> = batch
+            .iter()
+            .map(|t| {
+                let slots = slot_count(&t.obs, n_candidates);
+                inp.push_one(&t.obs, t.action, slots)
+            })
+            .collect();
+        let mut next = if bootstrap_online {
+            None
+        } else {
+            Some(Inputs::new(N::LAYOUT, include))
+        };
+        // Where each sample's next-state Q-values start, and how many there are; None when
+        // there is nothing to bootstrap from (terminal step).
+        let next_ranges: Vec<Option<(usize, usize)>> = batch
+            .iter()
+            .map(|t| {
+                let slots = slot_count(&t.next_obs, n_candidates);
+                if t.done || slots == 0 {
+                    return None;
+                }
+                let rows = next.as_mut().unwrap_or(&mut inp);
+                Some((rows.push_all(&t.next_obs, slots), slots))
+            })
+            .collect();
+        let rewards: Vec<f32> = batch.iter().map(|t| t.reward).collect();
+        let dones: Vec<f32> = batch.iter().map(|t| f32::from(u8::from(t.done))).collect();
+
+        let grads = std::mem::replace(&mut self.grads, Gradients::leaky());
+        let q = self.online.forward_flat(&self.dev, inp, TraceInto(grads));
+
+        let (pred, targ) = match (&self.target, next) {
+            (Some(target_net), Some(next_inp)) => {
+                let next_q = if next_inp.rows() > 0 {
+                    target_net
+                        .forward_flat(&self.dev, next_inp, NoTrace)
+                        .as_vec()
+                } else {
+                    Vec::new()
+                };
+                let targets: Vec<f32> = (0..b)
+                    .map(|i| {
+                        let max_next_q =
+                            next_ranges[i].map_or(0.0, |(s, n)| max(&next_q[s..s + n]));
+                        // target = reward + gamma * max_a' Q_target(s', a') * (1 - done)
+                        rewards[i] + gamma * max_next_q * (1.0 - dones[i])
+                    })
+                    .collect();
+                let q_sa = q.gather(self.dev.tensor_from_vec(chosen, (b,)));
+                (q_sa, self.dev.tensor_from_vec(targets, (b,)))
+            }
+            _ => {
+                // The notebook's loss is MSE(Q(s,a), r + gamma * max_a' Q(s',a') * (1 - done))
+                // with gradients through both Q terms. Equivalently: regress
+                //   pred = Q(s,a) - gamma * (1 - done) * max_a' Q(s',a')   onto   r,
+                // which dfdx can build as a [2, B] gather weighted by [1; -gamma (1 - done)].
+                let q_host = q.as_vec();
+                let mut picks = chosen.clone();
+                let mut weights = vec![1.0f32; b];
+                for i in 0..b {
+                    let (pick, w) = match next_ranges[i] {
+                        Some((s, n)) => (s + argmax(&q_host[s..s + n]), -gamma * (1.0 - dones[i])),
+                        // Terminal: nothing to bootstrap, any valid index with weight 0.
+                        None => (chosen[i], 0.0),
+                    };
+                    picks.push(pick);
+                    weights.push(w);
+                }
+                let both = q
+                    .gather(self.dev.tensor_from_vec(picks, (2 * b,)))
+                    .reshape_like(&(Const::<2>, b));
+                let w = self.dev.tensor_from_vec(weights, (Const::<2>, b));
+                let pred = (both * w).sum::<(usize,), Axis<0>>();
+                (pred, self.dev.tensor_from_vec(rewards, (b,)))
+            }
+        };
+
+        let loss = match cfg.loss {
+            LossKind::Mse => mse_loss(pred, targ),
+            LossKind::Huber => huber_loss(pred, targ, 1.0),
+        };
+        let loss_value = loss.array();
+        let mut grads = loss.backward();
+        // A non-finite loss would poison every weight through Adam's moments: drop the step.
+        let applied = loss_value.is_finite();
+        if applied {
+            // alloc_grads gave every parameter a slot, so "unused parameter" cannot occur.
+            let _ = self.adam.0.update(&mut self.online, &grads);
+        }
+        self.online.zero_grads(&mut grads);
+        self.grads = grads;
+        StepOutcome {
+            loss: loss_value,
+            applied,
+        }
+    }
+
+    /// Target-network bookkeeping after update number `updates`.
+    fn follow(&mut self, target: TargetUpdate, updates: u64) {
+        match (target, self.target.as_mut()) {
+            // Copy every `every` updates.
+            (TargetUpdate::Hard { every }, Some(t))
+                if updates.is_multiple_of(u64::from(every.max(1))) =>
+            {
+                t.clone_from(&self.online)
+            }
+            // target = tau * online + (1 - tau) * target
+            (TargetUpdate::Soft { tau }, Some(t)) => t.ema(&self.online, 1.0 - tau),
+            _ => {}
+        }
+    }
+
+    /// Creates or drops the target network to match `target`.
+    fn set_target_kind(&mut self, target: TargetUpdate) {
+        match target {
+            TargetUpdate::None => self.target = None,
+            TargetUpdate::Hard { .. } | TargetUpdate::Soft { .. } => {
+                if self.target.is_none() {
+                    self.target = Some(self.online.clone());
+                }
+            }
+        }
+    }
+}
+
+fn adam_config(lr: f32) -> AdamConfig {
+    // PyTorch's Adam defaults (betas 0.9/0.999, eps 1e-8), which the notebook used.
+    AdamConfig {
+        lr: f64::from(lr),
+        ..Default::default()
+    }
+}
+
+/// Number of usable slots of `obs`: its candidates, at most `n_candidates`.
+fn slot_count(obs: &Observation, n_candidates: usize) -> usize {
+    obs.candidates.len().min(n_candidates)
+}
+
+/// Index of the first largest value; NaN never wins (so it cannot be chosen over a number).
+fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] || (values[best].is_nan() && !v.is_nan()) {
+            best = i;
+        }
+    }
+    best
+}
+
+fn max(values: &[f32]) -> f32 {
+    values[argmax(values)]
+}
+
+/// Dispatches a method call to whichever layout the agent was built with.
+macro_rules! with_learner {
+    ($brain:expr, $l:ident => $body:expr) => {
+        match $brain {
+            Brain::Slot($l) => $body,
+            Brain::Pair($l) => $body,
+        }
+    };
+}
+
+impl DqnAgent {
+    /// A fresh agent. `n_candidates` in `1..=MAX_CANDIDATES` (the caller validates; other
+    /// values are clamped). `cfg.hidden` is not read: the layers are 64 wide (see
+    /// [`super::HIDDEN`]), the config validator must reject other values.
+    ///
+    /// `seed` drives weight init, exploration and replay sampling; the same seed and the same
+    /// calls give bit-identical results.
+    pub fn new(cfg: &AgentConfig, n_candidates: usize, seed: u64) -> Self {
+        // Different streams for weights and for exploration/sampling, both from `seed`.
+        let brain = match cfg.architecture {
+            Architecture::SlotHeads => Brain::Slot(Learner::new(seed, cfg)),
+            Architecture::PairScorer => Brain::Pair(Learner::new(seed, cfg)),
+        };
+        Self {
+            cfg: cfg.clone(),
+            n_candidates: n_candidates.clamp(1, MAX_CANDIDATES),
+            epsilon: f64::from(cfg.epsilon_start),
+            updates: 0,
+            skipped_updates: 0,
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15),
+            replay: ReplayBuffer::new(cfg.replay_capacity),
+            brain,
+            batch: Vec::new(),
+        }
+    }
+
+    /// The hyperparameters in force.
     pub fn config(&self) -> &AgentConfig {
         &self.cfg
     }
-    /// stub
+
+    /// Number of candidate slots the agent chooses among (at most; an observation with fewer
+    /// candidates offers fewer).
+    pub fn n_candidates(&self) -> usize {
+        self.n_candidates
+    }
+
+    /// Usable slots of `obs`: `min(obs.candidates.len(), n_candidates)`.
+    fn slots(&self, obs: &Observation) -> usize {
+        slot_count(obs, self.n_candidates)
+    }
+
+    /// Epsilon-greedy slot choice in `0..obs.candidates.len()` (and below `n_candidates`),
+    /// using the agent's own RNG. Returns 0 for an observation without candidates.
     pub fn act(&mut self, obs: &Observation) -> usize {
-        self.rng.gen_range(0..obs.candidates.len() as u32) as usize
+        let slots = self.slots(obs);
+        if slots == 0 {
+            return 0;
+        }
+        // The notebook: `if rd.random() <= self.epsilon: return rd.randrange(action_size)`.
+        if self.rng.gen::<f64>() <= self.epsilon {
+            // u32 range: identical draws on 32-bit wasm and 64-bit native.
+            self.rng.gen_range(0..slots as u32) as usize
+        } else {
+            self.act_greedy(obs)
+        }
     }
-    /// stub
-    pub fn act_greedy(&self, _obs: &Observation) -> usize {
-        0
+
+    /// The slot with the highest Q-value (first one on ties); consumes no randomness.
+    pub fn act_greedy(&self, obs: &Observation) -> usize {
+        let q = self.q_values(obs);
+        if q.is_empty() {
+            0
+        } else {
+            argmax(&q)
+        }
     }
-    /// stub
+
+    /// One Q-value per usable candidate slot of `obs` (see [`DqnAgent::n_candidates`]).
     pub fn q_values(&self, obs: &Observation) -> Vec<f32> {
-        vec![0.0; obs.candidates.len()]
+        let slots = self.slots(obs);
+        if slots == 0 {
+            return Vec::new();
+        }
+        let include = self.cfg.include_candidate_scores;
+        with_learner!(&self.brain, l => l.q_values(obs, slots, include))
     }
-    /// stub
+
+    /// Stores a transition; a bounded buffer drops the oldest when full (`None` capacity is
+    /// unbounded like the notebook). A transition whose `action` is not a usable slot of
+    /// `obs` is ignored (it could not be learned from).
     pub fn remember(&mut self, t: Transition) {
-        self.mem.push(t)
+        if t.action < self.slots(&t.obs) {
+            self.replay.push(t);
+        }
     }
-    /// stub
+
+    /// One learning step, if the replay holds at least `batch_size` transitions: sample a
+    /// minibatch uniformly without replacement, take one Adam step on the TD loss, decay
+    /// epsilon the notebook's way (`if eps > eps_min: eps *= decay`, so it settles at the
+    /// first value at or below the floor), then sync the target network (Hard: copy every
+    /// `every` updates; Soft: Polyak each update; None: the online network bootstraps itself,
+    /// undetached, as in the notebook). Returns the loss.
+    ///
+    /// If the loss is not finite (NaN/inf) the step is skipped entirely (no weight change,
+    /// no epsilon decay, no update counted, see [`DqnAgent::skipped_updates`]) and `None` is
+    /// returned, so one bad batch cannot poison the network.
     pub fn learn(&mut self) -> Option<f32> {
-        if self.mem.len() < self.cfg.batch_size {
+        let k = self.cfg.batch_size;
+        if k == 0 || self.replay.len() < k {
+            return None;
+        }
+        let mut idx = std::mem::take(&mut self.batch);
+        self.replay.sample_indices(&mut self.rng, k, &mut idx);
+        let batch: Vec<&Transition> = idx.iter().filter_map(|&i| self.replay.get(i)).collect();
+        let (cfg, n) = (&self.cfg, self.n_candidates);
+        let outcome = with_learner!(&mut self.brain, l => l.td_step(&batch, cfg, n));
+        self.batch = idx;
+        if !outcome.applied {
+            self.skipped_updates += 1;
             return None;
         }
         self.updates += 1;
-        if self.eps > self.cfg.epsilon_min {
-            self.eps *= self.cfg.epsilon_decay
+        if self.epsilon > f64::from(self.cfg.epsilon_min) {
+            self.epsilon *= f64::from(self.cfg.epsilon_decay);
         }
-        Some(1.0)
+        let (target, updates) = (self.cfg.target, self.updates);
+        with_learner!(&mut self.brain, l => l.follow(target, updates));
+        Some(outcome.loss)
     }
-    /// stub
+
+    /// Current exploration rate.
     pub fn epsilon(&self) -> f32 {
-        self.eps
+        self.epsilon as f32
     }
-    /// stub
+
+    /// Number of applied learning steps.
     pub fn updates(&self) -> u64 {
         self.updates
     }
-    /// stub
-    pub fn replay_len(&self) -> usize {
-        self.mem.len()
+
+    /// Number of learning steps dropped because their loss was not finite.
+    pub fn skipped_updates(&self) -> u64 {
+        self.skipped_updates
     }
-    /// stub
+
+    /// Number of stored transitions.
+    pub fn replay_len(&self) -> usize {
+        self.replay.len()
+    }
+
+    /// Applies changed hyperparameters to the running agent: gamma, learning_rate,
+    /// batch_size, replay_capacity (shrinking drops the oldest), epsilon_decay, epsilon_min,
+    /// target (switching to Hard/Soft starts the target from the current online weights) and
+    /// loss. `epsilon_start` only matters for new agents. Returns `Err` naming the field when
+    /// the change needs a new agent (architecture, include_candidate_scores, hidden); nothing
+    /// is changed then.
     pub fn set_config(&mut self, cfg: &AgentConfig) -> Result<(), String> {
+        if cfg.architecture != self.cfg.architecture {
+            return Err("architecture: changing it needs a new agent".into());
+        }
+        if cfg.include_candidate_scores != self.cfg.include_candidate_scores {
+            return Err("include_candidate_scores: changing it needs a new agent".into());
+        }
+        if cfg.hidden != self.cfg.hidden {
+            return Err("hidden: changing it needs a new agent".into());
+        }
+        self.replay.set_capacity(cfg.replay_capacity);
+        with_learner!(&mut self.brain, l => {
+            l.adam.0.cfg.lr = f64::from(cfg.learning_rate);
+            l.set_target_kind(cfg.target);
+        });
         self.cfg = cfg.clone();
         Ok(())
+    }
+
+    /// Sum of all target-network parameters, `None` when there is no target network.
+    pub fn target_checksum(&self) -> Option<f64> {
+        with_learner!(&self.brain, l => l.target.as_ref().map(param_sum))
+    }
+
+    /// Sum of all online-network parameters.
+    pub fn online_checksum(&self) -> f64 {
+        with_learner!(&self.brain, l => param_sum(&l.online))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{CandidateFeatures, NUM_CATEGORIES};
+
+    fn cand(category: usize, interest: f32, score: f32) -> CandidateFeatures {
+        CandidateFeatures {
+            category,
+            similarity: 0.0,
+            views: 0.0,
+            interest,
+            score,
+        }
+    }
+
+    /// A random observation with `n` candidates.
+    fn random_obs(rng: &mut Xoshiro256PlusPlus, n: usize) -> Observation {
+        Observation {
+            numeric: [rng.gen(), rng.gen(), rng.gen()],
+            gender: rng.gen_range(0..2u32) as usize,
+            region: rng.gen_range(0..3u32) as usize,
+            interest1: rng.gen_range(0..8u32) as usize,
+            interest2: rng.gen_range(0..8u32) as usize,
+            last_category: rng.gen_range(0..8u32) as usize,
+            last_action: rng.gen_range(0..4u32) as usize,
+            candidates: (0..n)
+                .map(|_| CandidateFeatures {
+                    category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
+                    similarity: rng.gen(),
+                    views: rng.gen(),
+                    interest: f32::from(u8::from(rng.gen::<bool>())),
+                    score: rng.gen(),
+                })
+                .collect(),
+        }
+    }
+
+    fn random_transition(rng: &mut Xoshiro256PlusPlus, n: usize) -> Transition {
+        Transition {
+            obs: random_obs(rng, n),
+            action: rng.gen_range(0..n as u32) as usize,
+            reward: rng.gen_range(-2.0..2.0),
+            next_obs: random_obs(rng, n),
+            done: rng.gen_bool(0.2),
+        }
+    }
+
+    fn cfg(arch: Architecture, target: TargetUpdate, batch: usize) -> AgentConfig {
+        AgentConfig {
+            architecture: arch,
+            target,
+            batch_size: batch,
+            ..AgentConfig::default_preset()
+        }
+    }
+
+    fn filled(cfg: &AgentConfig, n: usize, seed: u64, count: usize) -> DqnAgent {
+        let mut agent = DqnAgent::new(cfg, n, seed);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed + 1000);
+        for _ in 0..count {
+            agent.remember(random_transition(&mut rng, n));
+        }
+        agent
+    }
+
+    #[test]
+    fn agent_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<DqnAgent>();
+    }
+
+    #[test]
+    fn learn_waits_for_a_full_batch() {
+        let c = cfg(Architecture::SlotHeads, TargetUpdate::None, 8);
+        let mut agent = filled(&c, 5, 1, 7);
+        assert_eq!(agent.learn(), None);
+        assert_eq!(agent.updates(), 0);
+        agent.remember(random_transition(
+            &mut Xoshiro256PlusPlus::seed_from_u64(3),
+            5,
+        ));
+        assert!(agent.learn().is_some());
+        assert_eq!(agent.updates(), 1);
+    }
+
+    #[test]
+    fn invalid_actions_are_not_stored() {
+        let c = cfg(Architecture::PairScorer, TargetUpdate::None, 8);
+        let mut agent = DqnAgent::new(&c, 4, 0);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut t = random_transition(&mut rng, 4);
+        t.action = 4;
+        agent.remember(t);
+        assert_eq!(agent.replay_len(), 0);
+    }
+
+    #[test]
+    fn q_values_cover_the_usable_slots() {
+        for arch in [Architecture::SlotHeads, Architecture::PairScorer] {
+            let agent = DqnAgent::new(&cfg(arch, TargetUpdate::None, 4), 10, 5);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+            assert_eq!(agent.q_values(&random_obs(&mut rng, 10)).len(), 10);
+            assert_eq!(agent.q_values(&random_obs(&mut rng, 3)).len(), 3);
+            assert_eq!(agent.q_values(&random_obs(&mut rng, 20)).len(), 10);
+            assert!(agent.q_values(&random_obs(&mut rng, 0)).is_empty());
+            assert_eq!(agent.act_greedy(&random_obs(&mut rng, 0)), 0);
+        }
+    }
+
+    #[test]
+    fn hard_target_changes_only_on_sync() {
+        for arch in [Architecture::SlotHeads, Architecture::PairScorer] {
+            let c = cfg(arch, TargetUpdate::Hard { every: 5 }, 16);
+            let mut agent = filled(&c, 6, 2, 64);
+            let start = agent.target_checksum().unwrap();
+            assert_eq!(start, agent.online_checksum());
+            let mut last = start;
+            for step in 1..=15u64 {
+                agent.learn().unwrap();
+                let target = agent.target_checksum().unwrap();
+                let online = agent.online_checksum();
+                if step % 5 == 0 {
+                    assert_eq!(target, online, "{arch:?}: synced at step {step}");
+                    assert_ne!(target, last, "{arch:?}: sync must move the target");
+                } else {
+                    assert_eq!(target, last, "{arch:?}: target moved at step {step}");
+                    assert_ne!(target, online, "{arch:?}: online must move on");
+                }
+                last = target;
+            }
+        }
+    }
+
+    #[test]
+    fn soft_target_moves_every_update_and_lags() {
+        let c = cfg(Architecture::SlotHeads, TargetUpdate::Soft { tau: 0.1 }, 16);
+        let mut agent = filled(&c, 6, 3, 64);
+        let mut last = agent.target_checksum().unwrap();
+        for _ in 0..5 {
+            agent.learn().unwrap();
+            let t = agent.target_checksum().unwrap();
+            assert_ne!(t, last);
+            assert_ne!(t, agent.online_checksum());
+            last = t;
+        }
+    }
+
+    #[test]
+    fn no_target_network_means_no_target_checksum() {
+        let c = cfg(Architecture::SlotHeads, TargetUpdate::None, 16);
+        let mut agent = filled(&c, 6, 4, 64);
+        assert_eq!(agent.target_checksum(), None);
+        agent.learn().unwrap();
+        assert_eq!(agent.target_checksum(), None);
+    }
+
+    #[test]
+    fn set_config_switches_target_and_rejects_architecture_changes() {
+        let c = cfg(Architecture::SlotHeads, TargetUpdate::None, 16);
+        let mut agent = filled(&c, 6, 4, 64);
+        agent.learn().unwrap();
+        let mut c2 = c.clone();
+        c2.target = TargetUpdate::Hard { every: 3 };
+        c2.replay_capacity = Some(10);
+        c2.learning_rate = 1e-2;
+        agent.set_config(&c2).unwrap();
+        assert_eq!(agent.target_checksum(), Some(agent.online_checksum()));
+        assert_eq!(agent.replay_len(), 10);
+        assert_eq!(agent.config(), &c2);
+
+        let mut bad = c2.clone();
+        bad.architecture = Architecture::PairScorer;
+        assert!(agent.set_config(&bad).unwrap_err().contains("architecture"));
+        let mut bad = c2.clone();
+        bad.include_candidate_scores = !bad.include_candidate_scores;
+        assert!(agent
+            .set_config(&bad)
+            .unwrap_err()
+            .contains("include_candidate_scores"));
+        let mut bad = c2.clone();
+        bad.hidden = 32;
+        assert!(agent.set_config(&bad).unwrap_err().contains("hidden"));
+        assert_eq!(agent.config(), &c2);
+
+        let mut c3 = c2.clone();
+        c3.target = TargetUpdate::None;
+        agent.set_config(&c3).unwrap();
+        assert_eq!(agent.target_checksum(), None);
+    }
+
+    #[test]
+    fn epsilon_follows_the_notebook_rule_and_stops_at_the_floor() {
+        let mut c = AgentConfig::seed_preset();
+        c.batch_size = 4;
+        c.epsilon_decay = 0.9;
+        c.epsilon_min = 0.05;
+        let mut agent = filled(&c, 5, 6, 16);
+        assert_eq!(agent.epsilon(), 1.0);
+        let mut expected = 1.0f64;
+        for _ in 0..60 {
+            agent.learn().unwrap();
+            // Python: `if self.epsilon > self.epsilon_min: self.epsilon *= self.epsilon_decay`
+            if expected > f64::from(c.epsilon_min) {
+                expected *= f64::from(c.epsilon_decay);
+            }
+            assert_eq!(agent.epsilon(), expected as f32);
+        }
+        // 0.9^29 = 0.047 is the first value at or below 0.05, and there it stays.
+        assert!(agent.epsilon() <= 0.05 && agent.epsilon() > 0.05 * 0.9);
+        let settled = agent.epsilon();
+        agent.learn().unwrap();
+        assert_eq!(agent.epsilon(), settled);
+    }
+
+    #[test]
+    fn same_seed_same_results() {
+        for arch in [Architecture::SlotHeads, Architecture::PairScorer] {
+            for target in [TargetUpdate::None, TargetUpdate::Hard { every: 4 }] {
+                let run = |seed: u64| {
+                    let c = cfg(arch, target, 16);
+                    let mut agent = filled(&c, 7, seed, 80);
+                    let mut rng = Xoshiro256PlusPlus::seed_from_u64(99);
+                    let mut losses = Vec::new();
+                    let mut actions = Vec::new();
+                    for _ in 0..30 {
+                        losses.push(agent.learn().unwrap());
+                        actions.push(agent.act(&random_obs(&mut rng, 7)));
+                    }
+                    let probe = random_obs(&mut rng, 7);
+                    (
+                        losses,
+                        actions,
+                        agent.q_values(&probe),
+                        agent.online_checksum(),
+                    )
+                };
+                let a = run(42);
+                assert_eq!(a, run(42), "{arch:?} {target:?}");
+                assert_ne!(a.2, run(43).2, "{arch:?} {target:?}: seed must matter");
+            }
+        }
+    }
+
+    #[test]
+    fn clone_continues_identically() {
+        let c = cfg(
+            Architecture::PairScorer,
+            TargetUpdate::Hard { every: 3 },
+            16,
+        );
+        let mut a = filled(&c, 5, 8, 64);
+        for _ in 0..5 {
+            a.learn();
+        }
+        let mut b = a.clone();
+        for _ in 0..5 {
+            assert_eq!(a.learn(), b.learn());
+        }
+        assert_eq!(a.online_checksum(), b.online_checksum());
+        assert_eq!(a.target_checksum(), b.target_checksum());
+    }
+
+    #[test]
+    fn huber_loss_trains_too() {
+        let mut c = cfg(
+            Architecture::SlotHeads,
+            TargetUpdate::Soft { tau: 0.05 },
+            16,
+        );
+        c.loss = LossKind::Huber;
+        let mut agent = filled(&c, 6, 9, 64);
+        for _ in 0..10 {
+            assert!(agent.learn().unwrap().is_finite());
+        }
+    }
+
+    /// A contextual two-armed problem: slot 0 pays +1 and slot 1 pays -1 when `key` is true,
+    /// the other way round otherwise. Every step is terminal, so Q(s, a) = reward.
+    fn bandit_obs(rng: &mut Xoshiro256PlusPlus, arch: Architecture) -> (Observation, bool) {
+        let mut obs = random_obs(rng, 2);
+        // Scores are visible (default preset) but carry no signal.
+        obs.candidates[0].score = 0.5;
+        obs.candidates[1].score = 0.5;
+        let key = match arch {
+            // SlotHeads sees the state only: the gender embedding carries the context.
+            Architecture::SlotHeads => obs.gender == 1,
+            // PairScorer sees the candidates: the one the user is interested in pays.
+            Architecture::PairScorer => {
+                let first = rng.gen::<bool>();
+                obs.candidates[0] =
+                    cand(obs.candidates[0].category, f32::from(u8::from(first)), 0.5);
+                obs.candidates[1] =
+                    cand(obs.candidates[1].category, f32::from(u8::from(!first)), 0.5);
+                first
+            }
+        };
+        (obs, key)
+    }
+
+    fn learns_bandit(arch: Architecture, target: TargetUpdate) {
+        let mut c = cfg(arch, target, 32);
+        c.epsilon_decay = 0.99;
+        let mut agent = DqnAgent::new(&c, 2, 17);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(23);
+        for _ in 0..400 {
+            let (obs, key) = bandit_obs(&mut rng, arch);
+            let action = agent.act(&obs);
+            let good = if key { 0 } else { 1 };
+            let reward = if action == good { 1.0 } else { -1.0 };
+            let next_obs = bandit_obs(&mut rng, arch).0;
+            agent.remember(Transition {
+                obs,
+                action,
+                reward,
+                next_obs,
+                done: true,
+            });
+            agent.learn();
+        }
+        let trials = 400;
+        let correct = (0..trials)
+            .filter(|_| {
+                let (obs, key) = bandit_obs(&mut rng, arch);
+                agent.act_greedy(&obs) == if key { 0 } else { 1 }
+            })
+            .count();
+        assert!(
+            correct * 100 >= trials * 95,
+            "{arch:?} {target:?}: {correct}/{trials} greedy choices right"
+        );
+    }
+
+    #[test]
+    fn slot_heads_learns_a_contextual_bandit() {
+        learns_bandit(Architecture::SlotHeads, TargetUpdate::None);
+        learns_bandit(Architecture::SlotHeads, TargetUpdate::Hard { every: 50 });
+    }
+
+    #[test]
+    fn pair_scorer_learns_a_contextual_bandit() {
+        learns_bandit(Architecture::PairScorer, TargetUpdate::None);
+        learns_bandit(Architecture::PairScorer, TargetUpdate::Hard { every: 50 });
+    }
+
+    #[test]
+    fn non_finite_loss_skips_the_update() {
+        let c = cfg(Architecture::SlotHeads, TargetUpdate::None, 4);
+        let mut agent = DqnAgent::new(&c, 3, 1);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..4 {
+            let mut t = random_transition(&mut rng, 3);
+            t.reward = f32::NAN;
+            agent.remember(t);
+        }
+        let before = agent.online_checksum();
+        assert_eq!(agent.learn(), None);
+        assert_eq!(agent.online_checksum(), before);
+        assert_eq!(agent.updates(), 0);
+        assert_eq!(agent.skipped_updates(), 1);
+        assert_eq!(agent.epsilon(), 1.0);
+        // The gradient buffers were cleaned: a good batch afterwards still trains.
+        let mut agent2 = agent.clone();
+        agent2.set_config(&c).unwrap();
+        for _ in 0..4 {
+            agent2.remember(random_transition(&mut rng, 3));
+        }
+        agent2.replay = {
+            let mut r = ReplayBuffer::new(None);
+            for _ in 0..4 {
+                r.push(random_transition(&mut rng, 3));
+            }
+            r
+        };
+        assert!(agent2.learn().unwrap().is_finite());
+        assert!(agent2.online_checksum().is_finite());
+    }
+}
+
+/// The agent on wasm32 (node): no threads, no clock. Run with
+/// `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+///  cargo test --target wasm32-unknown-unknown --lib agent::`.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests {
+    use super::*;
+    use crate::agent::{CandidateFeatures, NUM_CATEGORIES};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    pub(super) fn obs(rng: &mut Xoshiro256PlusPlus, n: usize) -> Observation {
+        Observation {
+            numeric: [rng.gen(), rng.gen(), rng.gen()],
+            gender: rng.gen_range(0..2u32) as usize,
+            region: rng.gen_range(0..3u32) as usize,
+            interest1: rng.gen_range(0..8u32) as usize,
+            interest2: rng.gen_range(0..8u32) as usize,
+            last_category: rng.gen_range(0..8u32) as usize,
+            last_action: rng.gen_range(0..4u32) as usize,
+            candidates: (0..n)
+                .map(|_| CandidateFeatures {
+                    category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
+                    similarity: rng.gen(),
+                    views: rng.gen(),
+                    interest: f32::from(u8::from(rng.gen::<bool>())),
+                    score: rng.gen(),
+                })
+                .collect(),
+        }
+    }
+
+    fn run(cfg: &AgentConfig) -> Vec<f32> {
+        let mut agent = DqnAgent::new(cfg, 10, 3);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut losses = Vec::new();
+        // 300 pair rows per target pass: exercises the chunked matmuls too.
+        for _ in 0..60 {
+            let o = obs(&mut rng, 10);
+            let action = agent.act(&o);
+            agent.remember(Transition {
+                obs: o,
+                action,
+                reward: rng.gen_range(-2.0..2.0),
+                next_obs: obs(&mut rng, 10),
+                done: rng.gen_bool(0.1),
+            });
+            losses.extend(agent.learn());
+        }
+        losses.extend(agent.q_values(&obs(&mut rng, 10)));
+        losses
+    }
+
+    #[wasm_bindgen_test]
+    fn trains_deterministically_on_wasm() {
+        for cfg in [AgentConfig::seed_preset(), AgentConfig::default_preset()] {
+            let a = run(&cfg);
+            assert!(a.len() > 10 && a.iter().all(|v| v.is_finite()));
+            assert_eq!(a, run(&cfg));
+        }
+    }
+}
+
+/// Logs µs per `learn()` / `act()` on wasm (see the command above; `-- --nocapture`).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_timing {
+    use super::wasm_tests::obs;
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn wasm_learn_timing() {
+        const CALLS: u32 = 50;
+        for cfg in [AgentConfig::seed_preset(), AgentConfig::default_preset()] {
+            let mut agent = DqnAgent::new(&cfg, 10, 3);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+            for _ in 0..200 {
+                agent.remember(Transition {
+                    obs: obs(&mut rng, 10),
+                    action: 1,
+                    reward: 1.0,
+                    next_obs: obs(&mut rng, 10),
+                    done: rng.gen_bool(0.1),
+                });
+            }
+            agent.learn();
+            let t0 = js_sys::Date::now();
+            for _ in 0..CALLS {
+                agent.learn();
+            }
+            let t1 = js_sys::Date::now();
+            let probe = obs(&mut rng, 10);
+            for _ in 0..CALLS {
+                agent.act(&probe);
+            }
+            let t2 = js_sys::Date::now();
+            let per_call = |ms: f64| ms * 1000.0 / f64::from(CALLS);
+            web_sys::console::log_1(
+                &format!(
+                    "{:?}: learn {:.0} µs, act {:.0} µs",
+                    cfg.architecture,
+                    per_call(t1 - t0),
+                    per_call(t2 - t1)
+                )
+                .into(),
+            );
+        }
     }
 }

@@ -1,9 +1,18 @@
 //! The deep-Q-learning agent. This module is the only place that knows which tensor library
 //! (dfdx) sits underneath: everything it exchanges with the rest of the crate is plain data.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 pub mod config;
+pub mod dqn;
+mod qnet;
+pub mod replay;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use bench::bench_report;
 pub use config::{AgentConfig, Architecture, LossKind, TargetUpdate};
+pub use dqn::DqnAgent;
+pub use replay::ReplayBuffer;
 
 /// Number of user genders (embedding vocabulary).
 pub const NUM_GENDERS: usize = 2;
@@ -15,6 +24,9 @@ pub const NUM_CATEGORIES: usize = 8;
 pub const NUM_LAST_ACTIONS: usize = 4;
 /// Largest number of candidate slots any configuration may use.
 pub const MAX_CANDIDATES: usize = 20;
+/// Width of the two hidden layers: fixed by the implementation (dfdx layer sizes are types),
+/// so `AgentConfig::hidden` must equal this.
+pub const HIDDEN: usize = 64;
 
 /// What the agent sees about one candidate video. All fields are finite.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -67,6 +79,3 @@ pub struct Transition {
     /// Whether the episode ended with this step.
     pub done: bool,
 }
-
-pub mod dqn;
-pub use dqn::DqnAgent;
