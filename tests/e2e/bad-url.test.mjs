@@ -1,0 +1,68 @@
+// 6. Bad URL parameters and bad typed values are reported in the message area and the page keeps working.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, gotoReady, assertNoProblems, episodeCount, until } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const message = (page) => page.locator('[data-testid="message"]').innerText();
+
+async function stillTrains(page) {
+  await page.click('[data-testid="train-toggle"]');
+  const ok = await until(async () => (await episodeCount(page)) > 0, 60000, 200);
+  await page.click('[data-testid="train-toggle"]');
+  return ok;
+}
+
+test('?gamma=7 names the parameter, falls back to the default and the page still trains', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page, '?gamma=7');
+  const msg = await message(page);
+  assert.match(msg, /gamma/, `message names gamma: ${msg}`);
+  assert.ok(await page.locator('[data-testid="message"] .msg').first().isVisible(), 'message is visible');
+  assert.equal(Number(await page.inputValue('[data-testid="value-gamma"]')), 0.95, 'default gamma');
+  assert.ok(await stillTrains(page), 'training works');
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('?bogus=1 names the unknown parameter and the page still trains', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page, '?bogus=1&seed=abc');
+  const msg = await message(page);
+  assert.match(msg, /bogus/, `message names bogus: ${msg}`);
+  assert.match(msg, /seed/, `message names seed: ${msg}`);
+  assert.ok(await stillTrains(page), 'training works');
+  // The URL now only holds valid settings.
+  await until(() => !page.url().includes('bogus'), 3000, 50);
+  assert.ok(!page.url().includes('bogus'));
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('an invalid typed value is rejected with the validator\u2019s message and the old value stays', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  await page.fill('[data-testid="value-gamma"]', '1.5');
+  await page.press('[data-testid="value-gamma"]', 'Enter');
+  await until(async () => /gamma/.test(await message(page)), 3000, 50);
+  assert.match(await message(page), /gamma/);
+  assert.equal(Number(await page.inputValue('[data-testid="value-gamma"]')), 0.95, 'reverted');
+  assert.equal(new URL(page.url()).searchParams.get('gamma'), null, 'URL unchanged');
+
+  await page.fill('[data-testid="value-n_candidates"]', '500');
+  await page.press('[data-testid="value-n_candidates"]', 'Enter');
+  await until(async () => /n_candidates/.test(await message(page)), 3000, 50);
+  assert.match(await message(page), /n_candidates/);
+  assert.equal(await page.locator('[data-testid="apply-reset"]').isVisible(), false, 'nothing pending');
+
+  await page.fill('[data-testid="value-lr"]', 'fast');
+  await page.press('[data-testid="value-lr"]', 'Enter');
+  await until(async () => /Learning rate/.test(await message(page)), 3000, 50);
+  assert.ok(await stillTrains(page), 'training works');
+  assertNoProblems(problems);
+  await context.close();
+});

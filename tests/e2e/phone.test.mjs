@@ -1,0 +1,51 @@
+// 7. Phone width (390 x 844): the feed is visible, comes before the controls and nothing scrolls sideways.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, gotoReady, assertNoProblems, episodeCount, until, screenshot, PHONE } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const noSideScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 0.5
+  && document.body.scrollWidth <= window.innerWidth + 0.5);
+
+test('phone layout: feed first, fully on screen horizontally, no horizontal scroll', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  await gotoReady(page);
+  assert.equal(await page.evaluate(() => window.innerWidth), 390);
+  assert.ok(await noSideScroll(page), 'no horizontal scroll on load');
+
+  const card = await page.locator('[data-testid="feed-card"]').boundingBox();
+  assert.ok(card.width > 250 && card.x >= 0 && card.x + card.width <= 390, `feed card within the width (${JSON.stringify(card)})`);
+  const controlsTop = (await page.locator('#controls').boundingBox()).y;
+  const plotsTop = (await page.locator('[data-testid="plot-return"]').boundingBox()).y;
+  assert.ok(card.y < plotsTop && card.y < controlsTop, 'feed comes before plots and controls');
+  assert.ok(card.y < 844 * 1.6, `feed reachable within about a screen and a half (top at ${card.y})`);
+  await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
+  assert.ok(await page.locator('[data-testid="feed-card"]').isVisible());
+
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => (await episodeCount(page)) >= 30, 60000, 200);
+  await page.click('[data-testid="train-toggle"]');
+  await page.waitForTimeout(500);
+  assert.ok(await noSideScroll(page), 'no horizontal scroll after training (tables, plots, legends)');
+  for (const id of ['plot-return', 'plot-loss', 'plot-epsilon', 'plot-session']) {
+    const b = await page.locator(`[data-testid="${id}"]`).boundingBox();
+    assert.ok(b.x >= 0 && b.x + b.width <= 390, `${id} fits`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'phone-trained.png', true);
+  await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'phone-feed.png', false);
+
+  await page.click('label[for="mode-user"]');
+  await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
+  assert.ok(await noSideScroll(page), 'no horizontal scroll in user mode');
+  await page.tap('[data-testid="user-start"]');
+  await page.waitForTimeout(600);
+  await screenshot(page, 'phone-user.png', false);
+  assertNoProblems(problems);
+  await context.close();
+});

@@ -1,0 +1,81 @@
+// 2. Training advances the episode counter and redraws the plots; Step runs one step.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, gotoReady, assertNoProblems, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const canvasData = (page, id) => page.$eval(`[data-testid="${id}"] canvas`, (c) => c.toDataURL());
+const points = async (page, id) => Number(await page.locator(`[data-testid="${id}"]`).getAttribute('data-points')) || 0;
+
+test('Train advances episodes and redraws all four plots; Pause stops it', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  const plots = ['plot-return', 'plot-loss', 'plot-epsilon', 'plot-session'];
+  const before = {};
+  for (const id of plots) before[id] = await canvasData(page, id);
+  assert.equal(await episodeCount(page), 0);
+
+  await page.click('[data-testid="train-toggle"]');
+  assert.equal(await page.getAttribute('[data-testid="train-toggle"]', 'aria-pressed'), 'true');
+  const reached = await until(async () => (await episodeCount(page)) >= 20, 60000, 200);
+  assert.ok(reached, `episode-count reached ${await episodeCount(page)} (< 20) within 60 s`);
+  const mid = await episodeCount(page);
+  await until(async () => (await episodeCount(page)) > mid, 30000, 200);
+  assert.ok((await episodeCount(page)) > mid, 'episode-count keeps increasing');
+
+  // Plots catch up within a redraw interval.
+  await until(async () => (await points(page, 'plot-return')) >= 20, 5000, 100);
+  for (const id of plots) {
+    assert.ok((await points(page, id)) >= 20, `${id} holds the episodes`);
+    assert.notEqual(await canvasData(page, id), before[id], `${id} canvas was redrawn`);
+  }
+  // Read the point count and the pixels together (a redraw could land between two reads).
+  const [p1, img1] = await page.$eval('[data-testid="plot-return"]', (el) => [Number(el.dataset.points), el.querySelector('canvas').toDataURL()]);
+  await until(async () => (await points(page, 'plot-return')) > p1, 20000, 100);
+  assert.ok((await points(page, 'plot-return')) > p1, 'plot-return keeps growing while training');
+  assert.notEqual(await canvasData(page, 'plot-return'), img1, 'plot-return redrawn again');
+
+  // The feed shows sampled steps while training fast.
+  assert.ok((await feedSeq(page)) > 0, 'the feed showed at least one step');
+  assert.ok((await page.locator('#candidates tbody tr').count()) >= 2, 'candidate list rendered');
+
+  await page.click('[data-testid="train-toggle"]');
+  assert.equal(await page.getAttribute('[data-testid="train-toggle"]', 'aria-pressed'), 'false');
+  await page.waitForTimeout(300);
+  const paused = await episodeCount(page);
+  await page.waitForTimeout(800);
+  assert.equal(await episodeCount(page), paused, 'no episodes while paused');
+
+  await screenshot(page, 'desktop-trained.png');
+  await page.screenshot({ path: `${process.env.ARTIFACTS_DIR || 'target/e2e-artifacts'}/desktop-viewport.png` });
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('Step runs exactly one simulated step and shows it in the feed', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  const steps = async () => Number((await page.locator('#stat-steps').innerText()).replace(/[^0-9]/g, ''));
+  const s0 = await steps();
+  const q0 = await feedSeq(page);
+  await page.click('[data-testid="train-step"]');
+  await until(async () => (await steps()) === s0 + 1, 3000);
+  assert.equal(await steps(), s0 + 1);
+  assert.equal(await feedSeq(page), q0 + 1);
+  // After the animation the card carries the simulated user's action and reward.
+  const action = await until(async () => {
+    const t = (await page.locator('[data-testid="feed-action"]').innerText()).trim();
+    return t !== '–' && t;
+  }, 3000);
+  assert.match(action, /Watched|Liked|Skipped|Left the app/);
+  assert.match(await page.locator('[data-testid="feed-reward"]').innerText(), /^[+\u2212]\d/);
+  await until(() => page.locator('#badge').isVisible(), 3000);
+  assert.ok(await page.locator('#badge').isVisible(), 'action badge on the card');
+  assert.equal(await page.locator('#candidates tr.chosen').count(), 1, 'the chosen slot is highlighted');
+  assertNoProblems(problems);
+  await context.close();
+});

@@ -1,0 +1,83 @@
+// 4. "You are the user": the reader's swipes reach the agent (replay memory, learning updates)
+//    and the candidate list / Q-values the agent chooses from change.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, gotoReady, assertNoProblems, feedSeq, until, mouseSwipeUp, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const num = async (page, id) => Number((await page.locator(`[data-testid="${id}"]`).innerText()).split('(')[0].replace(/[^0-9]/g, ''));
+const signature = (page) => page.locator('[data-testid="candidates"]').getAttribute('data-signature');
+const qValues = (page) => page.$$eval('[data-testid="candidates"] .qval', (els) => els.map((e) => e.textContent).join(','));
+
+test('the reader\u2019s swipes fill the replay memory, trigger learning updates and change the candidates', async () => {
+  const { page, problems, context } = await openPage(browser);
+  // A small batch so learning starts after a handful of swipes.
+  await gotoReady(page, '?mode=user&batch=4');
+  assert.equal(await page.isChecked('#mode-user'), true, 'mode=user from the URL');
+  assert.equal(await page.isDisabled('[data-testid="train-toggle"]'), true, 'simulated training is off in user mode');
+  await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
+
+  // Pick a profile: 31-year-olds don't exist in the simulator, but 29-year-old easterners who like food do.
+  await page.selectOption('form.profile select[name="age"]', '29');
+  await page.selectOption('form.profile select[name="region"]', 'east');
+  await page.click('label.cat-toggle:has(input[value="food"])');
+  await page.click('label.cat-toggle:has(input[value="animals"])');
+  const picked = await page.$$eval('input[name="interest"]:checked', (els) => els.map((e) => e.value).sort());
+  assert.deepEqual(picked, ['animals', 'food'], 'exactly two interests stay ticked');
+  await page.click('[data-testid="user-start"]');
+  await until(async () => (await feedSeq(page)) > 0, 4000);
+  assert.match(await page.locator('#who').innerText(), /You[\s\S]*29 y[\s\S]*east/);
+
+  const replay0 = await num(page, 'user-replay');
+  const updates0 = await num(page, 'user-updates');
+  const sig0 = await signature(page);
+  const q0 = await qValues(page);
+  assert.ok(sig0 && sig0.length > 0, 'candidate list shown for the first card');
+
+  const signatures = new Set([sig0]);
+  const qs = new Set([q0]);
+  for (let i = 0; i < 8; i++) {
+    const seq = await feedSeq(page);
+    await page.waitForTimeout(150);
+    if (i % 2) await mouseSwipeUp(page);
+    else await page.locator('body').press('ArrowUp');
+    await until(async () => (await feedSeq(page)) > seq, 4000, 50);
+    signatures.add(await signature(page));
+    qs.add(await qValues(page));
+  }
+  const replay1 = await num(page, 'user-replay');
+  const updates1 = await num(page, 'user-updates');
+  assert.ok(replay1 >= replay0 + 8, `replay memory grew by the 8 swipes (${replay0} -> ${replay1})`);
+  assert.ok(updates1 > updates0, `the agent made learning updates (${updates0} -> ${updates1})`);
+  assert.ok(signatures.size >= 4, `candidate lists changed (${signatures.size} distinct)`);
+  assert.ok(qs.size >= 2, 'Q-values changed');
+  assert.equal(await page.locator('[data-testid="candidates"] tr.chosen').count(), 1, 'chosen slot highlighted');
+  await page.waitForTimeout(700);
+  await screenshot(page, 'user-mode.png', false);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('switching modes keeps the agent: training first, then the reader sees the trained agent', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => Number((await page.locator('#stat-updates').innerText()).replace(/[^0-9]/g, '')) > 50, 60000, 200);
+  await page.click('label[for="mode-user"]');
+  assert.equal(await page.getAttribute('[data-testid="train-toggle"]', 'aria-pressed'), 'false', 'training paused');
+  const updates = await num(page, 'user-updates');
+  assert.ok(updates > 50, 'the update counter carries over');
+  await until(() => /mode=user/.test(page.url()), 2000, 50);
+  assert.match(page.url(), /mode=user/);
+  await page.click('[data-testid="user-start"]');
+  await until(async () => (await feedSeq(page)) > 0, 4000);
+  await page.click('label[for="mode-agent"]');
+  await until(() => !/mode=user/.test(page.url()), 2000, 50);
+  assert.doesNotMatch(page.url(), /mode=user/);
+  assertNoProblems(problems);
+  await context.close();
+});

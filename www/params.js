@@ -1,0 +1,157 @@
+// The tunable parameters: where each lives in the config object, how it is shown, how it is
+// written in the URL and whether it can change live (through `Playground.setParam`) or needs a
+// new world. Pure data and small functions; no DOM.
+
+const fixed = (d) => (v) => String(Number(v.toFixed(d)));
+const sig = (v) => {
+  if (v === 0) return '0';
+  const s = Number(v.toPrecision(2));
+  return Math.abs(s) < 1e-3 ? s.toExponential(1).replace('.0e', 'e') : String(s);
+};
+const int = (v) => String(Math.round(v));
+
+/**
+ * @typedef {object} Param
+ * @property {string} key        URL and control name
+ * @property {string} label      visible label
+ * @property {string} group      'business' | 'agent' | 'world'
+ * @property {string[]} [path]   location in the config object
+ * @property {string} [live]     name for Playground.setParam; absent = needs a reset
+ * @property {'range'|'log'|'number'|'select'} kind
+ */
+
+/** @type {Param[]} */
+export const PARAMS = [
+  // Business score: ranks the candidate list (live).
+  { key: 'w1', label: 'w1 · similarity', help: 'Weight of the collaborative-filter similarity score.', group: 'business', path: ['cf', 'w1'], live: 'w1', kind: 'range', min: 0, max: 2, step: 0.05, fmt: fixed(2) },
+  { key: 'w2', label: 'w2 · views', help: 'Weight of popularity (views / 10).', group: 'business', path: ['cf', 'w2'], live: 'w2', kind: 'range', min: 0, max: 1, step: 0.01, fmt: fixed(2) },
+  { key: 'w3', label: 'w3 · interest', help: "Bonus when the video is in one of the user's two interests.", group: 'business', path: ['cf', 'w3'], live: 'w3', kind: 'range', min: 0, max: 2, step: 0.05, fmt: fixed(2) },
+
+  // Agent (live).
+  { key: 'eps_decay', label: 'ε decay', help: 'ε is multiplied by this after every update.', group: 'agent', path: ['agent', 'epsilon_decay'], live: 'epsilon_decay', kind: 'range', min: 0.95, max: 1, step: 0.0005, fmt: fixed(4) },
+  { key: 'eps_min', label: 'ε floor', help: 'Exploration never drops below this.', group: 'agent', path: ['agent', 'epsilon_min'], live: 'epsilon_min', kind: 'range', min: 0, max: 0.5, step: 0.01, fmt: fixed(2) },
+  { key: 'gamma', label: 'γ discount', help: 'How much future rewards count: 0 = only the next swipe.', group: 'agent', path: ['agent', 'gamma'], live: 'gamma', kind: 'range', min: 0, max: 1, step: 0.01, fmt: fixed(2) },
+  { key: 'lr', label: 'Learning rate', help: 'Adam step size (log slider).', group: 'agent', path: ['agent', 'learning_rate'], live: 'learning_rate', kind: 'log', min: 1e-5, max: 1e-1, step: 0.05, fmt: sig },
+  { key: 'batch', label: 'Batch size', help: 'Transitions per gradient update.', group: 'agent', path: ['agent', 'batch_size'], live: 'batch_size', kind: 'range', min: 1, max: 256, step: 1, integer: true, fmt: int },
+  { key: 'replay', label: 'Replay capacity', help: 'Oldest transitions are dropped beyond this; ∞ = keep all (the notebook).', group: 'agent', path: ['agent', 'replay_capacity'], live: 'replay_capacity', kind: 'log', min: 100, max: 100000, step: 0.05, integer: true, nullable: 'max', nullText: '∞', nullUrl: 'inf', fmt: int },
+  { key: 'target_sync', label: 'Target sync', help: 'Copy the online network into the target network every N updates; off = no target network (the notebook).', group: 'agent', live: 'target_sync', kind: 'log', min: 1, max: 2000, step: 0.05, integer: true, nullable: 'min', nullText: 'off', nullUrl: 'off', fmt: int,
+    get: (c) => {
+      const t = c.agent.target;
+      if (!t || t.kind === 'none') return null;
+      if (t.kind === 'hard') return t.every;
+      return null;
+    },
+    set: (c, v) => {
+      c.agent.target = v === null ? { kind: 'none' } : { kind: 'hard', every: v };
+    } },
+
+  // World: any change builds a new world and a fresh agent.
+  { key: 'preset', label: 'Preset', help: 'seed = the notebook as written; default = its flaws fixed.', group: 'world', kind: 'select', options: ['default', 'seed'], path: ['preset'] },
+  { key: 'seed', label: 'Random seed', help: 'Same seed, same world and same run.', group: 'world', kind: 'number', min: 0, max: 4294967295, step: 1, integer: true, path: ['seed'], fmt: int },
+  { key: 'n_candidates', label: 'Candidates per step', help: 'Size of the list the agent picks from (its action count).', group: 'world', path: ['cf', 'n_candidates'], kind: 'range', min: 2, max: 20, step: 1, integer: true, fmt: int },
+  { key: 'n_videos', label: 'Videos', help: 'Catalogue size.', group: 'world', path: ['world', 'n_videos'], kind: 'range', min: 100, max: 10000, step: 100, integer: true, fmt: int },
+  { key: 'n_users', label: 'Users', help: 'Simulated users; each session picks one at random.', group: 'world', path: ['world', 'n_users'], kind: 'range', min: 10, max: 2000, step: 10, integer: true, fmt: int },
+  { key: 'n_creators', label: 'Creators', help: 'Each video belongs to one creator.', group: 'world', path: ['world', 'n_creators'], kind: 'range', min: 1, max: 200, step: 1, integer: true, fmt: int },
+  { key: 'n_steps', label: 'Max videos per session', help: 'An episode ends when the user leaves or after this many videos.', group: 'world', path: ['env', 'n_steps'], kind: 'range', min: 5, max: 200, step: 5, integer: true, fmt: int },
+];
+
+export const PARAM = Object.fromEntries(PARAMS.map((p) => [p.key, p]));
+
+/** Reads a parameter's value out of a config object (null for "∞"/"off"). */
+export function getValue(cfg, p) {
+  if (p.get) return p.get(cfg);
+  let o = cfg;
+  for (const k of p.path) {
+    if (o == null) return undefined;
+    o = o[k];
+  }
+  return o;
+}
+
+/** Writes a parameter's value into a config object (mutates it). */
+export function setValue(cfg, p, v) {
+  if (p.set) return p.set(cfg, v);
+  let o = cfg;
+  for (const k of p.path.slice(0, -1)) o = o[k];
+  o[p.path[p.path.length - 1]] = v;
+}
+
+/** Display text of a value. */
+export function formatValue(p, v) {
+  if (v === null) return p.nullText || '–';
+  if (v === undefined) return '–';
+  if (p.kind === 'select') return String(v);
+  return p.fmt ? p.fmt(v) : String(v);
+}
+
+/** URL text of a value. */
+export function encodeValue(p, v) {
+  if (v === null) return p.nullUrl || 'null';
+  return formatValue(p, v);
+}
+
+/**
+ * Parses text typed by the reader or found in the URL. Throws an Error with a readable
+ * message if it isn't a value of the right type. Range checks are left to the wasm validator
+ * so the page and the simulator never disagree on what is valid.
+ */
+export function parseValue(p, text) {
+  const t = String(text).trim();
+  if (p.kind === 'select') {
+    if (!p.options.includes(t)) throw new Error(`must be one of ${p.options.join(', ')} (got "${t}")`);
+    return t;
+  }
+  if (p.nullable) {
+    const low = t.toLowerCase();
+    if (low === p.nullUrl || low === p.nullText || low === 'null' || low === 'none' || low === 'unbounded' || low === 'infinity') return null;
+  }
+  if (t === '' || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) {
+    throw new Error(`must be a number (got "${t}")`);
+  }
+  const v = Number(t);
+  if (p.integer && !Number.isInteger(v)) throw new Error(`must be a whole number (got "${t}")`);
+  // The seed is a u64 on the Rust side; JS numbers are exact only up to 2^53, so bound it here.
+  if (p.kind === 'number' && (v < p.min || v > p.max)) throw new Error(`must be a whole number in [${p.min}, ${p.max}] (got "${t}")`);
+  return v;
+}
+
+/** Value -> slider position (log sliders store log10; nullable ends sit one notch outside). */
+export function toSlider(p, v) {
+  if (p.kind === 'log') {
+    const lo = Math.log10(p.min), hi = Math.log10(p.max);
+    if (v === null) return p.nullable === 'max' ? hi + 0.25 : lo - 0.25;
+    return Math.min(hi, Math.max(lo, Math.log10(v)));
+  }
+  return v === null ? p.min : v;
+}
+
+/** Slider position -> value. */
+export function fromSlider(p, pos) {
+  const x = Number(pos);
+  if (p.kind === 'log') {
+    const lo = Math.log10(p.min), hi = Math.log10(p.max);
+    if (p.nullable === 'max' && x > hi + 0.1) return null;
+    if (p.nullable === 'min' && x < lo - 0.1) return null;
+    const v = 10 ** Math.min(hi, Math.max(lo, x));
+    return p.integer ? Math.round(v) : Number(v.toPrecision(2));
+  }
+  return p.integer ? Math.round(x) : x;
+}
+
+/** Slider bounds (log sliders get an extra notch for the nullable end). */
+export function sliderRange(p) {
+  if (p.kind === 'log') {
+    let lo = Math.log10(p.min), hi = Math.log10(p.max);
+    if (p.nullable === 'max') hi += 0.25;
+    if (p.nullable === 'min') lo -= 0.25;
+    return { min: lo, max: hi, step: p.step };
+  }
+  return { min: p.min, max: p.max, step: p.step };
+}
+
+/** Whether two parameter values are the same for display/URL purposes. */
+export function sameValue(p, a, b) {
+  if (a === null || b === null) return a === b;
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+  return a === b;
+}

@@ -1,0 +1,205 @@
+// Live training plots drawn with uPlot (the global `uPlot` from vendor/uPlot.iife.min.js).
+// Each plot reads a whole per-episode series from the Playground; long runs are bucketed to a
+// few thousand points so a redraw stays cheap.
+
+const MAX_POINTS = 800;
+const MA_WINDOW = 50;
+/** The x axis spans at least this many episodes. */
+const MIN_EPISODES = 50;
+const GRID = { stroke: '#eceef2', width: 1 };
+const AXIS = { stroke: '#6b7280', grid: GRID, ticks: { stroke: '#d9dce3', width: 1 }, font: '11px system-ui, sans-serif' };
+
+const BASELINES = [
+  { key: 'random', label: 'random', color: '#9ca3af', dash: [5, 4] },
+  { key: 'most_viewed', label: 'most viewed', color: '#b45309', dash: [2, 3] },
+  { key: 'greedy', label: 'greedy score', color: '#0d9488', dash: [8, 4] },
+  { key: 'oracle', label: 'oracle', color: '#be123c', dash: [3, 3] },
+];
+
+/** Moving average over the previous `w` finite values. */
+function movingAverage(src, w) {
+  const out = new Array(src.length);
+  let sum = 0, cnt = 0;
+  const q = [];
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    q.push(v);
+    if (Number.isFinite(v)) { sum += v; cnt++; }
+    if (q.length > w) {
+      const old = q.shift();
+      if (Number.isFinite(old)) { sum -= old; cnt--; }
+    }
+    out[i] = cnt ? sum / cnt : null;
+  }
+  return out;
+}
+
+/** Buckets series (same length) into at most MAX_POINTS points; x is the bucket's last episode. */
+function bucket(xs, cols) {
+  const n = xs.length;
+  if (n <= MAX_POINTS) return [xs, ...cols];
+  const k = Math.ceil(n / MAX_POINTS);
+  const bx = [];
+  const bc = cols.map(() => []);
+  for (let s = 0; s < n; s += k) {
+    const e = Math.min(n, s + k);
+    bx.push(xs[e - 1]);
+    cols.forEach((c, j) => {
+      let sum = 0, cnt = 0;
+      for (let i = s; i < e; i++) if (c[i] != null && Number.isFinite(c[i])) { sum += c[i]; cnt++; }
+      bc[j].push(cnt ? sum / cnt : null);
+    });
+  }
+  return [bx, ...bc];
+}
+
+/** Log-axis ticks at powers of ten only (no crowded minor grid). */
+function decades(u, axisIdx, min, max) {
+  const out = [];
+  if (!(min > 0) || !(max > 0)) return out;
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    const v = 10 ** e;
+    if (v >= min * 0.999 && v <= max * 1.001) out.push(v);
+  }
+  return out;
+}
+const fmtPow = (v) => (v == null ? '' : v >= 1000 || v < 0.001 ? v.toExponential(0) : String(Number(v.toPrecision(1))));
+
+const finite = (a) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
+const positive = (a) => Array.from(a, (v) => (Number.isFinite(v) && v > 0 ? v : null));
+
+function line(label, color, width = 1.5, extra = {}) {
+  return { label, stroke: color, width, points: { show: false }, spanGaps: true, ...extra };
+}
+
+export class Plots {
+  /** @param {{ret: HTMLElement, loss: HTMLElement, eps: HTMLElement, session: HTMLElement}} els */
+  constructor(els) {
+    if (typeof uPlot !== 'function') throw new Error('uPlot did not load (vendor/uPlot.iife.min.js).');
+    this.els = els;
+    this.baselines = null;
+    this.drawn = {};
+    this.turn = 0;
+    const sync = uPlot.sync('episodes');
+    const base = (el, height, extra) => {
+      const width = Math.max(200, el.clientWidth || 300);
+      const opts = {
+        width,
+        height,
+        cursor: { sync: { key: sync.key }, drag: { x: true, y: false } },
+        legend: { show: true, live: true },
+        scales: { x: { time: false } },
+        axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }],
+        ...extra,
+      };
+      return opts;
+    };
+    const ret = base(els.ret, 200, {
+      series: [
+        { label: 'episode' },
+        line('return', 'rgba(79,70,229,0.28)', 1),
+        line(`avg of ${MA_WINDOW}`, '#4f46e5', 2.25),
+        ...BASELINES.map((b) => line(b.label, b.color, 1.5, { dash: b.dash })),
+      ],
+    });
+    const loss = base(els.loss, 150, {
+      axes: [{ ...AXIS, size: 30 }, { ...AXIS, size: 46, splits: decades, values: (u, vals) => vals.map(fmtPow) }],
+      scales: {
+        x: { time: false },
+        y: { distr: 3, log: 10, range: (u, min, max) => (min == null || max == null ? [0.01, 10] : uPlot.rangeLog(min, max, 10, true)) },
+      },
+      series: [{ label: 'episode' }, line('loss', 'rgba(234,88,12,0.35)', 1), line(`avg of ${MA_WINDOW}`, '#ea580c', 2)],
+    });
+    const eps = base(els.eps, 150, {
+      scales: { x: { time: false }, y: { range: [0, 1] } },
+      series: [{ label: 'episode' }, line('ε', '#0891b2', 2, { fill: 'rgba(8,145,178,0.08)' })],
+    });
+    const session = base(els.session, 170, {
+      series: [
+        { label: 'episode' },
+        line('seconds', 'rgba(16,185,129,0.3)', 1),
+        line(`avg of ${MA_WINDOW}`, '#059669', 2.25),
+        ...BASELINES.filter((b) => b.key !== 'most_viewed').map((b) => line(b.label, b.color, 1.5, { dash: b.dash })),
+      ],
+    });
+    const empty = (k) => Array.from({ length: k }, () => []);
+    this.u = {
+      ret: new uPlot(ret, empty(ret.series.length), els.ret),
+      loss: new uPlot(loss, empty(loss.series.length), els.loss),
+      eps: new uPlot(eps, empty(eps.series.length), els.eps),
+      session: new uPlot(session, empty(session.series.length), els.session),
+    };
+    this.ro = new ResizeObserver(() => this.resize());
+    for (const el of Object.values(els)) this.ro.observe(el);
+  }
+
+  resize() {
+    for (const [k, u] of Object.entries(this.u)) {
+      const w = Math.max(200, Math.floor(this.els[k].clientWidth));
+      if (Math.abs(u.width - w) > 1) u.setSize({ width: w, height: u.height });
+    }
+  }
+
+  /** New world: new baselines and empty plots. */
+  reset(baselines) {
+    this.baselines = baselines;
+    this.drawn = {};
+    // Put each baseline's mean into its legend label ("oracle 14.2"), so the lines read at a glance.
+    const label = (u, i, text) => {
+      const row = u.root.querySelectorAll('.u-legend .u-series')[i];
+      const el = row && row.querySelector('.u-label');
+      if (el) el.textContent = text;
+    };
+    const b = baselines || {};
+    const num = (v) => (Number.isFinite(v) ? Number(v.toFixed(1)) : '?');
+    BASELINES.forEach((bl, j) => label(this.u.ret, 3 + j, `${bl.label} ${num(b[bl.key] && b[bl.key].mean_return)}`));
+    BASELINES.filter((bl) => bl.key !== 'most_viewed')
+      .forEach((bl, j) => label(this.u.session, 3 + j, `${bl.label} ${num(b[bl.key] && b[bl.key].mean_session_seconds)} s`));
+  }
+
+  /**
+   * Redraws from the Playground's series. Normally one plot per call, in turn, and only if it
+   * is behind (redrawing four canvases at once can cost a frame); `force` redraws all of them.
+   * @returns {boolean} whether anything was redrawn
+   */
+  update(pg, force = false) {
+    const n = pg.series('return').length;
+    const keys = Object.keys(this.u);
+    const stale = keys.filter((k) => force || this.drawn[k] !== n);
+    if (!stale.length) return false;
+    const todo = force ? stale : [stale.find((k) => keys.indexOf(k) >= this.turn) || stale[0]];
+    for (const k of todo) {
+      this.draw(k, pg, n);
+      this.turn = (keys.indexOf(k) + 1) % keys.length;
+    }
+    return true;
+  }
+
+  /** Sets one plot's data from the Playground's series. */
+  draw(key, pg, n) {
+    // Before there is much data, keep a minimum x range so the baselines already show.
+    const width = Math.max(n, MIN_EPISODES);
+    const xs = Array.from({ length: width }, (_, i) => i + 1);
+    const b = this.baselines || {};
+    const flat = (k, field) => {
+      const v = b[k] && Number.isFinite(b[k][field]) ? b[k][field] : null;
+      return new Array(width).fill(v);
+    };
+    const padded = (a) => (a.length < width ? a.concat(new Array(width - a.length).fill(null)) : a);
+    const withMean = (a) => [padded(a), padded(movingAverage(a, MA_WINDOW))];
+    let cols;
+    if (key === 'ret') {
+      cols = [...withMean(finite(pg.series('return'))), ...BASELINES.map((bl) => flat(bl.key, 'mean_return'))];
+    } else if (key === 'loss') {
+      cols = withMean(positive(pg.series('loss')));
+    } else if (key === 'eps') {
+      cols = [padded(finite(pg.series('epsilon')))];
+    } else {
+      cols = [...withMean(finite(pg.series('session_seconds'))),
+        ...BASELINES.filter((bl) => bl.key !== 'most_viewed').map((bl) => flat(bl.key, 'mean_session_seconds'))];
+    }
+    this.u[key].setData(bucket(xs, cols));
+    this.drawn[key] = n;
+    this.els[key].dataset.points = String(n);
+  }
+}
