@@ -1,0 +1,63 @@
+//! `cargo xtask bench`: prints benchmark figures (native, in the browser) and the bundle's
+//! gzip sizes against the size budget. Figures only; nothing here asserts on time.
+
+use crate::dist::{self, human, DistArgs};
+use crate::serve;
+use crate::test::node_against;
+use crate::tools::{self, section};
+use anyhow::Result;
+
+/// What the page should cost over the wire, gzip-compressed, all files together.
+const BUDGET_BYTES: u64 = 500_000;
+
+/// Runs the native and browser benchmarks and prints the size report.
+pub fn run() -> Result<()> {
+    let root = tools::repo_root();
+    section("bench: native (instatok bench)");
+    tools::run(tools::cargo().args([
+        "run",
+        "--release",
+        "-p",
+        "instatok",
+        "--bin",
+        "instatok",
+        "--",
+        "bench",
+    ]))?;
+
+    let dist = dist::run(&DistArgs::default())?;
+    section("bench: browser (node tests/e2e/bench.mjs)");
+    if root.join("tests/e2e/bench.mjs").is_file() {
+        let server = serve::start_on_free_port(dist.clone())?;
+        let result = tools::run(node_against(&root, &server).arg("tests/e2e/bench.mjs"));
+        drop(server);
+        result?;
+    } else {
+        println!("note: tests/e2e/bench.mjs does not exist; no browser figures");
+    }
+
+    section("bench: bundle size (gzip)");
+    let files = dist::sizes(&dist)?;
+    let mut total = 0;
+    for kind in ["html", "js", "css", "wasm"] {
+        let bytes: u64 = files
+            .iter()
+            .filter(|f| f.path.rsplit('.').next() == Some(kind))
+            .map(|f| f.gzip)
+            .sum();
+        total += bytes;
+        println!("{kind:<6} {:>10}", human(bytes));
+    }
+    let verdict = if total <= BUDGET_BYTES {
+        "within"
+    } else {
+        "OVER"
+    };
+    println!(
+        "total  {:>10}  ({verdict} the {} target, {:.0}% of it)",
+        human(total),
+        human(BUDGET_BYTES),
+        100.0 * total as f64 / BUDGET_BYTES as f64
+    );
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! `cargo xtask`: the developer tasks of InstaTok Playground (build, serve, test, bench).
+
+mod bench;
+mod dist;
+mod serve;
+mod test;
+mod tools;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Developer tasks for InstaTok Playground. Run from anywhere in the repository.
+#[derive(Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the static site into dist/: wasm + JS glue, page, assets, vendored uPlot.
+    Dist(dist::DistArgs),
+    /// Build dist/ and serve it on 127.0.0.1.
+    Serve(serve::ServeArgs),
+    /// Run every test: native, wasm in headless Chromium, and the page's end-to-end tests.
+    Test,
+    /// Print native and in-browser benchmark figures and the bundle's gzip sizes.
+    Bench,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result: Result<()> = match cli.command {
+        Command::Dist(args) => dist::run(&args).map(|_| ()),
+        Command::Serve(args) => serve::run(&args),
+        Command::Test => test::run(),
+        Command::Bench => bench::run(),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}

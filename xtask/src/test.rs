@@ -1,0 +1,134 @@
+//! `cargo xtask test`: every test the project has: native, wasm in headless Chromium, and the
+//! page's end-to-end tests against a freshly built `dist/`.
+
+use crate::dist::{self, DistArgs};
+use crate::serve::{self, StaticServer};
+use crate::tools::{self, cmd, section, WASM_TARGET};
+use anyhow::{bail, Result};
+use std::fs;
+use std::path::Path;
+
+/// Chromium flags for a closed network and a root user, on top of the runner's own
+/// `headless`, `no-sandbox` and `disable-dev-shm-usage`.
+const WEBDRIVER_JSON: &str = r#"{
+  "goog:chromeOptions": {
+    "args": [
+      "disable-gpu", "disable-quic", "no-first-run", "disable-background-networking",
+      "disable-component-update", "disable-sync"
+    ]
+  }
+}
+"#;
+
+/// One step of the run: a name for the summary and the function that runs it.
+type Step = (&'static str, fn() -> Result<Outcome>);
+
+/// How one step ended.
+enum Outcome {
+    Ok,
+    Skipped(&'static str),
+    Failed(String),
+}
+
+/// Runs all three steps, even after a failure, and fails if any failed.
+pub fn run() -> Result<()> {
+    let steps: [Step; 3] = [("native", native), ("wasm", wasm), ("e2e", e2e)];
+    let mut summary = Vec::new();
+    let mut failed = false;
+    for (name, step) in steps {
+        let outcome = step().unwrap_or_else(|e| Outcome::Failed(format!("{e:#}")));
+        summary.push(match outcome {
+            Outcome::Ok => format!("{name} ok"),
+            Outcome::Skipped(why) => format!("{name} skipped ({why})"),
+            Outcome::Failed(err) => {
+                eprintln!("error: {name} tests: {err}");
+                failed = true;
+                format!("{name} FAILED")
+            }
+        });
+    }
+    println!("\nxtask test: {}", summary.join(", "));
+    if failed {
+        bail!("some tests failed");
+    }
+    Ok(())
+}
+
+/// `cargo test --workspace` on the host.
+fn native() -> Result<Outcome> {
+    section("test: native (cargo test --workspace)");
+    tools::run(tools::cargo().args(["test", "--workspace"]))?;
+    Ok(Outcome::Ok)
+}
+
+/// `tests/web.rs` under wasm-bindgen-test-runner in headless Chromium.
+fn wasm() -> Result<Outcome> {
+    section("test: wasm (headless Chromium)");
+    let root = tools::repo_root();
+    if !root.join("tests/web.rs").is_file() {
+        println!("note: tests/web.rs does not exist; no wasm tests to run");
+        return Ok(Outcome::Skipped("no tests/web.rs"));
+    }
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen_cli()?;
+    let scratch = root.join("target/xtask");
+    fs::create_dir_all(&scratch)?;
+    let webdriver_json = scratch.join("webdriver.json");
+    fs::write(&webdriver_json, WEBDRIVER_JSON)?;
+    let mut test = tools::cargo();
+    test.args([
+        "test",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "instatok",
+        "--test",
+        "web",
+    ])
+    // Also set in .cargo/config.toml; repeated so the step works without it.
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    // The test file says `run_in_browser`; this only matters if it forgot to.
+    .env("WASM_BINDGEN_USE_BROWSER", "1")
+    .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json);
+    if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+        // The runner's default of 20 s is short for training a network in a debug-ish build.
+        test.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    }
+    tools::run(&mut test)?;
+    Ok(Outcome::Ok)
+}
+
+/// Builds dist/, serves it on a free port and runs `node --test tests/e2e/` against it.
+fn e2e() -> Result<Outcome> {
+    let root = tools::repo_root();
+    if !root.join("tests/e2e").is_dir() {
+        section("test: e2e");
+        println!("note: tests/e2e/ does not exist; no end-to-end tests to run");
+        return Ok(Outcome::Skipped("no tests/e2e"));
+    }
+    let dist = dist::run(&DistArgs::default())?;
+    section("test: e2e (node --test tests/e2e/)");
+    let server = serve::start_on_free_port(dist)?;
+    let result = tools::run(node_against(&root, &server).args([
+        "--test",
+        // A hung browser must not hang CI: no single test may take longer than this.
+        "--test-timeout=300000",
+        "tests/e2e/",
+    ]));
+    drop(server);
+    result?;
+    Ok(Outcome::Ok)
+}
+
+/// `node` with BASE_URL and ARTIFACTS_DIR set for the page's test and bench scripts.
+pub fn node_against(root: &Path, server: &StaticServer) -> std::process::Command {
+    let artifacts = root.join("target/e2e-artifacts");
+    let _ = fs::create_dir_all(&artifacts);
+    let mut node = cmd("node");
+    node.env("BASE_URL", server.url())
+        .env("ARTIFACTS_DIR", artifacts);
+    node
+}
