@@ -189,32 +189,25 @@ impl Playground {
 
     /// Run up to `max_steps` training steps; returns counts and the last step as a feed event.
     pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
-        let mut last = None;
-        let mut finished = 0;
-        for _ in 0..max_steps {
-            let step = self
-                .trainer
-                .step(&mut crate::profile::NoProfiler)
-                .map_err(js_err)?;
-            self.step_in_episode += 1;
-            if step.finished.is_some() {
-                finished += 1;
-            }
-            last = Some(step);
-            if last.as_ref().is_some_and(|s| s.finished.is_some()) {
-                self.step_in_episode = 0;
-            }
-        }
-        let event = last.map(|s| self.event(&s));
-        to_js(&TrainReport {
-            steps: max_steps,
-            episodes_finished: finished,
-            episode: self.trainer.episodes().len(),
-            last: event,
-        })
+        self.train_while(max_steps, || true)
     }
 
-    /// Counters for the page.
+    /// Run training steps until `budget_ms` milliseconds have passed (at least one step, at
+    /// most `max_steps`). The page calls this once per animation frame: the clock is read
+    /// between steps, so a slice overshoots its budget by one step at most, however the cost of
+    /// a step changes (it jumps when the replay buffer first holds a batch).
+    #[wasm_bindgen(js_name = trainFor)]
+    pub fn train_for(&mut self, budget_ms: f64, max_steps: u32) -> Result<JsValue, JsError> {
+        if !budget_ms.is_finite() || budget_ms < 0.0 {
+            return Err(JsError::new(&format!(
+                "budget_ms: must be a finite number >= 0 (got {budget_ms})"
+            )));
+        }
+        let deadline = js_sys::Date::now() + budget_ms;
+        self.train_while(max_steps, || js_sys::Date::now() < deadline)
+    }
+
+    /// Counters for the page.    /// Counters for the page.
     pub fn stats(&self) -> Result<JsValue, JsError> {
         let eps = self.trainer.episodes();
         let recent: Vec<f32> = eps
@@ -398,6 +391,37 @@ impl Playground {
 }
 
 impl Playground {
+    /// Steps while `more()` says so, up to `max_steps`; the report of `train`.
+    fn train_while(
+        &mut self,
+        max_steps: u32,
+        mut more: impl FnMut() -> bool,
+    ) -> Result<JsValue, JsError> {
+        let mut last = None;
+        let mut finished = 0;
+        let mut steps = 0;
+        while steps < max_steps && (steps == 0 || more()) {
+            let step = self
+                .trainer
+                .step(&mut crate::profile::NoProfiler)
+                .map_err(js_err)?;
+            steps += 1;
+            self.step_in_episode += 1;
+            if step.finished.is_some() {
+                finished += 1;
+                self.step_in_episode = 0;
+            }
+            last = Some(step);
+        }
+        let event = last.map(|s| self.event(&s));
+        to_js(&TrainReport {
+            steps,
+            episodes_finished: finished,
+            episode: self.trainer.episodes().len(),
+            last: event,
+        })
+    }
+
     fn current_config(&self) -> Config {
         let mut c = self.trainer.env().config().clone();
         c.agent = self.trainer.agent().config().clone();

@@ -21,6 +21,8 @@ const SPEEDS = [
 const DEFAULT_SPEED = 'max';
 /** Milliseconds of training per animation frame at full speed. */
 const FRAME_BUDGET_MS = 7;
+/** Upper bound on the steps of one training slice. */
+const MAX_SLICE_STEPS = 50000;
 const DEFAULT_PROFILE = { age: 24, gender: 'f', region: 'west', interests: ['comedy', 'tech'] };
 
 const $ = (id) => document.getElementById(id);
@@ -38,8 +40,6 @@ const S = {
   running: false,
   speed: SPEEDS.findIndex((s) => s.name === DEFAULT_SPEED),
   acc: 0,
-  chunk: 4,
-  stepRate: 0,
   lastEvent: null,
   epRet: NaN,
   feedDirty: false,
@@ -157,8 +157,6 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
   S.baselines = pg.baselines();
   S.lastEvent = null;
   S.epRet = NaN;
-  S.chunk = 4;
-  S.stepRate = 0;
   S.user = null;
   S.pending.clear();
   plots.reset(S.baselines);
@@ -214,23 +212,13 @@ function singleStep(fromPx = 0) {
   if (res.episodes_finished) plots.update(S.pg);
 }
 
-/** Runs pg.train with an adaptive step count so one call takes about FRAME_BUDGET_MS. */
-function timedTrain(cap = Infinity) {
-  const n = Math.max(1, Math.min(cap, Math.floor(S.chunk)));
-  const t0 = performance.now();
-  const res = S.pg.train(n);
-  const ms = performance.now() - t0;
-  if (res.steps > 0) {
-    if (ms > 0.2) {
-      const rate = res.steps / ms;
-      S.stepRate = S.stepRate ? 0.7 * S.stepRate + 0.3 * rate : rate;
-    }
-    let next = S.stepRate ? S.stepRate * FRAME_BUDGET_MS : S.chunk * 2;
-    if (ms > 2 * FRAME_BUDGET_MS) next = Math.min(next, (S.chunk * FRAME_BUDGET_MS) / ms);
-    // Grow slowly: the cost per step rises when learning starts (replay fills a batch).
-    S.chunk = Math.max(1, Math.min(next, S.chunk * 1.5, 50000));
-  }
-  return res;
+/**
+ * Trains for about FRAME_BUDGET_MS: pg.trainFor reads the clock between steps, so a slice
+ * overshoots by one step at most even when the cost per step jumps (learning starts once the
+ * replay memory holds a batch). `cap` bounds the number of steps.
+ */
+function timedTrain(cap = MAX_SLICE_STEPS) {
+  return S.pg.trainFor(FRAME_BUDGET_MS, Math.max(1, Math.min(cap, MAX_SLICE_STEPS)));
 }
 
 function runTraining(dt) {
