@@ -27,6 +27,12 @@ fn constructs_and_trains() {
         assert!(get(&report, "episodes_finished").as_f64().unwrap() >= 1.0);
         let last = get(&report, "last");
         assert!(get(&last, "reward").as_f64().is_some());
+        // A time-boxed slice runs at least one step and stops near its budget.
+        let slice = pg.train_for(5.0, 1_000_000).unwrap();
+        let n = get(&slice, "steps").as_f64().unwrap();
+        assert!(n >= 1.0 && n < 1_000_000.0, "{n}");
+        assert!(pg.train_for(f64::NAN, 10).is_err());
+        let report = pg.train(1).unwrap();
         let returns = pg.series("return").unwrap();
         assert_eq!(
             returns.len() as f64,
