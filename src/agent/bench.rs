@@ -6,31 +6,7 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{
-    AgentConfig, CandidateFeatures, DqnAgent, Observation, TargetUpdate, Transition, NUM_CATEGORIES,
-};
-
-/// A random observation with `n` candidates (feature values in the env's scaled ranges).
-fn random_obs(rng: &mut Xoshiro256PlusPlus, n: usize) -> Observation {
-    Observation {
-        numeric: [rng.gen(), rng.gen(), rng.gen()],
-        gender: rng.gen_range(0..2u32) as usize,
-        region: rng.gen_range(0..3u32) as usize,
-        interest1: rng.gen_range(0..8u32) as usize,
-        interest2: rng.gen_range(0..8u32) as usize,
-        last_category: rng.gen_range(0..8u32) as usize,
-        last_action: rng.gen_range(0..4u32) as usize,
-        candidates: (0..n)
-            .map(|_| CandidateFeatures {
-                category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
-                similarity: rng.gen(),
-                views: rng.gen(),
-                interest: f32::from(u8::from(rng.gen::<bool>())),
-                score: rng.gen(),
-            })
-            .collect(),
-    }
-}
+use super::{AgentConfig, DqnAgent, Observation, TargetUpdate, Transition};
 
 /// Microseconds per `learn()` and per `act()` for one configuration.
 #[derive(Debug, Clone, Copy)]
@@ -50,10 +26,10 @@ pub fn time_agent(cfg: &AgentConfig, n_candidates: usize, learn_calls: u32) -> T
     let mut agent = DqnAgent::new(&cfg, n_candidates, 7);
     for _ in 0..2_000 {
         agent.remember(Transition {
-            obs: random_obs(&mut rng, n_candidates),
+            obs: super::random_observation(&mut rng, n_candidates),
             action: rng.gen_range(0..n_candidates as u32) as usize,
             reward: rng.gen_range(-2.0..2.0),
-            next_obs: random_obs(&mut rng, n_candidates),
+            next_obs: super::random_observation(&mut rng, n_candidates),
             done: rng.gen_bool(0.08),
         });
     }
@@ -73,7 +49,7 @@ pub fn time_agent(cfg: &AgentConfig, n_candidates: usize, learn_calls: u32) -> T
     }
 
     let probes: Vec<Observation> = (0..100)
-        .map(|_| random_obs(&mut rng, n_candidates))
+        .map(|_| super::random_observation(&mut rng, n_candidates))
         .collect();
     let mut act_us = f64::INFINITY;
     let mut sink = 0;

@@ -458,7 +458,7 @@ impl DqnAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::{CandidateFeatures, NUM_CATEGORIES};
+    use crate::agent::CandidateFeatures;
 
     fn cand(category: usize, interest: f32, score: f32) -> CandidateFeatures {
         CandidateFeatures {
@@ -470,34 +470,12 @@ mod tests {
         }
     }
 
-    /// A random observation with `n` candidates.
-    fn random_obs(rng: &mut Xoshiro256PlusPlus, n: usize) -> Observation {
-        Observation {
-            numeric: [rng.gen(), rng.gen(), rng.gen()],
-            gender: rng.gen_range(0..2u32) as usize,
-            region: rng.gen_range(0..3u32) as usize,
-            interest1: rng.gen_range(0..8u32) as usize,
-            interest2: rng.gen_range(0..8u32) as usize,
-            last_category: rng.gen_range(0..8u32) as usize,
-            last_action: rng.gen_range(0..4u32) as usize,
-            candidates: (0..n)
-                .map(|_| CandidateFeatures {
-                    category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
-                    similarity: rng.gen(),
-                    views: rng.gen(),
-                    interest: f32::from(u8::from(rng.gen::<bool>())),
-                    score: rng.gen(),
-                })
-                .collect(),
-        }
-    }
-
     fn random_transition(rng: &mut Xoshiro256PlusPlus, n: usize) -> Transition {
         Transition {
-            obs: random_obs(rng, n),
+            obs: crate::agent::random_observation(rng, n),
             action: rng.gen_range(0..n as u32) as usize,
             reward: rng.gen_range(-2.0..2.0),
-            next_obs: random_obs(rng, n),
+            next_obs: crate::agent::random_observation(rng, n),
             done: rng.gen_bool(0.2),
         }
     }
@@ -556,11 +534,31 @@ mod tests {
         for arch in [Architecture::SlotHeads, Architecture::PairScorer] {
             let agent = DqnAgent::new(&cfg(arch, TargetUpdate::None, 4), 10, 5);
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-            assert_eq!(agent.q_values(&random_obs(&mut rng, 10)).len(), 10);
-            assert_eq!(agent.q_values(&random_obs(&mut rng, 3)).len(), 3);
-            assert_eq!(agent.q_values(&random_obs(&mut rng, 20)).len(), 10);
-            assert!(agent.q_values(&random_obs(&mut rng, 0)).is_empty());
-            assert_eq!(agent.act_greedy(&random_obs(&mut rng, 0)), 0);
+            assert_eq!(
+                agent
+                    .q_values(&crate::agent::random_observation(&mut rng, 10))
+                    .len(),
+                10
+            );
+            assert_eq!(
+                agent
+                    .q_values(&crate::agent::random_observation(&mut rng, 3))
+                    .len(),
+                3
+            );
+            assert_eq!(
+                agent
+                    .q_values(&crate::agent::random_observation(&mut rng, 20))
+                    .len(),
+                10
+            );
+            assert!(agent
+                .q_values(&crate::agent::random_observation(&mut rng, 0))
+                .is_empty());
+            assert_eq!(
+                agent.act_greedy(&crate::agent::random_observation(&mut rng, 0)),
+                0
+            );
         }
     }
 
@@ -681,9 +679,9 @@ mod tests {
                     let mut actions = Vec::new();
                     for _ in 0..30 {
                         losses.push(agent.learn().unwrap());
-                        actions.push(agent.act(&random_obs(&mut rng, 7)));
+                        actions.push(agent.act(&crate::agent::random_observation(&mut rng, 7)));
                     }
-                    let probe = random_obs(&mut rng, 7);
+                    let probe = crate::agent::random_observation(&mut rng, 7);
                     (
                         losses,
                         actions,
@@ -734,7 +732,7 @@ mod tests {
     /// A contextual two-armed problem: slot 0 pays +1 and slot 1 pays -1 when `key` is true,
     /// the other way round otherwise. Every step is terminal, so Q(s, a) = reward.
     fn bandit_obs(rng: &mut Xoshiro256PlusPlus, arch: Architecture) -> (Observation, bool) {
-        let mut obs = random_obs(rng, 2);
+        let mut obs = crate::agent::random_observation(rng, 2);
         // Scores are visible (default preset) but carry no signal.
         obs.candidates[0].score = 0.5;
         obs.candidates[1].score = 0.5;
@@ -839,29 +837,7 @@ mod tests {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_tests {
     use super::*;
-    use crate::agent::{CandidateFeatures, NUM_CATEGORIES};
     use wasm_bindgen_test::wasm_bindgen_test;
-
-    pub(super) fn obs(rng: &mut Xoshiro256PlusPlus, n: usize) -> Observation {
-        Observation {
-            numeric: [rng.gen(), rng.gen(), rng.gen()],
-            gender: rng.gen_range(0..2u32) as usize,
-            region: rng.gen_range(0..3u32) as usize,
-            interest1: rng.gen_range(0..8u32) as usize,
-            interest2: rng.gen_range(0..8u32) as usize,
-            last_category: rng.gen_range(0..8u32) as usize,
-            last_action: rng.gen_range(0..4u32) as usize,
-            candidates: (0..n)
-                .map(|_| CandidateFeatures {
-                    category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
-                    similarity: rng.gen(),
-                    views: rng.gen(),
-                    interest: f32::from(u8::from(rng.gen::<bool>())),
-                    score: rng.gen(),
-                })
-                .collect(),
-        }
-    }
 
     fn run(cfg: &AgentConfig) -> Vec<f32> {
         let mut agent = DqnAgent::new(cfg, 10, 3);
@@ -869,18 +845,18 @@ mod wasm_tests {
         let mut losses = Vec::new();
         // 300 pair rows per target pass: exercises the chunked matmuls too.
         for _ in 0..60 {
-            let o = obs(&mut rng, 10);
+            let o = crate::agent::random_observation(&mut rng, 10);
             let action = agent.act(&o);
             agent.remember(Transition {
                 obs: o,
                 action,
                 reward: rng.gen_range(-2.0..2.0),
-                next_obs: obs(&mut rng, 10),
+                next_obs: crate::agent::random_observation(&mut rng, 10),
                 done: rng.gen_bool(0.1),
             });
             losses.extend(agent.learn());
         }
-        losses.extend(agent.q_values(&obs(&mut rng, 10)));
+        losses.extend(agent.q_values(&crate::agent::random_observation(&mut rng, 10)));
         losses
     }
 
@@ -897,7 +873,6 @@ mod wasm_tests {
 /// Logs µs per `learn()` / `act()` on wasm (see the command above; `-- --nocapture`).
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_timing {
-    use super::wasm_tests::obs;
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -909,10 +884,10 @@ mod wasm_timing {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
             for _ in 0..200 {
                 agent.remember(Transition {
-                    obs: obs(&mut rng, 10),
+                    obs: crate::agent::random_observation(&mut rng, 10),
                     action: 1,
                     reward: 1.0,
-                    next_obs: obs(&mut rng, 10),
+                    next_obs: crate::agent::random_observation(&mut rng, 10),
                     done: rng.gen_bool(0.1),
                 });
             }
@@ -922,7 +897,7 @@ mod wasm_timing {
                 agent.learn();
             }
             let t1 = js_sys::Date::now();
-            let probe = obs(&mut rng, 10);
+            let probe = crate::agent::random_observation(&mut rng, 10);
             for _ in 0..CALLS {
                 agent.act(&probe);
             }

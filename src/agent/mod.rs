@@ -79,3 +79,27 @@ pub struct Transition {
     /// Whether the episode ended with this step.
     pub done: bool,
 }
+
+/// A random observation with `n` candidates, features in the env's scaled ranges: for tests
+/// and the agent benchmark.
+#[doc(hidden)]
+pub fn random_observation<R: rand::Rng>(rng: &mut R, n: usize) -> Observation {
+    Observation {
+        numeric: [rng.gen(), rng.gen(), rng.gen()],
+        gender: rng.gen_range(0..NUM_GENDERS as u32) as usize,
+        region: rng.gen_range(0..NUM_REGIONS as u32) as usize,
+        interest1: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
+        interest2: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
+        last_category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
+        last_action: rng.gen_range(0..NUM_LAST_ACTIONS as u32) as usize,
+        candidates: (0..n)
+            .map(|_| CandidateFeatures {
+                category: rng.gen_range(0..NUM_CATEGORIES as u32) as usize,
+                similarity: rng.gen(),
+                views: rng.gen(),
+                interest: f32::from(u8::from(rng.gen::<bool>())),
+                score: rng.gen(),
+            })
+            .collect(),
+    }
+}
