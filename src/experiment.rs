@@ -106,7 +106,7 @@ impl Trainer {
         let agent = DqnAgent::new(
             &cfg.agent,
             cfg.cf.n_candidates,
-            stream(cfg.seed, STREAM_AGENT).gen_seed(),
+            rand::RngCore::next_u64(&mut stream(cfg.seed, STREAM_AGENT)),
         );
         Ok(Trainer {
             env,
@@ -442,6 +442,12 @@ pub fn evaluate(
     })
 }
 
+/// The seed of the held-out evaluation draws: distinct from the training streams, and the same
+/// for every policy evaluated on one configuration.
+pub fn eval_seed(cfg: &Config) -> u64 {
+    cfg.seed.wrapping_add(0x5EED_0000)
+}
+
 /// Everything a run of the experiment produces.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExperimentReport {
@@ -473,7 +479,7 @@ pub fn run_experiment<P: Profiler>(
         |v| world.videos[v].creator,
         world.n_creators,
     );
-    let eval_seed = cfg.seed.wrapping_add(0x5EED_0000);
+    let eval_seed = eval_seed(cfg);
     let mut evaluation = BTreeMap::new();
     for p in PolicyKind::ALL {
         let r = evaluate(
@@ -499,16 +505,6 @@ pub fn run_experiment<P: Profiler>(
         training_marketplace,
         learning_score,
     })
-}
-
-trait GenSeed {
-    fn gen_seed(&mut self) -> u64;
-}
-
-impl GenSeed for CoreRng {
-    fn gen_seed(&mut self) -> u64 {
-        rand::RngCore::next_u64(self)
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::agent::{Observation, TargetUpdate};
 use crate::cf::Candidate;
 use crate::config::{validate_agent, Config, Preset};
 use crate::env::Environment;
-use crate::experiment::{evaluate, EvalResult, TrainStep, Trainer};
+use crate::experiment::{eval_seed, evaluate, EvalResult, TrainStep, Trainer};
 use crate::policy::PolicyKind;
 use crate::sim::behaviour::Action;
 use crate::sim::world::{Category, Gender, Region};
@@ -157,7 +157,6 @@ struct Profile {
 pub struct Playground {
     trainer: Trainer,
     baselines: BTreeMap<String, EvalResult>,
-    step_in_episode: usize,
 }
 
 #[wasm_bindgen]
@@ -169,17 +168,13 @@ impl Playground {
         let cfg = parse_config(cfg)?;
         let trainer = Trainer::new(&cfg).map_err(js_err)?;
         let n = cfg.experiment.eval_episodes.min(BASELINE_EPISODES);
-        let seed = cfg.seed.wrapping_add(0x5EED_0000);
+        let seed = eval_seed(&cfg);
         let mut baselines = BTreeMap::new();
         for p in PolicyKind::BASELINES {
             let r = evaluate(trainer.env(), None, p, n, seed).map_err(js_err)?;
             baselines.insert(p.name().to_string(), r);
         }
-        Ok(Playground {
-            trainer,
-            baselines,
-            step_in_episode: 0,
-        })
+        Ok(Playground { trainer, baselines })
     }
 
     /// The current configuration, live changes included.
@@ -357,7 +352,6 @@ impl Playground {
         self.trainer
             .reader_start(p.age, gender, region, interests)
             .map_err(js_err)?;
-        self.step_in_episode = 0;
         to_js(&self.pending_card())
     }
 
@@ -406,10 +400,8 @@ impl Playground {
                 .step(&mut crate::profile::NoProfiler)
                 .map_err(js_err)?;
             steps += 1;
-            self.step_in_episode += 1;
             if step.finished.is_some() {
                 finished += 1;
-                self.step_in_episode = 0;
             }
             last = Some(step);
         }
@@ -465,10 +457,10 @@ impl Playground {
             .map_or(self.trainer.episodes().len(), |r| r.episode);
         FeedEvent {
             episode,
-            step: s
-                .finished
-                .as_ref()
-                .map_or(self.step_in_episode, |r| r.steps),
+            step: s.finished.as_ref().map_or_else(
+                || self.trainer.env().session().map_or(0, |x| x.step),
+                |r| r.steps,
+            ),
             user: UserView {
                 id: u.id,
                 age: u.age,

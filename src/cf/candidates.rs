@@ -29,9 +29,8 @@ pub fn business_score(cfg: &CfConfig, cf_score: f64, views: i64, interest: bool)
 /// the notebook's stable sort over ascending ids gives), then ordered by business score, best
 /// first (ties keep the filter's order). Slot `i` of the agent is the `i`-th of these.
 ///
-/// Videos absent from the log score 0 like in the notebook only if they appear in it; the
-/// notebook never recommends a video nobody has interacted with, and neither does this unless
-/// fewer than `r` logged videos are unseen. A user with no history at all (the reader in the
+/// Like the notebook, only videos that appear in the log are candidates (its `look_lst`),
+/// unless fewer than `r` logged videos are unseen. A user with no history at all (the reader in the
 /// playground) gets the most viewed videos instead of the arbitrary lowest ids. Returns exactly
 /// `min(r, n_videos)` candidates: if the user has seen nearly everything, seen videos refill.
 pub fn generate(
