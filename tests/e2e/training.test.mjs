@@ -27,8 +27,12 @@ test('Train advances episodes and redraws all four plots; Pause stops it', async
   await until(async () => (await episodeCount(page)) > mid, 30000, 200);
   assert.ok((await episodeCount(page)) > mid, 'episode-count keeps increasing');
 
-  // Plots catch up within a redraw interval.
-  await until(async () => (await points(page, 'plot-return')) >= 20, 5000, 100);
+  // Plots catch up within a few frames: they redraw one per frame, in turn, so wait for all four.
+  const allCaughtUp = async () => {
+    for (const id of plots) if ((await points(page, id)) < 20) return false;
+    return true;
+  };
+  await until(allCaughtUp, 5000, 100);
   for (const id of plots) {
     assert.ok((await points(page, id)) >= 20, `${id} holds the episodes`);
     assert.notEqual(await canvasData(page, id), before[id], `${id} canvas was redrawn`);
