@@ -7,11 +7,6 @@ use sprs::{CsMat, TriMat};
 /// Below this a squared norm counts as zero (a user's scores for an item can cancel out).
 const ZERO_NORM: f64 = 1e-12;
 
-/// Marks in the scratch space of `raw_scores`.
-const UNTOUCHED: u8 = 0;
-const TOUCHED: u8 = 1;
-const SEEN: u8 = 2;
-
 /// The collaborative filter's state.
 ///
 /// Holds, per user, the raw interaction rows (for `get_recom`, which sums over them) and the
@@ -38,8 +33,17 @@ pub struct CollaborativeFilter {
     /// Sorted vectors rather than hash maps: candidate generation iterates them far more often
     /// than updates search them.
     dots: Vec<Vec<(u32, f64)>>,
-    /// Scratch accumulator and marks for `raw_scores`, reused between calls.
-    scratch: Vec<(f64, u8)>,
+    /// Scratch space for `raw_scores`, reused between calls.
+    scratch: Scratch,
+}
+
+/// `raw_scores`' working memory: one accumulator and one mark per item (all zero / false
+/// between calls) and the list of items touched.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    acc: Vec<f64>,
+    marked: Vec<bool>,
+    touched: Vec<u32>,
 }
 
 fn inverse_norm(norm2: f64) -> f64 {
@@ -90,7 +94,7 @@ impl CollaborativeFilter {
             inv_norms: norms2.iter().map(|&n| inverse_norm(n)).collect(),
             norms2,
             dots,
-            scratch: vec![(0.0, UNTOUCHED); n_items],
+            scratch: Scratch::default(),
         }
     }
 
@@ -176,44 +180,68 @@ impl CollaborativeFilter {
 
     /// `get_recom`'s raw scores: for every unseen item sharing a user with the history,
     /// `sum over the user's rows (h, s) of similarity(h, j) * s`, as `(item, score)` pairs in
-    /// ascending item order. Items absent here score exactly 0.
+    /// no particular order. Items absent here score exactly 0.
+    ///
+    /// This is the hot loop of a simulation step. `similarity(h, j) = dot(h, j) / (|h| |j|)`,
+    /// so it sums `s / |h| * dot(h, j)` per item and divides by `|j|` once at the end; the
+    /// scatter has no data-dependent branch (an item joins the touched list by a mark, not an
+    /// `if`), and the user's seen items are pre-marked so they never join it.
     pub fn raw_scores(&mut self, user: usize) -> Vec<(usize, f64)> {
-        if self.scratch.len() != self.n_items {
-            self.scratch = vec![(0.0, UNTOUCHED); self.n_items];
+        let Self {
+            n_items,
+            user_items,
+            history,
+            inv_norms,
+            dots,
+            scratch,
+            ..
+        } = self;
+        let Scratch {
+            acc,
+            marked,
+            touched,
+        } = scratch;
+        if acc.len() != *n_items {
+            *acc = vec![0.0; *n_items];
+            *marked = vec![false; *n_items];
         }
-        for &j in self.user_items[user].keys() {
-            self.scratch[j as usize].1 = SEEN;
+        let history = &history[user];
+        let bound: usize = history.iter().map(|&(h, _)| dots[h as usize].len()).sum();
+        if touched.len() < bound {
+            touched.resize(bound, 0);
         }
-        let mut touched: Vec<u32> = Vec::new();
-        for &(h, s) in &self.history[user] {
-            let weight = self.inv_norms[h as usize] * s;
+        let seen = &user_items[user];
+        for &j in seen.keys() {
+            marked[j as usize] = true;
+        }
+        let mut len = 0;
+        for &(h, s) in history {
+            let weight = inv_norms[h as usize] * s;
             if weight == 0.0 {
                 continue;
             }
-            for &(j, dot) in &self.dots[h as usize] {
-                let inv_j = self.inv_norms[j as usize];
-                let (acc, mark) = &mut self.scratch[j as usize];
-                if *mark == SEEN || inv_j == 0.0 {
-                    continue;
-                }
-                if *mark == UNTOUCHED {
-                    *mark = TOUCHED;
-                    touched.push(j);
-                }
-                *acc += dot * inv_j * weight;
+            for &(j, dot) in &dots[h as usize] {
+                let k = j as usize;
+                acc[k] += weight * dot;
+                touched[len] = j;
+                len += usize::from(!marked[k]);
+                marked[k] = true;
             }
         }
-        for &j in self.user_items[user].keys() {
-            self.scratch[j as usize].1 = UNTOUCHED;
+        let mut out = Vec::with_capacity(len);
+        for &j in &touched[..len] {
+            let k = j as usize;
+            let sum = std::mem::take(&mut acc[k]);
+            marked[k] = false;
+            if inv_norms[k] != 0.0 {
+                out.push((k, sum * inv_norms[k]));
+            }
         }
-        touched.sort_unstable();
-        touched
-            .iter()
-            .map(|&j| {
-                let (acc, _) = std::mem::replace(&mut self.scratch[j as usize], (0.0, UNTOUCHED));
-                (j as usize, acc)
-            })
-            .collect()
+        for &j in seen.keys() {
+            acc[j as usize] = 0.0;
+            marked[j as usize] = false;
+        }
+        out
     }
 }
 
@@ -283,7 +311,11 @@ mod tests {
                 let mut a = cf.clone();
                 let mut b = rebuilt.clone();
                 let (ra, rb) = (a.raw_scores(u), b.raw_scores(u));
-                let nonzero = |v: Vec<(usize, f64)>| v.into_iter().filter(|p| p.1.abs() > 1e-9).collect::<Vec<_>>();
+                let nonzero = |v: Vec<(usize, f64)>| {
+                    let mut v: Vec<_> = v.into_iter().filter(|p| p.1.abs() > 1e-9).collect();
+                    v.sort_by_key(|p| p.0);
+                    v
+                };
                 let (ra, rb) = (nonzero(ra), nonzero(rb));
                 prop_assert_eq!(ra.len(), rb.len());
                 for (x, y) in ra.iter().zip(rb.iter()) {
@@ -330,12 +362,22 @@ mod tests {
             (3, 1, -2.0),
         ];
         let mut cf = CollaborativeFilter::from_log(5, 2, &log);
-        let scores = cf.raw_scores(0);
+        let mut scores = cf.raw_scores(0);
+        scores.sort_by_key(|p| p.0);
         assert!(scores.iter().all(|&(j, _)| j != 0 && j != 1));
         for &(j, s) in &scores {
             let expected = cf.similarity(0, j) * 1.0 + cf.similarity(1, j) * 2.0;
             assert!((s - expected).abs() < 1e-12);
         }
         assert_eq!(scores.iter().map(|p| p.0).collect::<Vec<_>>(), vec![2, 3]);
+        // The scratch space is clean again: a second call (and another user's) agree.
+        let mut again = cf.raw_scores(0);
+        again.sort_by_key(|p| p.0);
+        assert_eq!(again, scores);
+        let mut other = cf.raw_scores(1);
+        other.sort_by_key(|p| p.0);
+        let mut fresh = CollaborativeFilter::from_log(5, 2, &log).raw_scores(1);
+        fresh.sort_by_key(|p| p.0);
+        assert_eq!(other, fresh);
     }
 }
