@@ -3,13 +3,13 @@
 
 use dfdx::losses::{huber_loss, mse_loss};
 use dfdx::nn::{ModelEMA, ZeroGrads};
-use dfdx::optim::{Adam, AdamConfig, Optimizer};
 use dfdx::shapes::{Axis, Const};
 use dfdx::tensor::{AsArray, Cpu, Gradients, TensorFromVec};
 use dfdx::tensor_ops::{Backward, GatherTo, ReshapeTo, SumTo};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::adam::Adam;
 use super::qnet::{param_sum, Inputs, NoTrace, PairNet, QNetwork, SlotNet, TraceInto};
 use super::replay::ReplayBuffer;
 use super::{
@@ -49,23 +49,10 @@ struct Learner<N: QNetwork> {
     dev: Cpu,
     online: N,
     target: Option<N>,
-    adam: SendAdam<N>,
+    adam: Adam,
     /// Allocated once; zeroed after every step instead of reallocated.
     grads: Gradients<f32, Cpu>,
 }
-
-/// dfdx's `Adam` carries a `PhantomData<*const M>` marker, which makes it `!Send` although
-/// all it owns is its config, a step counter and two `Gradients` maps of plain buffers.
-/// Wrapping it lets the agent move between threads (parallel experiment runs).
-#[derive(Debug, Clone)]
-struct SendAdam<N>(Adam<N, f32, Cpu>);
-
-// SAFETY: the only non-Send/Sync part of `Adam<N, f32, Cpu>` is the zero-sized
-// `PhantomData<*const N>` marker; no raw pointer is ever stored. Its real state (AdamConfig,
-// i32, Gradients<f32, Cpu>) is Send + Sync, and `N` itself is required to be Send/Sync.
-unsafe impl<N: Send> Send for SendAdam<N> {}
-// SAFETY: as above; `&Adam` exposes no interior mutability.
-unsafe impl<N: Sync> Sync for SendAdam<N> {}
 
 /// What one TD step produced.
 struct StepOutcome {
@@ -81,7 +68,7 @@ impl<N: QNetwork> Learner<N> {
             TargetUpdate::None => None,
             TargetUpdate::Hard { .. } | TargetUpdate::Soft { .. } => Some(online.clone()),
         };
-        let adam = SendAdam(Adam::new(&online, adam_config(cfg.learning_rate)));
+        let adam = Adam::new(cfg.learning_rate);
         let grads = online.alloc_grads();
         Self {
             dev,
@@ -201,8 +188,7 @@ impl<N: QNetwork> Learner<N> {
         // A non-finite loss would poison every weight through Adam's moments: drop the step.
         let applied = loss_value.is_finite();
         if applied {
-            // alloc_grads gave every parameter a slot, so "unused parameter" cannot occur.
-            let _ = self.adam.0.update(&mut self.online, &grads);
+            self.adam.update(&mut self.online, &mut grads);
         }
         self.online.zero_grads(&mut grads);
         self.grads = grads;
@@ -237,14 +223,6 @@ impl<N: QNetwork> Learner<N> {
                 }
             }
         }
-    }
-}
-
-fn adam_config(lr: f32) -> AdamConfig {
-    // PyTorch's Adam defaults (betas 0.9/0.999, eps 1e-8), which the notebook used.
-    AdamConfig {
-        lr: f64::from(lr),
-        ..Default::default()
     }
 }
 
@@ -437,7 +415,7 @@ impl DqnAgent {
         }
         self.replay.set_capacity(cfg.replay_capacity);
         with_learner!(&mut self.brain, l => {
-            l.adam.0.cfg.lr = f64::from(cfg.learning_rate);
+            l.adam.lr = cfg.learning_rate;
             l.set_target_kind(cfg.target);
         });
         self.cfg = cfg.clone();

@@ -1,6 +1,7 @@
 //! The deep-Q-learning agent. This module is the only place that knows which tensor library
 //! (dfdx) sits underneath: everything it exchanges with the rest of the crate is plain data.
 
+mod adam;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 pub mod config;
