@@ -37,34 +37,45 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 pub fn run(quick: bool) -> Result<(), String> {
-    println!("== Speed: the seed-scale experiment (500 episodes x <= 50 steps), one core ==");
+    // A small shared machine only ever adds time, so the experiment runs several times and
+    // the bench prints the fastest and the median run (each run is identical work).
+    let runs = if quick { 3 } else { 5 };
+    println!("== Speed: the seed-scale experiment (500 episodes x <= 50 steps), one core, {runs} runs ==");
     for preset in [Preset::Seed, Preset::Default] {
         let cfg = Config::preset(preset);
-        let t0 = Instant::now();
-        let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
-        let setup = t0.elapsed();
-        let t1 = Instant::now();
-        trainer
-            .train(cfg.experiment.episodes, &mut NoProfiler, |_| {})
-            .map_err(|e| e.to_string())?;
-        let train = t1.elapsed();
+        let mut totals = Vec::new();
+        let mut last = None;
+        for _ in 0..runs {
+            let t0 = Instant::now();
+            let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+            let setup = t0.elapsed();
+            trainer
+                .train(cfg.experiment.episodes, &mut NoProfiler, |_| {})
+                .map_err(|e| e.to_string())?;
+            totals.push(t0.elapsed().as_secs_f64());
+            last = Some((setup, trainer));
+        }
+        let Some((setup, trainer)) = last else {
+            continue;
+        };
+        totals.sort_by(f64::total_cmp);
+        let (best, median) = (totals[0], totals[totals.len() / 2]);
         let steps = trainer.steps();
         println!(
-            "{:<8} world + history + filter build {:>7.1} ms | training {:>7.3} s for {} steps ({:.1} steps/episode) = {:>6.1} µs/step | updates {} | replay {}",
+            "{:<8} world + history + filter build {:>7.1} ms | {} steps ({:.1} steps/episode), {:.1} µs/step in the fastest run | updates {} | replay {}",
             format!("{preset:?}").to_lowercase(),
             ms(setup),
-            train.as_secs_f64(),
             steps,
             steps as f64 / cfg.experiment.episodes as f64,
-            train.as_secs_f64() * 1e6 / steps as f64,
+            best * 1e6 / steps as f64,
             trainer.agent().updates(),
             trainer.agent().replay_len()
         );
         println!(
-            "{:<8} total wall time (setup + training) {:.3} s; notebook on this machine: 372 s -> {:.0}x faster",
+            "{:<8} total wall time (setup + training): fastest {best:.3} s, median {median:.3} s, slowest {:.3} s; notebook on this machine: 372 s -> {:.0}x faster",
             "",
-            (setup + train).as_secs_f64(),
-            372.0 / (setup + train).as_secs_f64()
+            totals[totals.len() - 1],
+            372.0 / median
         );
     }
 
