@@ -378,10 +378,13 @@ pub struct EvalResult {
     pub returns: Vec<f64>,
 }
 
-/// Evaluate a policy frozen (epsilon 0, no learning) for `n` episodes on a copy of `env`.
-/// Episode `k` draws its user, and step `t` its random numbers, from streams keyed by
-/// `(seed, k, t)` only, so every policy meets the same users with the same moods: common
-/// random numbers make the comparison between policies far less noisy.
+/// Evaluate a policy frozen (epsilon 0, no learning) for `n` episodes, each on its own copy of
+/// `env`: every held-out session starts from the same (trained) state, so sessions are
+/// independent draws and the 95% interval means what it says. Within a session the user's
+/// interactions still reach the filter, as in training. Episode `k` draws its user, and step
+/// `t` its random numbers, from streams keyed by `(seed, k, t)` only, so every policy meets the
+/// same users with the same moods: common random numbers make the comparison between policies
+/// far less noisy.
 pub fn evaluate(
     env: &Environment,
     agent: Option<&DqnAgent>,
@@ -392,10 +395,9 @@ pub fn evaluate(
     if policy == PolicyKind::Dqn && agent.is_none() {
         return Err(Error::State("evaluating the DQN needs an agent".into()));
     }
-    let mut env = env.clone();
-    let before = env.impressions().to_vec();
     let n_users = env.config().world.n_users;
     let n_steps = env.config().env.n_steps;
+    let mut shown = vec![0u64; env.impressions().len()];
     let mut returns = Vec::with_capacity(n);
     let mut seconds = Vec::with_capacity(n);
     let mut watched = Vec::with_capacity(n);
@@ -403,12 +405,13 @@ pub fn evaluate(
     for k in 0..n {
         let mut draw = stream(seed ^ STREAM_EVAL, k as u64);
         let user = uniform_int(&mut draw, n_users);
-        env.reset(user)?;
+        let mut session_env = env.clone();
+        session_env.reset(user)?;
         let (mut ret, mut w) = (0.0, 0.0);
         for t in 0..n_steps {
-            let slot = policy.choose(&env, agent, &mut policy_rng);
+            let slot = policy.choose(&session_env, agent, &mut policy_rng);
             let mut step_rng = stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
-            let out = env.step(slot, &mut step_rng, &mut NoProfiler)?;
+            let out = session_env.step(slot, &mut step_rng, &mut NoProfiler)?;
             ret += out.reward;
             if out.action.completes_video() {
                 w += 1.0;
@@ -419,14 +422,15 @@ pub fn evaluate(
         }
         returns.push(ret);
         watched.push(w);
-        seconds.push(env.session().map_or(0.0, |s| s.seconds));
+        seconds.push(session_env.session().map_or(0.0, |s| s.seconds));
+        for ((total, after), before) in shown
+            .iter_mut()
+            .zip(session_env.impressions())
+            .zip(env.impressions())
+        {
+            *total += after - before;
+        }
     }
-    let shown: Vec<u64> = env
-        .impressions()
-        .iter()
-        .zip(&before)
-        .map(|(a, b)| a - b)
-        .collect();
     let world = env.world();
     Ok(EvalResult {
         mean_return: mean(&returns),

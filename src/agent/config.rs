@@ -91,11 +91,15 @@ impl AgentConfig {
         }
     }
 
-    /// The flaws fixed: bounded replay, a target network, and the candidates visible.
+    /// The flaws fixed: bounded replay, a target network, and the candidates visible. The
+    /// learning rate is 10x lower than the notebook's: with 1e-3 the pair scorer's Q-values
+    /// chase the reward noise (a reward's sd is about 1.3, the effects to learn 0.1-0.3) and it
+    /// closes about a third of the gap from random to the oracle; with 1e-4, about two thirds.
     pub fn default_preset() -> Self {
         Self {
             architecture: Architecture::PairScorer,
             include_candidate_scores: true,
+            learning_rate: 1e-4,
             replay_capacity: Some(10_000),
             target: TargetUpdate::Hard { every: 100 },
             ..Self::seed_preset()

@@ -733,6 +733,8 @@ mod tests {
     fn learns_bandit(arch: Architecture, target: TargetUpdate) {
         let mut c = cfg(arch, target, 32);
         c.epsilon_decay = 0.99;
+        // 400 updates on a noiseless problem: the notebook's faster rate.
+        c.learning_rate = 1e-3;
         let mut agent = DqnAgent::new(&c, 2, 17);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(23);
         for _ in 0..400 {
