@@ -1,6 +1,7 @@
 //! Incremental item-item cosine similarity over the aggregated item x user score matrix.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sprs::{CsMat, TriMat};
 
@@ -15,13 +16,16 @@ const ZERO_NORM: f64 = 1e-12;
 /// is `dot(i, j) / (|i| |j|)`. An interaction of user `u` with item `i` changes only the dot
 /// products of `i` with the items `u` has scored, so an update costs O(items of `u`) instead of
 /// the notebook's full rebuild.
+///
+/// Rows are shared (`Arc`) and copied on write, so a clone costs a reference count per row:
+/// evaluation runs every held-out session on its own copy of the trained filter.
 #[derive(Debug, Clone)]
 pub struct CollaborativeFilter {
     n_items: usize,
     /// user -> (item -> aggregated score): the non-zero pattern of the matrix, by column.
-    user_items: Vec<BTreeMap<u32, f64>>,
+    user_items: Vec<Arc<BTreeMap<u32, f64>>>,
     /// user -> raw rows (item, score) in log order.
-    history: Vec<Vec<(u32, f64)>>,
+    history: Vec<Arc<Vec<(u32, f64)>>>,
     /// item -> whether it appears in the log (the notebook's `look_lst`).
     present: Vec<bool>,
     /// item -> squared norm of its row.
@@ -32,18 +36,25 @@ pub struct CollaborativeFilter {
     /// item -> (other item, dot product), sorted by the other item; symmetric, no diagonal.
     /// Sorted vectors rather than hash maps: candidate generation iterates them far more often
     /// than updates search them.
-    dots: Vec<Vec<(u32, f64)>>,
+    dots: Vec<Arc<Vec<(u32, f64)>>>,
     /// Scratch space for `raw_scores`, reused between calls.
     scratch: Scratch,
 }
 
 /// `raw_scores`' working memory: one accumulator and one mark per item (all zero / false
 /// between calls) and the list of items touched.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Scratch {
     acc: Vec<f64>,
     marked: Vec<bool>,
     touched: Vec<u32>,
+}
+
+/// A copy starts with fresh (empty) scratch space: nothing in it outlives a call.
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Scratch::default()
+    }
 }
 
 fn inverse_norm(norm2: f64) -> f64 {
@@ -88,12 +99,12 @@ impl CollaborativeFilter {
         }
         CollaborativeFilter {
             n_items,
-            user_items,
-            history,
+            user_items: user_items.into_iter().map(Arc::new).collect(),
+            history: history.into_iter().map(Arc::new).collect(),
             present,
             inv_norms: norms2.iter().map(|&n| inverse_norm(n)).collect(),
             norms2,
-            dots,
+            dots: dots.into_iter().map(Arc::new).collect(),
             scratch: Scratch::default(),
         }
     }
@@ -110,8 +121,8 @@ impl CollaborativeFilter {
 
     /// Add an empty column for a new user; returns its index.
     pub fn add_user(&mut self) -> usize {
-        self.user_items.push(BTreeMap::new());
-        self.history.push(Vec::new());
+        self.user_items.push(Arc::default());
+        self.history.push(Arc::default());
         self.user_items.len() - 1
     }
 
@@ -123,18 +134,22 @@ impl CollaborativeFilter {
             .copied()
             .unwrap_or(0.0);
         let new = old + score;
-        for (&j, &m_ju) in &self.user_items[user] {
+        for (&j, &m_ju) in self.user_items[user].iter() {
             if j as usize == item || m_ju == 0.0 {
                 continue;
             }
             let delta = score * m_ju;
-            add_dot(&mut self.dots[item], j, delta);
-            add_dot(&mut self.dots[j as usize], item as u32, delta);
+            add_dot(Arc::make_mut(&mut self.dots[item]), j, delta);
+            add_dot(
+                Arc::make_mut(&mut self.dots[j as usize]),
+                item as u32,
+                delta,
+            );
         }
         self.norms2[item] += new * new - old * old;
         self.inv_norms[item] = inverse_norm(self.norms2[item]);
-        self.user_items[user].insert(item as u32, new);
-        self.history[user].push((item as u32, score));
+        Arc::make_mut(&mut self.user_items[user]).insert(item as u32, new);
+        Arc::make_mut(&mut self.history[user]).push((item as u32, score));
         self.present[item] = true;
     }
 
@@ -215,12 +230,12 @@ impl CollaborativeFilter {
             marked[j as usize] = true;
         }
         let mut len = 0;
-        for &(h, s) in history {
+        for &(h, s) in history.iter() {
             let weight = inv_norms[h as usize] * s;
             if weight == 0.0 {
                 continue;
             }
-            for &(j, dot) in &dots[h as usize] {
+            for &(j, dot) in dots[h as usize].iter() {
                 let k = j as usize;
                 acc[k] += weight * dot;
                 touched[len] = j;

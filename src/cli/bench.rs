@@ -134,10 +134,12 @@ pub fn run(quick: bool) -> Result<(), String> {
     } else {
         vec![1, 2, 3, 4, 5]
     };
+    // More held-out sessions than the CLI's default: the score divides by a gap of about one
+    // reward per session, so 200 sessions leave it noisy.
+    const EVAL_SESSIONS: usize = 1000;
     println!(
-        "== Learning: (dqn - random) / (oracle - random) after 500 episodes, {} seeds, {} held-out sessions per policy ==",
+        "== Learning: (dqn - random) / (oracle - random) after 500 episodes, {} seeds, {EVAL_SESSIONS} held-out sessions per policy ==",
         seeds.len(),
-        Config::default_preset().experiment.eval_episodes
     );
     for preset in [Preset::Default, Preset::Seed] {
         let mut scores = Vec::new();
@@ -145,6 +147,7 @@ pub fn run(quick: bool) -> Result<(), String> {
         for &seed in &seeds {
             let mut cfg = Config::preset(preset);
             cfg.seed = seed;
+            cfg.experiment.eval_episodes = EVAL_SESSIONS;
             let r = run_experiment(&cfg, &mut NoProfiler, |_| {}).map_err(|e| e.to_string())?;
             let m = |p: &str| r.evaluation[p].mean_return;
             println!(
