@@ -202,7 +202,7 @@ impl Playground {
         self.train_while(max_steps, || js_sys::Date::now() < deadline)
     }
 
-    /// Counters for the page.    /// Counters for the page.
+    /// Counters for the page.
     pub fn stats(&self) -> Result<JsValue, JsError> {
         let eps = self.trainer.episodes();
         let recent: Vec<f32> = eps

@@ -196,7 +196,6 @@ function setRunning(on) {
   b.setAttribute('aria-pressed', S.running ? 'true' : 'false');
   b.querySelector('.btn-label').textContent = S.running ? 'Pause' : 'Train';
   b.querySelector('svg').outerHTML = icon(S.running ? 'pause' : 'play');
-  document.body.classList.toggle('is-running', S.running);
 }
 
 function stopTraining() {
@@ -736,6 +735,29 @@ async function boot() {
   if (ok) setMode(S.mode);
   requestAnimationFrame(frame);
   document.body.classList.add('is-ready');
+  (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(warmUp);
+}
+
+/**
+ * The browser compiles each WebAssembly function the first time it runs, so the first training
+ * slice after pressing Train used to take 20-30 ms more than the others (one long task).
+ * Training a throwaway tiny world once, while the page is idle, compiles that code up front.
+ */
+function warmUp() {
+  try {
+    const c = defaultConfig(S.preset);
+    Object.assign(c.world, { n_videos: 40, n_users: 10, n_creators: 5 });
+    c.cf.n_candidates = Math.min(c.cf.n_candidates, 10);
+    c.agent.batch_size = 4;
+    c.experiment.eval_episodes = 2;
+    const w = new Playground(c);
+    w.trainFor(1000, 60);
+    w.stats();
+    w.series('return');
+    w.free();
+  } catch (e) {
+    // Only an optimisation: the real Playground is unaffected.
+  }
 }
 
 boot();
