@@ -744,19 +744,22 @@ async function boot() {
  * Training a throwaway tiny world once, while the page is idle, compiles that code up front.
  */
 function warmUp() {
-  try {
-    const c = defaultConfig(S.preset);
-    Object.assign(c.world, { n_videos: 40, n_users: 10, n_creators: 5 });
-    c.cf.n_candidates = Math.min(c.cf.n_candidates, 10);
-    c.agent.batch_size = 4;
-    c.experiment.eval_episodes = 2;
-    const w = new Playground(c);
-    w.trainFor(1000, 60);
-    w.stats();
-    w.series('return');
-    w.free();
-  } catch (e) {
-    // Only an optimisation: the real Playground is unaffected.
+  // Both presets: they use different networks, and the reader may switch.
+  for (const preset of ['seed', 'default']) {
+    try {
+      const c = defaultConfig(preset);
+      Object.assign(c.world, { n_videos: 40, n_users: 10, n_creators: 5 });
+      c.cf.n_candidates = Math.min(c.cf.n_candidates, 10);
+      c.agent.batch_size = 4;
+      c.experiment.eval_episodes = 2;
+      const w = new Playground(c);
+      w.trainFor(1000, 60);
+      w.stats();
+      w.series('return');
+      w.free();
+    } catch (e) {
+      // Only an optimisation: the real Playground is unaffected.
+    }
   }
 }
 
