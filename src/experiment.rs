@@ -395,6 +395,17 @@ pub fn evaluate(
     if policy == PolicyKind::Dqn && agent.is_none() {
         return Err(Error::State("evaluating the DQN needs an agent".into()));
     }
+    evaluate_with(env, n, seed, |env, rng| policy.choose(env, agent, rng))
+}
+
+/// [`evaluate`] for any rule that picks a slot of the session in progress (for analyses that
+/// compare the agent with learners outside [`PolicyKind`]); same sessions, same random numbers.
+pub fn evaluate_with(
+    env: &Environment,
+    n: usize,
+    seed: u64,
+    mut choose: impl FnMut(&Environment, &mut CoreRng) -> usize,
+) -> Result<EvalResult> {
     let n_users = env.config().world.n_users;
     let n_steps = env.config().env.n_steps;
     let mut shown = vec![0u64; env.impressions().len()];
@@ -409,7 +420,7 @@ pub fn evaluate(
         session_env.reset(user)?;
         let (mut ret, mut w) = (0.0, 0.0);
         for t in 0..n_steps {
-            let slot = policy.choose(&session_env, agent, &mut policy_rng);
+            let slot = choose(&session_env, &mut policy_rng);
             let mut step_rng = stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
             let out = session_env.step(slot, &mut step_rng, &mut NoProfiler)?;
             ret += out.reward;

@@ -4,9 +4,13 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use instatok::agent::DqnAgent;
+use instatok::cf::Candidate;
 use instatok::config::{Config, Preset};
-use instatok::experiment::{run_experiment, Trainer};
+use instatok::env::Environment;
+use instatok::experiment::{eval_seed, evaluate, evaluate_with, run_experiment, Trainer};
+use instatok::policy::PolicyKind;
 use instatok::profile::{NoProfiler, Phase, Profiler};
+use instatok::sim::world::World;
 
 /// Sums the wall time of each phase.
 #[derive(Default)]
@@ -170,6 +174,7 @@ pub fn run(quick: bool) -> Result<(), String> {
             t0.elapsed().as_secs_f64()
         );
     }
+    ceiling(&seeds, EVAL_SESSIONS)?;
     if let Some(mib) = peak_rss_mib() {
         println!();
         println!("peak resident memory of the benchmark process: {mib:.0} MiB");
@@ -179,4 +184,83 @@ pub fn run(quick: bool) -> Result<(), String> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// Cells of the ceiling learner: user region x video category x interest match.
+const CELLS: usize = 3 * 8 * 2;
+
+/// The cell of showing candidate `c` to `user`.
+fn cell_of(world: &World, user: usize, c: &Candidate) -> usize {
+    let region = world.users[user].region as usize;
+    let category = world.videos[c.video].category as usize;
+    (region * 8 + category) * 2 + usize::from(c.interest)
+}
+
+/// The cell of slot `slot` of the session in progress.
+fn cell(env: &Environment, slot: usize) -> Option<usize> {
+    let s = env.session()?;
+    Some(cell_of(env.world(), s.user, s.candidates.get(slot)?))
+}
+
+/// How much of the gap can 500 episodes of data close at all? From the very transitions the
+/// `default` DQN trains on, fit the best-informed simple learner: the mean reward of every
+/// (region, category, interest) cell, i.e. a learner *told* which features matter that only
+/// estimates their effects, and act greedily on those means.
+fn ceiling(seeds: &[u64], sessions: usize) -> Result<(), String> {
+    println!();
+    println!(
+        "== Learning ceiling: greedy on the mean reward per (region, category, interest) cell, fitted on the default DQN's own 500 training episodes, {sessions} held-out sessions =="
+    );
+    let t0 = Instant::now();
+    let mut scores = Vec::new();
+    for &seed in seeds {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.seed = seed;
+        let mut t = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+        let (mut sum, mut count) = ([0.0f64; CELLS], [0u32; CELLS]);
+        while t.episodes().len() < cfg.experiment.episodes {
+            let step = t.step(&mut NoProfiler).map_err(|e| e.to_string())?;
+            let k = cell_of(t.env().world(), step.user, &step.candidates[step.slot]);
+            sum[k] += step.outcome.reward;
+            count[k] += 1;
+        }
+        let all = sum.iter().sum::<f64>() / f64::from(count.iter().sum::<u32>().max(1));
+        let means: Vec<f64> = (0..CELLS)
+            .map(|k| {
+                if count[k] > 0 {
+                    sum[k] / f64::from(count[k])
+                } else {
+                    all
+                }
+            })
+            .collect();
+        let s = eval_seed(&cfg);
+        let eval = |p| {
+            evaluate(t.env(), Some(t.agent()), p, sessions, s)
+                .map(|r| r.mean_return)
+                .map_err(|e| e.to_string())
+        };
+        let (random, oracle) = (eval(PolicyKind::Random)?, eval(PolicyKind::Oracle)?);
+        let value = |env: &Environment, slot| cell(env, slot).map_or(f64::MIN, |k| means[k]);
+        let cells = evaluate_with(t.env(), sessions, s, |env, _| {
+            let n = env.session().map_or(0, |s| s.candidates.len());
+            (0..n)
+                .max_by(|&a, &b| value(env, a).total_cmp(&value(env, b)))
+                .unwrap_or(0)
+        })
+        .map_err(|e| e.to_string())?
+        .mean_return;
+        let score = (cells - random) / (oracle - random);
+        println!(
+            "default  seed {seed}: score {score:>6.3} | cell means {cells:>6.2} random {random:>6.2} oracle {oracle:>6.2} | fewest rewards in a cell: {}",
+            count.iter().min().copied().unwrap_or(0)
+        );
+        scores.push(score);
+    }
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    println!(
+        "ceiling  mean score {mean:.3} (the DQN's own figure is above) [{:.1} s]",
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
