@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use instatok::agent::DqnAgent;
+use instatok::agent::{DqnAgent, NUM_CATEGORIES, NUM_REGIONS};
 use instatok::cf::Candidate;
 use instatok::config::{Config, Preset};
 use instatok::env::Environment;
@@ -187,13 +187,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Cells of the ceiling learner: user region x video category x interest match.
-const CELLS: usize = 3 * 8 * 2;
+const CELLS: usize = NUM_REGIONS * NUM_CATEGORIES * 2;
 
 /// The cell of showing candidate `c` to `user`.
 fn cell_of(world: &World, user: usize, c: &Candidate) -> usize {
     let region = world.users[user].region as usize;
     let category = world.videos[c.video].category as usize;
-    (region * 8 + category) * 2 + usize::from(c.interest)
+    (region * NUM_CATEGORIES + category) * 2 + usize::from(c.interest)
 }
 
 /// The cell of slot `slot` of the session in progress.
