@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::profile::{Phase, Profiler};
 use crate::rng::uniform;
-use crate::sim::behaviour::{Action, ExpectedResponse, ResponseModel};
+use crate::sim::behaviour::{Action, ExpectedResponse, ExpectedTable, ResponseModel};
 use crate::sim::history::{generate_history, HistoryRow};
 use crate::sim::world::{Category, World};
 
@@ -69,6 +69,8 @@ pub struct Environment {
     start_state: Vec<(Category, Action)>,
     /// Times each video was shown by this environment (for the marketplace figures).
     impressions: Vec<u64>,
+    /// The response model's expectations, for the oracle.
+    expected: ExpectedTable,
     session: Option<Session>,
 }
 
@@ -86,12 +88,14 @@ impl Environment {
         let cf = CollaborativeFilter::from_log(world.videos.len(), world.users.len(), &log);
         let start_state = start_states(&world, &history);
         let impressions = vec![0; world.videos.len()];
+        let expected = ExpectedTable::new(&cfg.behaviour);
         Ok(Environment {
             cfg: cfg.clone(),
             world,
             cf,
             start_state,
             impressions,
+            expected,
             session: None,
         })
     }
@@ -211,10 +215,7 @@ impl Environment {
         let s = self.session.as_ref()?;
         let c = s.candidates.get(slot)?;
         let user = &self.world.users[s.user];
-        Some(
-            ResponseModel::new(&self.cfg.behaviour)
-                .expected_live(user, self.world.videos[c.video].category),
-        )
+        Some(self.expected.get(user, self.world.videos[c.video].category))
     }
 
     /// Show the candidate in `slot` to the simulated user, who responds by the model.

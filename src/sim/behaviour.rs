@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{BehaviourConfig, ScoreTable};
 use crate::rng::unit;
-use crate::sim::world::{Category, User};
+use crate::sim::world::{Category, Region, User};
 
 /// What a user does with a video. The history's `done` (the row that closes a session) is
 /// scored like `SessionEnd` ("other" in the post's table), so they share a variant.
@@ -105,12 +105,24 @@ impl<'a> ResponseModel<'a> {
     /// matching region affinity, every addition capped at 1 (`min(1, p + x)`) in table order.
     /// Negative affinities can push it below 0, as in the notebook.
     pub fn continue_probability(&self, user: &User, category: Category, u: f64) -> f64 {
+        self.continue_probability_for(user.region, user.likes_category(category), category, u)
+    }
+
+    /// [`Self::continue_probability`] for a user of `region`, who is or is not interested in
+    /// `category`: the only two things about a user the model looks at.
+    fn continue_probability_for(
+        &self,
+        region: Region,
+        interest: bool,
+        category: Category,
+        u: f64,
+    ) -> f64 {
         let mut p = u;
-        if user.likes_category(category) {
+        if interest {
             p = (p + self.cfg.interest_boost).min(1.0);
         }
         for a in &self.cfg.region_affinity {
-            if a.region == user.region && a.category == category {
+            if a.region == region && a.category == category {
                 p = (p + a.delta).min(1.0);
             }
         }
@@ -129,10 +141,19 @@ impl<'a> ResponseModel<'a> {
 
     /// The probabilities behind `sample_live`, integrated over the uniform mood.
     pub fn expected_live(&self, user: &User, category: Category) -> ExpectedResponse {
+        self.expected_live_for(user.region, user.likes_category(category), category)
+    }
+
+    fn expected_live_for(
+        &self,
+        region: Region,
+        interest: bool,
+        category: Category,
+    ) -> ExpectedResponse {
         let mut probs = [0.0; 4];
         for k in 0..QUADRATURE {
             let u = (k as f64 + 0.5) / QUADRATURE as f64;
-            let p = self.continue_probability(user, category, u);
+            let p = self.continue_probability_for(region, interest, category, u);
             let q = 1.0 - p;
             let w = choice_probabilities(&[p, q / 3.0, q / 3.0, q / 3.0]);
             for (acc, wi) in probs.iter_mut().zip(w) {
@@ -140,6 +161,37 @@ impl<'a> ResponseModel<'a> {
             }
         }
         ExpectedResponse { probs }
+    }
+}
+
+/// [`ResponseModel::expected_live`] for every (region, category, interest match), computed
+/// once: what the oracle asks for ten candidates at every step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedTable {
+    /// Indexed by `(region * categories + category) * 2 + interest`.
+    cells: Vec<ExpectedResponse>,
+}
+
+impl ExpectedTable {
+    /// Integrates the model for every cell.
+    pub fn new(cfg: &BehaviourConfig) -> Self {
+        let model = ResponseModel::new(cfg);
+        let mut cells = Vec::with_capacity(Region::ALL.len() * Category::ALL.len() * 2);
+        for region in Region::ALL {
+            for category in Category::ALL {
+                for interest in [false, true] {
+                    cells.push(model.expected_live_for(region, interest, category));
+                }
+            }
+        }
+        ExpectedTable { cells }
+    }
+
+    /// The response probabilities of `user` to a video of `category`.
+    pub fn get(&self, user: &User, category: Category) -> ExpectedResponse {
+        let cell = (user.region.id() * Category::ALL.len() + category.id()) * 2
+            + usize::from(user.likes_category(category));
+        self.cells[cell]
     }
 }
 
@@ -266,5 +318,23 @@ mod tests {
         let neutral = m.expected_live(&cases[2].0, Category::Comedy);
         assert!((neutral.probs[0] - 0.5).abs() < 1e-6);
         assert!((neutral.probs[3] - 1.0 / 6.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_oracle_table_matches_the_model_for_every_user() {
+        let cfg = Config::preset(crate::config::Preset::Default);
+        let model = ResponseModel::new(&cfg.behaviour);
+        let table = ExpectedTable::new(&cfg.behaviour);
+        let mut users = Vec::new();
+        for region in Region::ALL {
+            for a in Category::ALL {
+                users.push(user(region, [a, Category::ALL[(a.id() + 3) % 8]]));
+            }
+        }
+        for u in &users {
+            for c in Category::ALL {
+                assert_eq!(table.get(u, c), model.expected_live(u, c), "{u:?} {c:?}");
+            }
+        }
     }
 }
