@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use instatok::agent::{DqnAgent, NUM_CATEGORIES, NUM_REGIONS};
+use instatok::agent::DqnAgent;
 use instatok::cf::Candidate;
 use instatok::config::{Config, Preset};
 use instatok::env::Environment;
 use instatok::experiment::{eval_seed, evaluate, evaluate_with, run_experiment, Trainer};
 use instatok::policy::PolicyKind;
 use instatok::profile::{NoProfiler, Phase, Profiler};
+use instatok::sim::behaviour::{response_cell, RESPONSE_CELLS};
 use instatok::sim::world::World;
 
 /// Sums the wall time of each phase.
@@ -186,14 +187,9 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Cells of the ceiling learner: user region x video category x interest match.
-const CELLS: usize = NUM_REGIONS * NUM_CATEGORIES * 2;
-
-/// The cell of showing candidate `c` to `user`.
+/// The response cell of showing candidate `c` to `user`.
 fn cell_of(world: &World, user: usize, c: &Candidate) -> usize {
-    let region = world.users[user].region as usize;
-    let category = world.videos[c.video].category as usize;
-    (region * NUM_CATEGORIES + category) * 2 + usize::from(c.interest)
+    response_cell(&world.users[user], world.videos[c.video].category)
 }
 
 /// The cell of slot `slot` of the session in progress.
@@ -217,7 +213,7 @@ fn ceiling(seeds: &[u64], sessions: usize) -> Result<(), String> {
         let mut cfg = Config::preset(Preset::Default);
         cfg.seed = seed;
         let mut t = Trainer::new(&cfg).map_err(|e| e.to_string())?;
-        let (mut sum, mut count) = ([0.0f64; CELLS], [0u32; CELLS]);
+        let (mut sum, mut count) = ([0.0f64; RESPONSE_CELLS], [0u32; RESPONSE_CELLS]);
         while t.episodes().len() < cfg.experiment.episodes {
             let step = t.step(&mut NoProfiler).map_err(|e| e.to_string())?;
             let k = cell_of(t.env().world(), step.user, &step.candidates[step.slot]);
@@ -225,7 +221,7 @@ fn ceiling(seeds: &[u64], sessions: usize) -> Result<(), String> {
             count[k] += 1;
         }
         let all = sum.iter().sum::<f64>() / f64::from(count.iter().sum::<u32>().max(1));
-        let means: Vec<f64> = (0..CELLS)
+        let means: Vec<f64> = (0..RESPONSE_CELLS)
             .map(|k| {
                 if count[k] > 0 {
                     sum[k] / f64::from(count[k])

@@ -164,11 +164,24 @@ impl<'a> ResponseModel<'a> {
     }
 }
 
-/// [`ResponseModel::expected_live`] for every (region, category, interest match), computed
-/// once: what the oracle asks for ten candidates at every step.
+/// Number of response cells: (region, video category, interest match), the only things a
+/// user's response depends on.
+pub const RESPONSE_CELLS: usize = Region::ALL.len() * Category::ALL.len() * 2;
+
+fn cell_index(region: Region, category: Category, interest: bool) -> usize {
+    (region.id() * Category::ALL.len() + category.id()) * 2 + usize::from(interest)
+}
+
+/// The response cell, in `0..RESPONSE_CELLS`, of `user` shown a video of `category`.
+pub fn response_cell(user: &User, category: Category) -> usize {
+    cell_index(user.region, category, user.likes_category(category))
+}
+
+/// [`ResponseModel::expected_live`] for every response cell, computed once: what the oracle
+/// asks for ten candidates at every step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectedTable {
-    /// Indexed by `(region * categories + category) * 2 + interest`.
+    /// Indexed by [`response_cell`].
     cells: Vec<ExpectedResponse>,
 }
 
@@ -176,11 +189,12 @@ impl ExpectedTable {
     /// Integrates the model for every cell.
     pub fn new(cfg: &BehaviourConfig) -> Self {
         let model = ResponseModel::new(cfg);
-        let mut cells = Vec::with_capacity(Region::ALL.len() * Category::ALL.len() * 2);
+        let mut cells = vec![ExpectedResponse { probs: [0.0; 4] }; RESPONSE_CELLS];
         for region in Region::ALL {
             for category in Category::ALL {
                 for interest in [false, true] {
-                    cells.push(model.expected_live_for(region, interest, category));
+                    cells[cell_index(region, category, interest)] =
+                        model.expected_live_for(region, interest, category);
                 }
             }
         }
@@ -189,9 +203,7 @@ impl ExpectedTable {
 
     /// The response probabilities of `user` to a video of `category`.
     pub fn get(&self, user: &User, category: Category) -> ExpectedResponse {
-        let cell = (user.region.id() * Category::ALL.len() + category.id()) * 2
-            + usize::from(user.likes_category(category));
-        self.cells[cell]
+        self.cells[response_cell(user, category)]
     }
 }
 
