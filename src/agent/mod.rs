@@ -2,15 +2,11 @@
 //! (dfdx) sits underneath: everything it exchanges with the rest of the crate is plain data.
 
 mod adam;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod bench;
 pub mod config;
 pub mod dqn;
 mod qnet;
 pub mod replay;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub use bench::bench_report;
 pub use config::{AgentConfig, Architecture, LossKind, TargetUpdate};
 pub use dqn::DqnAgent;
 pub use replay::ReplayBuffer;
@@ -81,10 +77,9 @@ pub struct Transition {
     pub done: bool,
 }
 
-/// A random observation with `n` candidates, features in the env's scaled ranges: for tests
-/// and the agent benchmark.
-#[doc(hidden)]
-pub fn random_observation<R: rand::Rng>(rng: &mut R, n: usize) -> Observation {
+/// A random observation with `n` candidates, features in the env's scaled ranges: for tests.
+#[cfg(test)]
+pub(crate) fn random_observation<R: rand::Rng>(rng: &mut R, n: usize) -> Observation {
     Observation {
         numeric: [rng.gen(), rng.gen(), rng.gen()],
         gender: rng.gen_range(0..NUM_GENDERS as u32) as usize,

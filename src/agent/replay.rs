@@ -24,11 +24,6 @@ impl ReplayBuffer {
         }
     }
 
-    /// The capacity limit (`None`: unbounded).
-    pub fn capacity(&self) -> Option<usize> {
-        self.capacity
-    }
-
     /// Changes the capacity; shrinking below the current length drops the oldest transitions.
     pub fn set_capacity(&mut self, capacity: Option<usize>) {
         self.capacity = capacity;
@@ -57,11 +52,6 @@ impl ReplayBuffer {
     /// The `i`-th stored transition, oldest first.
     pub fn get(&self, i: usize) -> Option<&Transition> {
         self.items.get(i)
-    }
-
-    /// Removes every transition (the capacity is kept).
-    pub fn clear(&mut self) {
-        self.items.clear();
     }
 
     /// Fills `out` with `k` distinct indices in `0..len()`, chosen uniformly (every `k`-subset
