@@ -487,6 +487,12 @@ pub fn run_experiment<P: Profiler>(
 ) -> Result<ExperimentReport> {
     let mut trainer = Trainer::new(cfg)?;
     trainer.train(cfg.experiment.episodes, prof, on_episode)?;
+    report(cfg, &trainer)
+}
+
+/// The report of a `trainer` trained from `cfg`: its training series and marketplace, and
+/// the DQN and every baseline evaluated on `cfg.experiment.eval_episodes` held-out sessions.
+pub fn report(cfg: &Config, trainer: &Trainer) -> Result<ExperimentReport> {
     let env = trainer.env();
     let world = env.world();
     let training_marketplace = Marketplace::from_impressions(

@@ -4,11 +4,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use instatok::agent::DqnAgent;
-use instatok::cf::Candidate;
 use instatok::config::{Config, Preset};
 use instatok::env::Environment;
-use instatok::experiment::{eval_seed, evaluate, evaluate_with, run_experiment, Trainer};
-use instatok::policy::PolicyKind;
+use instatok::experiment::{eval_seed, evaluate_with, report, TrainStep, Trainer};
 use instatok::profile::{NoProfiler, Phase, Profiler};
 use instatok::sim::behaviour::{response_cell, RESPONSE_CELLS};
 use instatok::sim::world::World;
@@ -146,6 +144,9 @@ pub fn run(quick: bool) -> Result<(), String> {
         "== Learning: (dqn - random) / (oracle - random) after 500 episodes, {} seeds, {EVAL_SESSIONS} held-out sessions per policy ==",
         seeds.len(),
     );
+    // The ceiling learner is fitted on the default DQN's own training transitions, so the same
+    // runs serve both figures.
+    let mut ceiling_rows = Vec::new();
     for preset in [Preset::Default, Preset::Seed] {
         let mut scores = Vec::new();
         let t0 = Instant::now();
@@ -153,7 +154,13 @@ pub fn run(quick: bool) -> Result<(), String> {
             let mut cfg = Config::preset(preset);
             cfg.seed = seed;
             cfg.experiment.eval_episodes = EVAL_SESSIONS;
-            let r = run_experiment(&cfg, &mut NoProfiler, |_| {}).map_err(|e| e.to_string())?;
+            let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+            let mut cells = CellMeans::default();
+            while trainer.episodes().len() < cfg.experiment.episodes {
+                let step = trainer.step(&mut NoProfiler).map_err(|e| e.to_string())?;
+                cells.add(trainer.env().world(), &step);
+            }
+            let r = report(&cfg, &trainer).map_err(|e| e.to_string())?;
             let m = |p: &str| r.evaluation[p].mean_return;
             println!(
                 "{:<8} seed {seed}: score {:>6.3} | dqn {:>6.2} random {:>6.2} most_viewed {:>6.2} greedy {:>6.2} oracle {:>6.2}",
@@ -166,6 +173,18 @@ pub fn run(quick: bool) -> Result<(), String> {
                 m("oracle")
             );
             scores.push(r.learning_score);
+            if preset == Preset::Default {
+                let (random, oracle) = (m("random"), m("oracle"));
+                let greedy = cells.evaluate(&trainer, &cfg)?;
+                let score = (greedy - random) / (oracle - random);
+                ceiling_rows.push((
+                    score,
+                    format!(
+                        "default  seed {seed}: score {score:>6.3} | cell means {greedy:>6.2} random {random:>6.2} oracle {oracle:>6.2} | fewest rewards in a cell: {}",
+                        cells.fewest()
+                    ),
+                ));
+            }
         }
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
@@ -175,7 +194,16 @@ pub fn run(quick: bool) -> Result<(), String> {
             t0.elapsed().as_secs_f64()
         );
     }
-    ceiling(&seeds, EVAL_SESSIONS)?;
+
+    println!();
+    println!(
+        "== Learning ceiling: greedy on the mean reward per (region, category, interest) cell, fitted on the default DQN's own 500 training episodes (the runs above), {EVAL_SESSIONS} held-out sessions =="
+    );
+    for (_, line) in &ceiling_rows {
+        println!("{line}");
+    }
+    let mean = ceiling_rows.iter().map(|r| r.0).sum::<f64>() / ceiling_rows.len() as f64;
+    println!("ceiling  mean score {mean:.3} (the DQN's own figure is above)");
     if let Some(mib) = peak_rss_mib() {
         println!();
         println!("peak resident memory of the benchmark process: {mib:.0} MiB");
@@ -187,76 +215,71 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// The response cell of showing candidate `c` to `user`.
-fn cell_of(world: &World, user: usize, c: &Candidate) -> usize {
-    response_cell(&world.users[user], world.videos[c.video].category)
+/// The learning ceiling: the mean reward of every response cell (region, category, interest
+/// match) over the transitions a run trained on, i.e. a learner *told* which features matter
+/// that only estimates their effects, acting greedily on those means.
+struct CellMeans {
+    sum: [f64; RESPONSE_CELLS],
+    count: [u32; RESPONSE_CELLS],
 }
 
-/// The cell of slot `slot` of the session in progress.
-fn cell(env: &Environment, slot: usize) -> Option<usize> {
-    let s = env.session()?;
-    Some(cell_of(env.world(), s.user, s.candidates.get(slot)?))
-}
-
-/// How much of the gap can 500 episodes of data close at all? From the very transitions the
-/// `default` DQN trains on, fit the best-informed simple learner: the mean reward of every
-/// (region, category, interest) cell, i.e. a learner *told* which features matter that only
-/// estimates their effects, and act greedily on those means.
-fn ceiling(seeds: &[u64], sessions: usize) -> Result<(), String> {
-    println!();
-    println!(
-        "== Learning ceiling: greedy on the mean reward per (region, category, interest) cell, fitted on the default DQN's own 500 training episodes, {sessions} held-out sessions =="
-    );
-    let t0 = Instant::now();
-    let mut scores = Vec::new();
-    for &seed in seeds {
-        let mut cfg = Config::preset(Preset::Default);
-        cfg.seed = seed;
-        let mut t = Trainer::new(&cfg).map_err(|e| e.to_string())?;
-        let (mut sum, mut count) = ([0.0f64; RESPONSE_CELLS], [0u32; RESPONSE_CELLS]);
-        while t.episodes().len() < cfg.experiment.episodes {
-            let step = t.step(&mut NoProfiler).map_err(|e| e.to_string())?;
-            let k = cell_of(t.env().world(), step.user, &step.candidates[step.slot]);
-            sum[k] += step.outcome.reward;
-            count[k] += 1;
+impl Default for CellMeans {
+    fn default() -> Self {
+        CellMeans {
+            sum: [0.0; RESPONSE_CELLS],
+            count: [0; RESPONSE_CELLS],
         }
-        let all = sum.iter().sum::<f64>() / f64::from(count.iter().sum::<u32>().max(1));
+    }
+}
+
+impl CellMeans {
+    /// Adds one training step's reward to the cell of the candidate shown.
+    fn add(&mut self, world: &World, step: &TrainStep) {
+        let c = &step.candidates[step.slot];
+        let k = response_cell(&world.users[step.user], world.videos[c.video].category);
+        self.sum[k] += step.outcome.reward;
+        self.count[k] += 1;
+    }
+
+    /// The fewest rewards any cell was estimated from.
+    fn fewest(&self) -> u32 {
+        self.count.iter().copied().min().unwrap_or(0)
+    }
+
+    /// Mean return of acting greedily on the cell means, on the same held-out sessions as the
+    /// trainer's report.
+    fn evaluate(&self, trainer: &Trainer, cfg: &Config) -> Result<f64, String> {
+        let all = self.sum.iter().sum::<f64>() / f64::from(self.count.iter().sum::<u32>().max(1));
         let means: Vec<f64> = (0..RESPONSE_CELLS)
             .map(|k| {
-                if count[k] > 0 {
-                    sum[k] / f64::from(count[k])
+                if self.count[k] > 0 {
+                    self.sum[k] / f64::from(self.count[k])
                 } else {
                     all
                 }
             })
             .collect();
-        let s = eval_seed(&cfg);
-        let eval = |p| {
-            evaluate(t.env(), Some(t.agent()), p, sessions, s)
-                .map(|r| r.mean_return)
-                .map_err(|e| e.to_string())
+        let value = |env: &Environment, slot: usize| {
+            env.session()
+                .and_then(|s| {
+                    let c = s.candidates.get(slot)?;
+                    let w = env.world();
+                    Some(means[response_cell(&w.users[s.user], w.videos[c.video].category)])
+                })
+                .unwrap_or(f64::MIN)
         };
-        let (random, oracle) = (eval(PolicyKind::Random)?, eval(PolicyKind::Oracle)?);
-        let value = |env: &Environment, slot| cell(env, slot).map_or(f64::MIN, |k| means[k]);
-        let cells = evaluate_with(t.env(), sessions, s, |env, _| {
-            let n = env.session().map_or(0, |s| s.candidates.len());
-            (0..n)
-                .max_by(|&a, &b| value(env, a).total_cmp(&value(env, b)))
-                .unwrap_or(0)
-        })
-        .map_err(|e| e.to_string())?
-        .mean_return;
-        let score = (cells - random) / (oracle - random);
-        println!(
-            "default  seed {seed}: score {score:>6.3} | cell means {cells:>6.2} random {random:>6.2} oracle {oracle:>6.2} | fewest rewards in a cell: {}",
-            count.iter().min().copied().unwrap_or(0)
-        );
-        scores.push(score);
+        let result = evaluate_with(
+            trainer.env(),
+            cfg.experiment.eval_episodes,
+            eval_seed(cfg),
+            |env, _| {
+                let n = env.session().map_or(0, |s| s.candidates.len());
+                (0..n)
+                    .max_by(|&a, &b| value(env, a).total_cmp(&value(env, b)))
+                    .unwrap_or(0)
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(result.mean_return)
     }
-    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
-    println!(
-        "ceiling  mean score {mean:.3} (the DQN's own figure is above) [{:.1} s]",
-        t0.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
