@@ -27,14 +27,10 @@ pub fn run() -> Result<()> {
 
     let dist = dist::run(&DistArgs::default())?;
     section("bench: browser (node tests/e2e/bench.mjs)");
-    if root.join("tests/e2e/bench.mjs").is_file() {
-        let server = serve::start_on_free_port(dist.clone())?;
-        let result = tools::run(node_against(&root, &server).arg("tests/e2e/bench.mjs"));
-        drop(server);
-        result?;
-    } else {
-        println!("note: tests/e2e/bench.mjs does not exist; no browser figures");
-    }
+    let server = serve::start_on_free_port(dist.clone())?;
+    let result = tools::run(node_against(&root, &server).arg("tests/e2e/bench.mjs"));
+    drop(server);
+    result?;
 
     section("bench: bundle size (gzip)");
     let files = dist::sizes(&dist)?;

@@ -92,20 +92,8 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     }
 
     section("dist: page and assets");
-    let index = root.join("index.html");
-    if !index.is_file() {
-        bail!(
-            "{} is missing: the page is not written yet",
-            index.display()
-        );
-    }
-    fs::copy(&index, dist.join("index.html"))?;
-    let www = root.join("www");
-    if www.is_dir() {
-        copy_dir(&www, &dist.join("www"))?;
-    } else {
-        println!("note: no www/ directory; only index.html copied");
-    }
+    fs::copy(root.join("index.html"), dist.join("index.html")).context("copying index.html")?;
+    copy_dir(&root.join("www"), &dist.join("www"))?;
     let vendor = dist.join("vendor");
     fs::create_dir_all(&vendor)?;
     for file in ["uPlot.iife.min.js", "uPlot.min.css"] {

@@ -21,14 +21,7 @@ const WEBDRIVER_JSON: &str = r#"{
 "#;
 
 /// One step of the run: a name for the summary and the function that runs it.
-type Step = (&'static str, fn() -> Result<Outcome>);
-
-/// How one step ended.
-enum Outcome {
-    Ok,
-    Skipped(&'static str),
-    Failed(String),
-}
+type Step = (&'static str, fn() -> Result<()>);
 
 /// Runs all three steps, even after a failure, and fails if any failed.
 pub fn run() -> Result<()> {
@@ -36,12 +29,10 @@ pub fn run() -> Result<()> {
     let mut summary = Vec::new();
     let mut failed = false;
     for (name, step) in steps {
-        let outcome = step().unwrap_or_else(|e| Outcome::Failed(format!("{e:#}")));
-        summary.push(match outcome {
-            Outcome::Ok => format!("{name} ok"),
-            Outcome::Skipped(why) => format!("{name} skipped ({why})"),
-            Outcome::Failed(err) => {
-                eprintln!("error: {name} tests: {err}");
+        summary.push(match step() {
+            Ok(()) => format!("{name} ok"),
+            Err(err) => {
+                eprintln!("error: {name} tests: {err:#}");
                 failed = true;
                 format!("{name} FAILED")
             }
@@ -55,20 +46,16 @@ pub fn run() -> Result<()> {
 }
 
 /// `cargo test --workspace` on the host.
-fn native() -> Result<Outcome> {
+fn native() -> Result<()> {
     section("test: native (cargo test --workspace)");
     tools::run(tools::cargo().args(["test", "--workspace"]))?;
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 /// `tests/web.rs` under wasm-bindgen-test-runner in headless Chromium.
-fn wasm() -> Result<Outcome> {
+fn wasm() -> Result<()> {
     section("test: wasm (headless Chromium)");
     let root = tools::repo_root();
-    if !root.join("tests/web.rs").is_file() {
-        println!("note: tests/web.rs does not exist; no wasm tests to run");
-        return Ok(Outcome::Skipped("no tests/web.rs"));
-    }
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen_cli()?;
     let scratch = root.join("target/xtask");
@@ -98,17 +85,12 @@ fn wasm() -> Result<Outcome> {
         test.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
     }
     tools::run(&mut test)?;
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 /// Builds dist/, serves it on a free port and runs `node --test tests/e2e/` against it.
-fn e2e() -> Result<Outcome> {
+fn e2e() -> Result<()> {
     let root = tools::repo_root();
-    if !root.join("tests/e2e").is_dir() {
-        section("test: e2e");
-        println!("note: tests/e2e/ does not exist; no end-to-end tests to run");
-        return Ok(Outcome::Skipped("no tests/e2e"));
-    }
     let dist = dist::run(&DistArgs::default())?;
     section("test: e2e (node --test tests/e2e/)");
     let server = serve::start_on_free_port(dist)?;
@@ -120,7 +102,7 @@ fn e2e() -> Result<Outcome> {
     ]));
     drop(server);
     result?;
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 /// `node` with BASE_URL and ARTIFACTS_DIR set for the page's test and bench scripts.
