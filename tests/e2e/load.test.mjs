@@ -45,7 +45,7 @@ test('the wasm module (not a stand-in) answers and the intro links to the blog a
   page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.status()); });
   await gotoReady(page);
   await page.waitForTimeout(300);
-  if (!process.env.ALLOW_MOCK) assert.deepEqual(wasm, [200], 'exactly one .wasm file was fetched');
+  assert.deepEqual(wasm, [200], 'exactly one .wasm file was fetched');
   assert.equal(await page.locator('a[href="https://thebayesianbandit.github.io/"]').count() > 0, true);
   assert.equal(await page.locator('a[href*="doom_alg.ipynb"]').count() > 0, true);
   // Every diagram box links to something on the page.
