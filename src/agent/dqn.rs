@@ -1,20 +1,13 @@
 //! The DQN agent: epsilon-greedy acting, experience replay, and one Adam step on the TD loss
 //! per `learn()`, with an optional target network (the notebook's `Agent`, cells 22-28).
 
-use dfdx::losses::{huber_loss, mse_loss};
-use dfdx::nn::{ModelEMA, ZeroGrads};
-use dfdx::shapes::{Axis, Const};
-use dfdx::tensor::{AsArray, Cpu, Gradients, TensorFromVec};
-use dfdx::tensor_ops::{Backward, GatherTo, ReshapeTo, SumTo};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::adam::Adam;
-use super::qnet::{param_sum, Inputs, NoTrace, PairNet, QNetwork, SlotNet, TraceInto};
+use super::qnet::{Inputs, QNet};
 use super::replay::ReplayBuffer;
-use super::{
-    AgentConfig, Architecture, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES,
-};
+use super::{AgentConfig, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES};
 
 /// A deep-Q-learning agent choosing one of the candidate slots of an [`Observation`].
 ///
@@ -31,27 +24,20 @@ pub struct DqnAgent {
     skipped_updates: u64,
     rng: Xoshiro256PlusPlus,
     replay: ReplayBuffer,
-    brain: Brain,
+    learner: Learner,
     /// Scratch for minibatch indices, reused between `learn()` calls.
     batch: Vec<usize>,
 }
 
-/// The networks and optimiser, typed by layout (dfdx modules are static types).
-#[derive(Debug, Clone)]
-enum Brain {
-    Slot(Learner<SlotNet>),
-    Pair(Learner<PairNet>),
-}
-
 /// Online network, optional target network, Adam state and the reusable gradient buffers.
 #[derive(Debug, Clone)]
-struct Learner<N: QNetwork> {
-    dev: Cpu,
-    online: N,
-    target: Option<N>,
+struct Learner {
+    online: QNet,
+    target: Option<QNet>,
     adam: Adam,
-    /// Allocated once; zeroed after every step instead of reallocated.
-    grads: Gradients<f32, Cpu>,
+    /// Scratch: the loss gradient w.r.t. the Q-values, and w.r.t. the parameters.
+    dq: Vec<f32>,
+    grads: Vec<f32>,
 }
 
 /// What one TD step produced.
@@ -60,30 +46,34 @@ struct StepOutcome {
     applied: bool,
 }
 
-impl<N: QNetwork> Learner<N> {
-    fn new(seed: u64, cfg: &AgentConfig) -> Self {
-        let dev = Cpu::seed_from_u64(seed);
-        let online = N::init(&dev);
+impl Learner {
+    fn new(seed: u64, cfg: &AgentConfig, n_candidates: usize) -> Self {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let online = QNet::init(cfg.architecture, n_candidates, &mut rng);
         let target = match cfg.target {
             TargetUpdate::None => None,
             TargetUpdate::Hard { .. } | TargetUpdate::Soft { .. } => Some(online.clone()),
         };
-        let adam = Adam::new(cfg.learning_rate);
-        let grads = online.alloc_grads();
         Self {
-            dev,
             online,
             target,
-            adam,
-            grads,
+            adam: Adam::new(cfg.learning_rate),
+            dq: Vec::new(),
+            grads: Vec::new(),
         }
     }
 
+    fn inputs(&self, include_scores: bool) -> Inputs {
+        self.online.inputs(include_scores)
+    }
+
     fn q_values(&self, obs: &Observation, slots: usize, include_scores: bool) -> Vec<f32> {
-        let mut inp = Inputs::new(N::LAYOUT, include_scores);
+        let mut inp = self.inputs(include_scores);
         let start = inp.push_all(obs, slots);
-        let q = self.online.forward_flat(&self.dev, inp, NoTrace).as_vec();
-        q[start..start + slots].to_vec()
+        let mut q = self.online.q_values(inp);
+        q.truncate(start + slots);
+        q.drain(..start);
+        q
     }
 
     /// One gradient step on a minibatch. Bootstraps from the target network when there is
@@ -98,10 +88,9 @@ impl<N: QNetwork> Learner<N> {
         let b = batch.len();
         let gamma = cfg.gamma;
         let include = cfg.include_candidate_scores;
-        let bootstrap_online = self.target.is_none();
 
         // Rows for Q(s, a), plus (notebook mode) rows for Q(s', ·) in the same forward pass.
-        let mut inp = Inputs::new(N::LAYOUT, include);
+        let mut inp = self.inputs(include);
         let chosen: Vec<usize> = batch
             .iter()
             .map(|t| {
@@ -109,11 +98,7 @@ impl<N: QNetwork> Learner<N> {
                 inp.push_one(&t.obs, t.action, slots)
             })
             .collect();
-        let mut next = if bootstrap_online {
-            None
-        } else {
-            Some(Inputs::new(N::LAYOUT, include))
-        };
+        let mut next = self.target.as_ref().map(|_| self.inputs(include));
         // Where each sample's next-state Q-values start, and how many there are; None when
         // there is nothing to bootstrap from (terminal step).
         let next_ranges: Vec<Option<(usize, usize)>> = batch
@@ -127,75 +112,51 @@ impl<N: QNetwork> Learner<N> {
                 Some((rows.push_all(&t.next_obs, slots), slots))
             })
             .collect();
-        let rewards: Vec<f32> = batch.iter().map(|t| t.reward).collect();
-        let dones: Vec<f32> = batch.iter().map(|t| f32::from(u8::from(t.done))).collect();
 
-        let grads = std::mem::replace(&mut self.grads, Gradients::leaky());
-        let q = self.online.forward_flat(&self.dev, inp, TraceInto(grads));
+        let pass = self.online.forward(inp);
+        let q = pass.q();
+        // The target network's Q-values for every next state, in one forward pass.
+        let next_q = match (&self.target, next) {
+            (Some(net), Some(inp)) if inp.rows() > 0 => net.q_values(inp),
+            _ => Vec::new(),
+        };
 
-        let (pred, targ) = match (&self.target, next) {
-            (Some(target_net), Some(next_inp)) => {
-                let next_q = if next_inp.rows() > 0 {
-                    target_net
-                        .forward_flat(&self.dev, next_inp, NoTrace)
-                        .as_vec()
-                } else {
-                    Vec::new()
-                };
-                let targets: Vec<f32> = (0..b)
-                    .map(|i| {
-                        let max_next_q =
-                            next_ranges[i].map_or(0.0, |(s, n)| max(&next_q[s..s + n]));
-                        // target = reward + gamma * max_a' Q_target(s', a') * (1 - done)
-                        rewards[i] + gamma * max_next_q * (1.0 - dones[i])
-                    })
-                    .collect();
-                let q_sa = q.gather(self.dev.tensor_from_vec(chosen, (b,)));
-                (q_sa, self.dev.tensor_from_vec(targets, (b,)))
-            }
-            _ => {
-                // The notebook's loss is MSE(Q(s,a), r + gamma * max_a' Q(s',a') * (1 - done))
-                // with gradients through both Q terms. Equivalently: regress
-                //   pred = Q(s,a) - gamma * (1 - done) * max_a' Q(s',a')   onto   r,
-                // which dfdx can build as a [2, B] gather weighted by [1; -gamma (1 - done)].
-                let q_host = q.as_vec();
-                let mut picks = chosen.clone();
-                let mut weights = vec![1.0f32; b];
-                for i in 0..b {
-                    let (pick, w) = match next_ranges[i] {
-                        Some((s, n)) => (s + argmax(&q_host[s..s + n]), -gamma * (1.0 - dones[i])),
-                        // Terminal: nothing to bootstrap, any valid index with weight 0.
-                        None => (chosen[i], 0.0),
-                    };
-                    picks.push(pick);
-                    weights.push(w);
+        // Each sample regresses `pred` onto `target`. `pred` is Q(s, a), plus in notebook mode
+        // `w * Q(s', argmax)` with `w = -gamma * (1 - done)`: the notebook's
+        // MSE(Q(s,a), r + gamma * max_a' Q(s',a') * (1 - done)), gradients through both terms.
+        self.dq.clear();
+        self.dq.resize(q.len(), 0.0);
+        let scale = 1.0 / b as f32;
+        let mut loss = 0.0f32;
+        for (i, t) in batch.iter().enumerate() {
+            let not_done = 1.0 - f32::from(u8::from(t.done));
+            let (mut pred, mut target, mut bootstrap) = (q[chosen[i]], t.reward, None);
+            match (self.target.is_some(), next_ranges[i]) {
+                // target = reward + gamma * max_a' Q_target(s', a') * (1 - done)
+                (true, Some((s, n))) => target += gamma * max(&next_q[s..s + n]) * not_done,
+                (false, Some((s, n))) => {
+                    let pick = s + argmax(&q[s..s + n]);
+                    let w = -gamma * not_done;
+                    pred += w * q[pick];
+                    bootstrap = Some((pick, w));
                 }
-                let both = q
-                    .gather(self.dev.tensor_from_vec(picks, (2 * b,)))
-                    .reshape_like(&(Const::<2>, b));
-                let w = self.dev.tensor_from_vec(weights, (Const::<2>, b));
-                let pred = (both * w).sum::<(usize,), Axis<0>>();
-                (pred, self.dev.tensor_from_vec(rewards, (b,)))
+                (_, None) => {}
             }
-        };
+            let (l, g) = loss_and_slope(cfg.loss, pred - target);
+            loss += l * scale;
+            self.dq[chosen[i]] += g * scale;
+            if let Some((pick, w)) = bootstrap {
+                self.dq[pick] += w * g * scale;
+            }
+        }
 
-        let loss = match cfg.loss {
-            LossKind::Mse => mse_loss(pred, targ),
-            LossKind::Huber => huber_loss(pred, targ, 1.0),
-        };
-        let loss_value = loss.array();
-        let mut grads = loss.backward();
         // A non-finite loss would poison every weight through Adam's moments: drop the step.
-        let applied = loss_value.is_finite();
+        let applied = loss.is_finite();
         if applied {
-            self.adam.update(&mut self.online, &mut grads);
+            self.online.backward(&pass, &self.dq, &mut self.grads);
+            self.adam.update(self.online.params_mut(), &self.grads);
         }
-        self.online.zero_grads(&mut grads);
-        self.grads = grads;
-        StepOutcome {
-            loss: loss_value,
-            applied,
-        }
+        StepOutcome { loss, applied }
     }
 
     /// Target-network bookkeeping after update number `updates`.
@@ -208,7 +169,11 @@ impl<N: QNetwork> Learner<N> {
                 t.clone_from(&self.online)
             }
             // target = tau * online + (1 - tau) * target
-            (TargetUpdate::Soft { tau }, Some(t)) => t.ema(&self.online, 1.0 - tau),
+            (TargetUpdate::Soft { tau }, Some(t)) => {
+                for (t, &o) in t.params_mut().iter_mut().zip(self.online.params()) {
+                    *t = *t * (1.0 - tau) + o * tau;
+                }
+            }
             _ => {}
         }
     }
@@ -223,6 +188,17 @@ impl<N: QNetwork> Learner<N> {
                 }
             }
         }
+    }
+}
+
+/// One sample's loss for the error `x = pred - target`, and its derivative in `x`: squared
+/// error, or Huber with delta 1 (dfdx's and PyTorch's definitions; averaged over the batch by
+/// the caller).
+fn loss_and_slope(kind: LossKind, x: f32) -> (f32, f32) {
+    match kind {
+        LossKind::Mse => (x * x, 2.0 * x),
+        LossKind::Huber if x.abs() < 1.0 => (0.5 * x * x, x),
+        LossKind::Huber => (x.abs() - 0.5, x.signum()),
     }
 }
 
@@ -246,16 +222,6 @@ fn max(values: &[f32]) -> f32 {
     values[argmax(values)]
 }
 
-/// Dispatches a method call to whichever layout the agent was built with.
-macro_rules! with_learner {
-    ($brain:expr, $l:ident => $body:expr) => {
-        match $brain {
-            Brain::Slot($l) => $body,
-            Brain::Pair($l) => $body,
-        }
-    };
-}
-
 impl DqnAgent {
     /// A fresh agent. `n_candidates` in `1..=MAX_CANDIDATES` (the caller validates; other
     /// values are clamped). `cfg.hidden` is not read: the layers are 64 wide (see
@@ -264,20 +230,17 @@ impl DqnAgent {
     /// `seed` drives weight init, exploration and replay sampling; the same seed and the same
     /// calls give bit-identical results.
     pub fn new(cfg: &AgentConfig, n_candidates: usize, seed: u64) -> Self {
-        // Different streams for weights and for exploration/sampling, both from `seed`.
-        let brain = match cfg.architecture {
-            Architecture::SlotHeads => Brain::Slot(Learner::new(seed, cfg)),
-            Architecture::PairScorer => Brain::Pair(Learner::new(seed, cfg)),
-        };
+        let n_candidates = n_candidates.clamp(1, MAX_CANDIDATES);
         Self {
             cfg: cfg.clone(),
-            n_candidates: n_candidates.clamp(1, MAX_CANDIDATES),
+            n_candidates,
             epsilon: f64::from(cfg.epsilon_start),
             updates: 0,
             skipped_updates: 0,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15),
             replay: ReplayBuffer::new(cfg.replay_capacity),
-            brain,
+            // Different streams for weights and for exploration/sampling, both from `seed`.
+            learner: Learner::new(seed, cfg, n_candidates),
             batch: Vec::new(),
         }
     }
@@ -331,7 +294,7 @@ impl DqnAgent {
             return Vec::new();
         }
         let include = self.cfg.include_candidate_scores;
-        with_learner!(&self.brain, l => l.q_values(obs, slots, include))
+        self.learner.q_values(obs, slots, include)
     }
 
     /// Stores a transition; a bounded buffer drops the oldest when full (`None` capacity is
@@ -362,7 +325,7 @@ impl DqnAgent {
         self.replay.sample_indices(&mut self.rng, k, &mut idx);
         let batch: Vec<&Transition> = idx.iter().filter_map(|&i| self.replay.get(i)).collect();
         let (cfg, n) = (&self.cfg, self.n_candidates);
-        let outcome = with_learner!(&mut self.brain, l => l.td_step(&batch, cfg, n));
+        let outcome = self.learner.td_step(&batch, cfg, n);
         self.batch = idx;
         if !outcome.applied {
             self.skipped_updates += 1;
@@ -373,7 +336,7 @@ impl DqnAgent {
             self.epsilon *= f64::from(self.cfg.epsilon_decay);
         }
         let (target, updates) = (self.cfg.target, self.updates);
-        with_learner!(&mut self.brain, l => l.follow(target, updates));
+        self.learner.follow(target, updates);
         Some(outcome.loss)
     }
 
@@ -414,29 +377,27 @@ impl DqnAgent {
             return Err("hidden: changing it needs a new agent".into());
         }
         self.replay.set_capacity(cfg.replay_capacity);
-        with_learner!(&mut self.brain, l => {
-            l.adam.lr = cfg.learning_rate;
-            l.set_target_kind(cfg.target);
-        });
+        self.learner.adam.lr = cfg.learning_rate;
+        self.learner.set_target_kind(cfg.target);
         self.cfg = cfg.clone();
         Ok(())
     }
 
     /// Sum of all target-network parameters, `None` when there is no target network.
     pub fn target_checksum(&self) -> Option<f64> {
-        with_learner!(&self.brain, l => l.target.as_ref().map(param_sum))
+        self.learner.target.as_ref().map(QNet::param_sum)
     }
 
     /// Sum of all online-network parameters.
     pub fn online_checksum(&self) -> f64 {
-        with_learner!(&self.brain, l => param_sum(&l.online))
+        self.learner.online.param_sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::CandidateFeatures;
+    use crate::agent::{Architecture, CandidateFeatures};
 
     fn cand(category: usize, interest: f32, score: f32) -> CandidateFeatures {
         CandidateFeatures {
@@ -474,6 +435,39 @@ mod tests {
             agent.remember(random_transition(&mut rng, n));
         }
         agent
+    }
+
+    /// The per-sample losses and slopes, averaged, agree with dfdx's `mse_loss` and
+    /// `huber_loss` and their gradients.
+    #[test]
+    fn losses_match_dfdx() {
+        use dfdx::losses::{huber_loss, mse_loss};
+        use dfdx::tensor::{AsArray, Cpu, Tensor, TensorFromVec, Trace};
+        use dfdx::tensor_ops::Backward;
+        let dev = Cpu::default();
+        let pred = vec![0.3f32, -2.5, 1.2, 0.0, 4.0, -0.7];
+        let targ = vec![0.1f32, 0.5, 1.0, 0.2, -1.0, -0.2];
+        let n = pred.len();
+        for kind in [LossKind::Mse, LossKind::Huber] {
+            let p: Tensor<(usize,), f32, Cpu> = dev.tensor_from_vec(pred.clone(), (n,));
+            let t = dev.tensor_from_vec(targ.clone(), (n,));
+            let loss = match kind {
+                LossKind::Mse => mse_loss(p.leaky_trace(), t),
+                LossKind::Huber => huber_loss(p.leaky_trace(), t, 1.0),
+            };
+            let reference = loss.array();
+            let grads = loss.backward().get(&p).as_vec();
+            let mut ours = 0.0;
+            for i in 0..n {
+                let (l, g) = loss_and_slope(kind, pred[i] - targ[i]);
+                ours += l / n as f32;
+                assert!((g / n as f32 - grads[i]).abs() < 1e-6, "{kind:?} slope {i}");
+            }
+            assert!(
+                (ours - reference).abs() < 1e-5,
+                "{kind:?}: {ours} vs {reference}"
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The deep-Q-learning agent. This module is the only place that knows which tensor library
-//! (dfdx) sits underneath: everything it exchanges with the rest of the crate is plain data.
+//! The deep-Q-learning agent. This module is the only place that knows how the network is
+//! computed (ndarray matrix products, checked against dfdx in the tests; see `qnet`):
+//! everything it exchanges with the rest of the crate is plain data.
 
 mod adam;
 pub mod config;
@@ -21,8 +22,7 @@ pub const NUM_CATEGORIES: usize = 8;
 pub const NUM_LAST_ACTIONS: usize = 4;
 /// Largest number of candidate slots any configuration may use.
 pub const MAX_CANDIDATES: usize = 20;
-/// Width of the two hidden layers: fixed by the implementation (dfdx layer sizes are types),
-/// so `AgentConfig::hidden` must equal this.
+/// Width of the two hidden layers (the notebook's): `AgentConfig::hidden` must equal this.
 pub const HIDDEN: usize = 64;
 
 /// What the agent sees about one candidate video. All fields are finite.

@@ -1,27 +1,21 @@
-//! The Q-networks (dfdx): learned embedding tables for the categorical fields, then a 64-64
-//! ReLU MLP, in the two layouts of [`Architecture`]; plus the host-side encoding of
-//! observations into network input rows.
+//! The Q-networks: learned embedding tables for the categorical fields, then a 64-64 ReLU
+//! MLP, in the two layouts of [`Architecture`]; the host-side encoding of observations into
+//! network input rows; and the forward and backward passes, written out as matrix products.
+//!
+//! The products run on ndarray, whose matrixmultiply kernels use AVX/FMA natively and SIMD128
+//! in WebAssembly. The agent used dfdx 0.13 before; dfdx multiplies through gemm 0.15, whose
+//! WebAssembly kernel is scalar, and a browser profile put 73% of training time there. The
+//! tests check both passes against dfdx's automatic differentiation on the same weights.
 //!
 //! The embeddings are folded into the first layer. A table lookup is a one-hot row times the
 //! table, so the notebook's `fc1(cat(x, E[id]))` equals `[x | onehot(id) | 1] · [W_x; E·W_e; b]`
 //! (`W_x`, `W_e`: fc1's columns for the plain numbers and for the embeddings). Same
-//! parameters, same function, same gradients, but per batch row it costs one matmul instead
-//! of six lookups and six concatenations, which made dfdx's per-op overhead dominate.
+//! parameters, same function, same gradients, and one matrix product per batch.
 
-use dfdx::nn::modules::{Linear, Module, ReLU};
-use dfdx::nn::{
-    BuildModule, ModuleVisitor, RecursiveWalker, TensorCollection, TensorOptions, TensorVisitor,
-    ViewTensorRef,
-};
-use dfdx::shapes::{Axis, Const, Dtype, Rank1, Rank2, Shape};
-use dfdx::tensor::{
-    Cpu, CpuError, Gradients, NoneTape, OwnedTape, PutTape, SampleTensor, SplitTape, Storage, Tape,
-    Tensor, TensorFromVec, Trace, ZerosTensor,
-};
-use dfdx::tensor_ops::{Device, PermuteTo, RealizeTo, ReshapeTo, TryConcatAlong, TryMatMul};
-use rand::distributions::uniform::SampleUniform;
-use rand::distributions::Uniform;
-use rand_distr::num_traits::Float;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal, Uniform};
 
 use super::{
     Architecture, Observation, HIDDEN, MAX_CANDIDATES, NUM_CATEGORIES, NUM_GENDERS,
@@ -29,7 +23,7 @@ use super::{
 };
 
 /// One categorical input: its vocabulary size and the notebook's embedding width for it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Field {
     vocab: usize,
     dim: usize,
@@ -97,98 +91,15 @@ const fn dim_sum(fields: &[Field]) -> usize {
     total
 }
 
-/// SlotHeads plain numbers: the numeric state, then one business score per slot.
-const SLOT_DENSE: usize = 3 + MAX_CANDIDATES;
 const SLOT_VOCAB: usize = vocab_sum(&STATE_FIELDS);
 /// The notebook's `total_embedding_dim` (17).
 const SLOT_EMB: usize = dim_sum(&STATE_FIELDS);
-/// Width of a SlotHeads input row: plain numbers, one-hot ids, constant 1.
-const SLOT_ROW: usize = SLOT_DENSE + SLOT_VOCAB + 1;
 
 /// PairScorer plain numbers: the numeric state, then the candidate's similarity, views,
 /// interest and score.
 const PAIR_DENSE: usize = 3 + 4;
 const PAIR_VOCAB: usize = vocab_sum(&PAIR_FIELDS);
 const PAIR_EMB: usize = dim_sum(&PAIR_FIELDS);
-const PAIR_ROW: usize = PAIR_DENSE + PAIR_VOCAB + 1;
-
-/// The notebook's first layer, `fc1(cat(x, embeddings))`, holding the embedding tables.
-///
-/// All tables live in one block-diagonal matrix `tables` (VOCAB x EMB): the rows of a field's
-/// vocabulary are non-zero only in that field's columns. The forward pass multiplies it by a
-/// constant 0/1 mask, so the off-block entries get zero gradient and Adam never moves them
-/// (they start and stay at 0).
-#[derive(Debug, Clone)]
-pub(crate) struct EmbeddedInput<
-    const DENSE: usize,
-    const VOCAB: usize,
-    const EMB: usize,
-    E: Dtype,
-    D: Storage<E>,
-> {
-    tables: Tensor<Rank2<VOCAB, EMB>, E, D>,
-    /// fc1's weight on the plain numbers (HIDDEN x DENSE).
-    w_dense: Tensor<Rank2<HIDDEN, DENSE>, E, D>,
-    /// fc1's weight on the embeddings (HIDDEN x EMB).
-    w_embed: Tensor<Rank2<HIDDEN, EMB>, E, D>,
-    bias: Tensor<Rank1<HIDDEN>, E, D>,
-}
-
-impl<
-        const DENSE: usize,
-        const VOCAB: usize,
-        const EMB: usize,
-        E: Dtype + Float + SampleUniform,
-        D: Device<E>,
-    > TensorCollection<E, D> for EmbeddedInput<DENSE, VOCAB, EMB, E, D>
-{
-    type To<E2: Dtype, D2: Device<E2>> = EmbeddedInput<DENSE, VOCAB, EMB, E2, D2>;
-
-    fn iter_tensors<V: ModuleVisitor<Self, E, D>>(
-        visitor: &mut V,
-    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        // PyTorch's nn.Linear init for a layer of fan-in DENSE + EMB (the notebook's fc1).
-        fn fc1_uniform<S: Shape, E: Dtype + Float + SampleUniform, D: Device<E>>(
-            t: &mut Tensor<S, E, D>,
-            fan_in: usize,
-        ) -> Result<(), D::Err> {
-            let b = E::one() / E::from(fan_in).unwrap_or_else(E::one).sqrt();
-            t.try_fill_with_distr(Uniform::new(-b, b))
-        }
-        visitor.visit_fields(
-            (
-                // Filled by `init_tables` (the block pattern is not known here).
-                Self::tensor("tables", |s| &s.tables, |s| &mut s.tables, {
-                    TensorOptions::reset_to_zeros()
-                }),
-                Self::tensor(
-                    "w_dense",
-                    |s| &s.w_dense,
-                    |s| &mut s.w_dense,
-                    TensorOptions::reset_with(|t| fc1_uniform(t, DENSE + EMB)),
-                ),
-                Self::tensor(
-                    "w_embed",
-                    |s| &s.w_embed,
-                    |s| &mut s.w_embed,
-                    TensorOptions::reset_with(|t| fc1_uniform(t, DENSE + EMB)),
-                ),
-                Self::tensor(
-                    "bias",
-                    |s| &s.bias,
-                    |s| &mut s.bias,
-                    TensorOptions::reset_with(|t| fc1_uniform(t, DENSE + EMB)),
-                ),
-            ),
-            |(tables, w_dense, w_embed, bias)| EmbeddedInput {
-                tables,
-                w_dense,
-                w_embed,
-                bias,
-            },
-        )
-    }
-}
 
 /// 1.0 where `fields`' block-diagonal table has a real entry, else 0.0 (row-major VOCAB x EMB).
 fn block_mask(fields: &[Field]) -> Vec<f32> {
@@ -205,83 +116,13 @@ fn block_mask(fields: &[Field]) -> Vec<f32> {
     mask
 }
 
-impl<const DENSE: usize, const VOCAB: usize, const EMB: usize>
-    EmbeddedInput<DENSE, VOCAB, EMB, f32, Cpu>
-{
-    /// Draws the tables from N(0, 1) like PyTorch's `nn.Embedding` (the off-block entries
-    /// stay 0).
-    fn init_tables(&mut self, dev: &Cpu, fields: &[Field]) {
-        let normal: Tensor<Rank2<VOCAB, EMB>, f32, Cpu> = dev.sample_normal();
-        let values = normal
-            .as_vec()
-            .iter()
-            .zip(block_mask(fields))
-            .map(|(v, m)| v * m)
-            .collect();
-        self.tables = dev.tensor_from_vec(values, (Const, Const));
-    }
-
-    /// fc1 as one matrix for rows `[plain numbers | one-hot ids | 1]`:
-    /// `W = [W_denseᵀ; (tables ⊙ mask) · W_embedᵀ; bias]` (ROW x HIDDEN), so that
-    /// `fc1(row) = row · W`. `tables` is this layer's own table, possibly carrying the tape.
-    fn stacked_weight<const ROW: usize, T: Tape<f32, Cpu>>(
-        &self,
-        dev: &Cpu,
-        fields: &[Field],
-        tables: Tensor<Rank2<VOCAB, EMB>, f32, Cpu, T>,
-    ) -> Tensor<(Const<ROW>, Const<HIDDEN>), f32, Cpu, T> {
-        let mask: Tensor<Rank2<VOCAB, EMB>, f32, Cpu> =
-            dev.tensor_from_vec(block_mask(fields), (Const, Const));
-        let embedded = (tables * mask).matmul(self.w_embed.retaped::<T>().permute());
-        let w = (
-            to_rows(self.w_dense.retaped::<T>().permute()),
-            to_rows(embedded),
-        )
-            .concat_along(Axis::<0>);
-        let bias = self.bias.retaped::<T>().reshape::<Rank2<1, HIDDEN>>();
-        fixed_rows::<ROW, T>((w, to_rows(bias)).concat_along(Axis::<0>))
-    }
-}
-
-/// Forgets the compile-time row count, so matrices can be stacked (const-sized concatenation
-/// needs nightly Rust).
-fn to_rows<const R: usize, T: Tape<f32, Cpu>>(
-    t: Tensor<(Const<R>, Const<HIDDEN>), f32, Cpu, T>,
-) -> Tensor<(usize, Const<HIDDEN>), f32, Cpu, T> {
-    match t.try_realize() {
-        Ok(t) => t,
-        Err(_) => unreachable!("a const shape always realizes to a runtime one"),
-    }
-}
-
-/// Gives the stacked weight its compile-time row count back.
-fn fixed_rows<const R: usize, T: Tape<f32, Cpu>>(
-    t: Tensor<(usize, Const<HIDDEN>), f32, Cpu, T>,
-) -> Tensor<(Const<R>, Const<HIDDEN>), f32, Cpu, T> {
-    match t.try_realize() {
-        Ok(t) => t,
-        // ROW = DENSE + VOCAB + 1 by construction (checked in `widths_match_the_notebook`).
-        Err(_) => unreachable!("stacked fc1 weight does not have {R} rows"),
-    }
-}
-
-/// The notebook's fc2 and fc3 (with the ReLUs after fc1 and fc2).
-type Head<const OUT: usize, E, D> = (
-    ReLU,
-    (Linear<HIDDEN, HIDDEN, E, D>, ReLU),
-    Linear<HIDDEN, OUT, E, D>,
-);
-
-/// Flat Q-values (see [`QNetwork::forward_flat`]).
-pub(crate) type Flat<T = NoneTape> = Tensor<(usize,), f32, Cpu, T>;
-/// One input row per line, at the width of the network's rows.
-pub(crate) type Rows<const W: usize, T = NoneTape> = Tensor<(usize, Const<W>), f32, Cpu, T>;
-
 /// Host-side network input: rows of `[plain numbers | one-hot ids | 1]`, built by
-/// [`Inputs::push_one`] / [`Inputs::push_all`] and moved into a tensor by the forward pass.
+/// [`Inputs::push_one`] / [`Inputs::push_all`] and moved into a matrix by the forward pass.
 #[derive(Debug, Clone)]
 pub(crate) struct Inputs {
     layout: Architecture,
+    /// Candidate slots of the network (SlotHeads: score inputs and Q-values per row).
+    slots: usize,
     include_scores: bool,
     rows: usize,
     data: Vec<f32>,
@@ -293,10 +134,11 @@ fn id(value: usize, vocab: usize) -> usize {
 }
 
 impl Inputs {
-    /// An empty batch for the given layout.
-    pub(crate) fn new(layout: Architecture, include_scores: bool) -> Self {
+    /// An empty batch for a network of `layout` over `slots` candidate slots.
+    pub(crate) fn new(layout: Architecture, slots: usize, include_scores: bool) -> Self {
         Self {
             layout,
+            slots,
             include_scores,
             rows: 0,
             data: Vec::new(),
@@ -309,10 +151,11 @@ impl Inputs {
     }
 
     /// Adds what is needed for Q(obs, slot); returns its position in the flat output.
-    /// `slot` must be below `slots`, the number of usable slots of `obs`.
+    /// `slot` must be below `slots`, the number of usable slots of `obs` (at most the
+    /// network's).
     pub(crate) fn push_one(&mut self, obs: &Observation, slot: usize, slots: usize) -> usize {
         match self.layout {
-            Architecture::SlotHeads => self.push_state_row(obs, slots) * MAX_CANDIDATES + slot,
+            Architecture::SlotHeads => self.push_state_row(obs, slots) * self.slots + slot,
             Architecture::PairScorer => self.push_pair_row(obs, slot),
         }
     }
@@ -321,7 +164,7 @@ impl Inputs {
     /// the flat output (they are contiguous).
     pub(crate) fn push_all(&mut self, obs: &Observation, slots: usize) -> usize {
         match self.layout {
-            Architecture::SlotHeads => self.push_state_row(obs, slots) * MAX_CANDIDATES,
+            Architecture::SlotHeads => self.push_state_row(obs, slots) * self.slots,
             Architecture::PairScorer => {
                 let start = self.rows;
                 for slot in 0..slots {
@@ -353,7 +196,7 @@ impl Inputs {
         self.data.extend_from_slice(&obs.numeric);
         // The notebook's get_state allocates these slots but never writes them (the bug that
         // `include_candidate_scores: false` reproduces); slots past `slots` stay zero too.
-        for i in 0..MAX_CANDIDATES {
+        for i in 0..self.slots {
             let score = match obs.candidates.get(i) {
                 Some(c) if self.include_scores && i < slots => c.score,
                 _ => 0.0,
@@ -382,226 +225,338 @@ impl Inputs {
     }
 }
 
-/// Whether a forward pass records a gradient tape.
-pub(crate) trait Tracer<T: Tape<f32, Cpu>> {
-    /// Puts the tape (if any) on the input.
-    fn trace<S: Shape>(self, x: Tensor<S, f32, Cpu>) -> Tensor<S, f32, Cpu, T>;
+/// The sizes of one network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Dims {
+    /// The categorical fields, in input order.
+    fields: &'static [Field],
+    /// Plain numbers per input row.
+    dense: usize,
+    /// Summed vocabulary of the fields: the one-hot width, and the rows of the tables.
+    vocab: usize,
+    /// Summed embedding width: the tables' columns (fc1's fan-in is `dense + emb`).
+    emb: usize,
+    /// Q-values per input row.
+    out: usize,
 }
 
-/// Inference: no tape.
-pub(crate) struct NoTrace;
+impl Dims {
+    /// Width of an input row: plain numbers, one-hot ids, constant 1.
+    const fn row(&self) -> usize {
+        self.dense + self.vocab + 1
+    }
 
-impl Tracer<NoneTape> for NoTrace {
-    fn trace<S: Shape>(self, x: Tensor<S, f32, Cpu>) -> Tensor<S, f32, Cpu> {
-        x
+    /// The shapes of the parameter matrices, in storage order: embedding tables, fc1's
+    /// weight on the plain numbers, fc1's weight on the embeddings, fc1's bias, fc2's weight
+    /// and bias, fc3's weight and bias. Weights are `out x in` like PyTorch's; biases are
+    /// one row.
+    const fn shapes(&self) -> [(usize, usize); PARTS] {
+        [
+            (self.vocab, self.emb),
+            (HIDDEN, self.dense),
+            (HIDDEN, self.emb),
+            (1, HIDDEN),
+            (HIDDEN, HIDDEN),
+            (1, HIDDEN),
+            (self.out, HIDDEN),
+            (1, self.out),
+        ]
+    }
+
+    /// Number of parameters.
+    fn len(&self) -> usize {
+        self.shapes().iter().map(|(r, c)| r * c).sum()
     }
 }
 
-/// Training: record into these (reused) gradient buffers.
-pub(crate) struct TraceInto(pub(crate) Gradients<f32, Cpu>);
+/// Number of parameter matrices (see [`Dims::shapes`]).
+const PARTS: usize = 8;
 
-impl Tracer<OwnedTape<f32, Cpu>> for TraceInto {
-    fn trace<S: Shape>(self, x: Tensor<S, f32, Cpu>) -> Tensor<S, f32, Cpu, OwnedTape<f32, Cpu>> {
-        x.traced(self.0)
-    }
-}
-
-/// What the agent needs from a Q-network, whatever its layout.
-pub(crate) trait QNetwork:
-    TensorCollection<f32, Cpu, To<f32, Cpu> = Self> + Clone + std::fmt::Debug
-{
-    /// Which input layout [`Inputs`] must build for this network.
-    const LAYOUT: Architecture;
-
-    /// Builds a freshly initialised network with PyTorch's defaults: dense layers
-    /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)), embedding tables N(0, 1).
-    fn init(dev: &Cpu) -> Self;
-
-    /// Runs the network on `inp` and returns its Q-values flattened so that the positions
-    /// handed out by [`Inputs::push_one`] / [`Inputs::push_all`] index them.
-    fn forward_flat<T: Tape<f32, Cpu>>(
-        &self,
-        dev: &Cpu,
-        inp: Inputs,
-        tracer: impl Tracer<T>,
-    ) -> Flat<T>;
-}
-
-/// [`Architecture::SlotHeads`]: state in, one Q-value per candidate slot out.
-#[derive(Debug, Clone)]
-pub(crate) struct SlotNet<E: Dtype = f32, D: Storage<E> = Cpu> {
-    fc1: EmbeddedInput<SLOT_DENSE, SLOT_VOCAB, SLOT_EMB, E, D>,
-    head: Head<MAX_CANDIDATES, E, D>,
-}
-
-// dfdx can rebuild modules for other dtypes/devices, hence generic impls even though the
-// agent only ever uses f32 on the CPU.
-impl<E: Dtype + Float + SampleUniform, D: Device<E>> TensorCollection<E, D> for SlotNet<E, D> {
-    type To<E2: Dtype, D2: Device<E2>> = SlotNet<E2, D2>;
-
-    fn iter_tensors<V: ModuleVisitor<Self, E, D>>(
-        visitor: &mut V,
-    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::module("fc1", |s| &s.fc1, |s| &mut s.fc1),
-                Self::module("head", |s| &s.head, |s| &mut s.head),
-            ),
-            |(fc1, head)| SlotNet { fc1, head },
-        )
-    }
-}
-
-impl QNetwork for SlotNet {
-    const LAYOUT: Architecture = Architecture::SlotHeads;
-
-    fn init(dev: &Cpu) -> Self {
-        let mut net = Self::build(dev);
-        net.fc1.init_tables(dev, &STATE_FIELDS);
-        net
-    }
-
-    fn forward_flat<T: Tape<f32, Cpu>>(
-        &self,
-        dev: &Cpu,
-        inp: Inputs,
-        tracer: impl Tracer<T>,
-    ) -> Flat<T> {
-        let fc1 = self.fc1.stacked_weight::<SLOT_ROW, T>(
-            dev,
-            &STATE_FIELDS,
-            tracer.trace(self.fc1.tables.clone()),
-        );
-        forward_in_chunks(dev, inp, fc1, &self.head)
-    }
-}
-
-/// [`Architecture::PairScorer`]: one shared network scores each (state, candidate) pair.
-#[derive(Debug, Clone)]
-pub(crate) struct PairNet<E: Dtype = f32, D: Storage<E> = Cpu> {
-    fc1: EmbeddedInput<PAIR_DENSE, PAIR_VOCAB, PAIR_EMB, E, D>,
-    head: Head<1, E, D>,
-}
-
-impl<E: Dtype + Float + SampleUniform, D: Device<E>> TensorCollection<E, D> for PairNet<E, D> {
-    type To<E2: Dtype, D2: Device<E2>> = PairNet<E2, D2>;
-
-    fn iter_tensors<V: ModuleVisitor<Self, E, D>>(
-        visitor: &mut V,
-    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::module("fc1", |s| &s.fc1, |s| &mut s.fc1),
-                Self::module("head", |s| &s.head, |s| &mut s.head),
-            ),
-            |(fc1, head)| PairNet { fc1, head },
-        )
-    }
-}
-
-impl QNetwork for PairNet {
-    const LAYOUT: Architecture = Architecture::PairScorer;
-
-    fn init(dev: &Cpu) -> Self {
-        let mut net = Self::build(dev);
-        net.fc1.init_tables(dev, &PAIR_FIELDS);
-        net
-    }
-
-    fn forward_flat<T: Tape<f32, Cpu>>(
-        &self,
-        dev: &Cpu,
-        inp: Inputs,
-        tracer: impl Tracer<T>,
-    ) -> Flat<T> {
-        let fc1 = self.fc1.stacked_weight::<PAIR_ROW, T>(
-            dev,
-            &PAIR_FIELDS,
-            tracer.trace(self.fc1.tables.clone()),
-        );
-        forward_in_chunks(dev, inp, fc1, &self.head)
-    }
-}
-
-/// Largest number of rows in one matmul. gemm (under dfdx) hands a product of more than
-/// 48·48·256 multiply-adds to rayon; on the 2-core target the thread hand-off cost more than
-/// it saved (measured: ~10 % slower, with futex/yield churn), and wasm has no threads. With
-/// 64-wide layers, 128 rows (128·64·64 multiply-adds, also for every gradient product) stay
-/// single-threaded.
-const MAX_ROWS_PER_MATMUL: usize = 128;
-
-/// Runs `rows · fc1`, then the head, over `inp` in chunks of at most
-/// [`MAX_ROWS_PER_MATMUL`] rows, and returns all Q-values flattened, in row order.
-///
-/// One tape threads through every chunk; the chunks share `fc1` (and the head's weights)
-/// by tensor id, so their gradients add up on the same parameters.
-fn forward_in_chunks<const ROW: usize, const OUT: usize, T: Tape<f32, Cpu>>(
-    dev: &Cpu,
-    inp: Inputs,
-    fc1: Tensor<(Const<ROW>, Const<HIDDEN>), f32, Cpu, T>,
-    head: &Head<OUT, f32, Cpu>,
-) -> Flat<T> {
-    debug_assert_eq!(inp.data.len(), inp.rows * ROW);
-    let (fc1, mut tape) = fc1.split_tape();
-    let mut pieces: Vec<Flat> = Vec::new();
-    let mut run = |x: Vec<f32>, tape: T| {
-        let n = x.len() / ROW;
-        let x: Rows<ROW> = dev.tensor_from_vec(x, (n, Const::<ROW>));
-        let q = head.forward(x.put_tape(tape).matmul(fc1.clone()));
-        let (q, tape) = q.reshape_like(&(n * OUT,)).split_tape();
-        pieces.push(q);
-        tape
-    };
-    if inp.rows <= MAX_ROWS_PER_MATMUL {
-        tape = run(inp.data, tape);
-    } else {
-        for chunk in inp.data.chunks(MAX_ROWS_PER_MATMUL * ROW) {
-            tape = run(chunk.to_vec(), tape);
+impl Dims {
+    /// The network of `layout` choosing among `slots` candidates.
+    fn new(layout: Architecture, slots: usize) -> Dims {
+        match layout {
+            // State in, one Q-value per candidate slot out. Plain numbers: the numeric state,
+            // then one business score per slot (the notebook's 13 for 10 slots).
+            Architecture::SlotHeads => Dims {
+                fields: &STATE_FIELDS,
+                dense: 3 + slots,
+                vocab: SLOT_VOCAB,
+                emb: SLOT_EMB,
+                out: slots,
+            },
+            // One shared network scores each (state, candidate) pair.
+            Architecture::PairScorer => Dims {
+                fields: &PAIR_FIELDS,
+                dense: PAIR_DENSE,
+                vocab: PAIR_VOCAB,
+                emb: PAIR_EMB,
+                out: 1,
+            },
         }
     }
-    let mut pieces = pieces.into_iter();
-    let first = pieces.next().unwrap_or_else(|| dev.zeros_like(&(0,)));
-    pieces.fold(first.put_tape(tape), |all, q| {
-        (all, q).concat_along(Axis::<0>)
+}
+
+/// `values` cut into the matrices of [`Dims::shapes`].
+fn views<'a>(d: &Dims, values: &'a [f32]) -> [ArrayView2<'a, f32>; PARTS] {
+    let mut rest = values;
+    d.shapes().map(|shape| {
+        let (part, tail) = rest.split_at(shape.0 * shape.1);
+        rest = tail;
+        match ArrayView2::from_shape(shape, part) {
+            Ok(v) => v,
+            Err(_) => unreachable!("a slice of r*c values is an r x c matrix"),
+        }
     })
 }
 
-/// Sums every parameter of a network, in f64.
-struct ParamSum(f64);
+/// [`views`], mutable.
+fn views_mut<'a>(d: &Dims, values: &'a mut [f32]) -> [ArrayViewMut2<'a, f32>; PARTS] {
+    let mut rest = values;
+    d.shapes().map(|shape| {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(shape.0 * shape.1);
+        rest = tail;
+        match ArrayViewMut2::from_shape(shape, part) {
+            Ok(v) => v,
+            Err(_) => unreachable!("a slice of r*c values is an r x c matrix"),
+        }
+    })
+}
 
-impl TensorVisitor<f32, Cpu> for ParamSum {
-    type Viewer = ViewTensorRef;
-    type Err = CpuError;
-    type E2 = f32;
-    type D2 = Cpu;
-
-    fn visit<S: Shape>(
-        &mut self,
-        _opts: TensorOptions<S, f32, Cpu>,
-        t: &Tensor<S, f32, Cpu>,
-    ) -> Result<Option<Tensor<S, f32, Cpu>>, CpuError> {
-        self.0 += t.as_vec().iter().map(|&v| f64::from(v)).sum::<f64>();
-        Ok(None)
+/// Sets to 0 every entry of a (vocab x emb) table gradient outside the fields' diagonal
+/// blocks, so those entries (which start at 0) never move: each field has its own table.
+fn zero_off_blocks(g: &mut ArrayViewMut2<f32>, fields: &[Field]) {
+    let (mut row, mut col) = (0, 0);
+    for f in fields {
+        for mut r in g.slice_mut(s![row..row + f.vocab, ..]).rows_mut() {
+            r.slice_mut(s![..col]).fill(0.0);
+            r.slice_mut(s![col + f.dim..]).fill(0.0);
+        }
+        row += f.vocab;
+        col += f.dim;
     }
 }
 
-/// The sum of all parameters of `net` (a cheap fingerprint of its weights).
-pub(crate) fn param_sum<N: QNetwork>(net: &N) -> f64 {
-    let mut sum = ParamSum(0.0);
-    // ParamSum never fails, so the Result carries nothing.
-    let _ = N::iter_tensors(&mut RecursiveWalker {
-        m: net,
-        f: &mut sum,
-    });
-    sum.0
+/// Standard-layout matrix data as a slice, for loops the compiler vectorises.
+fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
+    match a.as_slice_mut() {
+        Some(v) => v,
+        None => unreachable!("activations are built in standard layout"),
+    }
+}
+
+fn relu(a: &mut Array2<f32>) {
+    for v in flat_mut(a) {
+        // Not `f32::max`: its NaN rule keeps it from compiling to one SIMD instruction.
+        *v = if *v > 0.0 { *v } else { 0.0 };
+    }
+}
+
+/// Backpropagates through a ReLU: zeroes `g` wherever the activation `a` is not positive.
+fn relu_grad(g: &mut Array2<f32>, a: &Array2<f32>) {
+    let a = match a.as_slice() {
+        Some(a) => a,
+        None => unreachable!("activations are built in standard layout"),
+    };
+    let g = flat_mut(g);
+    debug_assert_eq!(g.len(), a.len());
+    for (g, &a) in g.iter_mut().zip(a) {
+        // A select, not a conditional store, so that it vectorises.
+        *g = if a > 0.0 { *g } else { 0.0 };
+    }
+}
+
+/// `n` copies of the bias row `b`.
+fn bias_rows(b: &ArrayView2<f32>, n: usize) -> Array2<f32> {
+    let mut rows = Array2::zeros((n, b.ncols()));
+    rows.assign(b);
+    rows
+}
+
+/// A Q-network's parameters, all in one vector (laid out by [`Dims::shapes`]), so that
+/// Adam, the target-network copy and Polyak averaging are loops over one slice.
+#[derive(Debug, Clone)]
+pub(crate) struct QNet {
+    layout: Architecture,
+    slots: usize,
+    dims: Dims,
+    params: Vec<f32>,
+}
+
+/// What a training forward pass keeps for the backward pass.
+#[derive(Debug)]
+pub(crate) struct Pass {
+    x: Array2<f32>,
+    /// Activations after fc1 and after fc2 (ReLU applied; `a > 0` exactly where the
+    /// pre-activation was, so they also give ReLU's derivative).
+    a1: Array2<f32>,
+    a2: Array2<f32>,
+    q: Array2<f32>,
+}
+
+impl Pass {
+    /// The Q-values, flattened so that the positions handed out by [`Inputs::push_one`] /
+    /// [`Inputs::push_all`] index them.
+    pub(crate) fn q(&self) -> &[f32] {
+        match self.q.as_slice() {
+            Some(q) => q,
+            None => unreachable!("Q-values are built in standard layout"),
+        }
+    }
+}
+
+impl QNet {
+    /// A freshly initialised network with PyTorch's defaults: dense layers
+    /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases, embedding tables N(0, 1).
+    /// `slots`: the number of candidate slots (SlotHeads' outputs), in `1..=MAX_CANDIDATES`.
+    pub(crate) fn init<R: Rng>(layout: Architecture, slots: usize, rng: &mut R) -> Self {
+        debug_assert!((1..=MAX_CANDIDATES).contains(&slots));
+        let d = Dims::new(layout, slots);
+        let mask = block_mask(d.fields);
+        let uniform = |fan_in: usize| {
+            let b = 1.0 / (fan_in as f32).sqrt();
+            Uniform::new(-b, b)
+        };
+        let fc1 = uniform(d.dense + d.emb);
+        let hidden = uniform(HIDDEN);
+        let mut params = Vec::with_capacity(d.len());
+        params.extend(mask.iter().map(|m| {
+            let z: f32 = StandardNormal.sample(&mut *rng);
+            m * z
+        }));
+        for (i, (r, c)) in d.shapes().into_iter().enumerate().skip(1) {
+            let distr = if i <= 3 { fc1 } else { hidden };
+            params.extend(distr.sample_iter(&mut *rng).take(r * c));
+        }
+        Self {
+            layout,
+            slots,
+            dims: d,
+            params,
+        }
+    }
+
+    /// Which layout this network has.
+    #[cfg(test)]
+    pub(crate) fn layout(&self) -> Architecture {
+        self.layout
+    }
+
+    /// An empty input batch for this network.
+    pub(crate) fn inputs(&self, include_scores: bool) -> Inputs {
+        Inputs::new(self.layout, self.slots, include_scores)
+    }
+
+    /// Every parameter, in [`Dims::shapes`] order.
+    pub(crate) fn params(&self) -> &[f32] {
+        &self.params
+    }
+
+    /// Every parameter, mutable (for the optimiser and the target network).
+    pub(crate) fn params_mut(&mut self) -> &mut [f32] {
+        &mut self.params
+    }
+
+    /// The sum of all parameters, in f64 (a cheap fingerprint of the weights).
+    pub(crate) fn param_sum(&self) -> f64 {
+        self.params.iter().map(|&v| f64::from(v)).sum()
+    }
+
+    /// fc1 as one matrix for rows `[plain numbers | one-hot ids | 1]`:
+    /// `W = [W_denseᵀ; tables · W_embedᵀ; bias]` (row x HIDDEN), so that `fc1(row) = row · W`.
+    fn fc1_weight(&self) -> Array2<f32> {
+        let d = &self.dims;
+        let [tables, w_dense, w_embed, b1, ..] = views(d, &self.params);
+        let mut w = Array2::zeros((d.row(), HIDDEN));
+        w.slice_mut(s![..d.dense, ..]).assign(&w_dense.t());
+        general_mat_mul(
+            1.0,
+            &tables,
+            &w_embed.t(),
+            0.0,
+            &mut w.slice_mut(s![d.dense..d.dense + d.vocab, ..]),
+        );
+        w.row_mut(d.row() - 1).assign(&b1.row(0));
+        w
+    }
+
+    /// Runs the network on `inp`, keeping what [`QNet::backward`] needs.
+    pub(crate) fn forward(&self, inp: Inputs) -> Pass {
+        let d = &self.dims;
+        debug_assert_eq!((inp.layout, inp.slots), (self.layout, self.slots));
+        let n = inp.rows;
+        let x = match Array2::from_shape_vec((n, d.row()), inp.data) {
+            Ok(x) => x,
+            Err(_) => unreachable!("Inputs pushes whole rows of the layout's width"),
+        };
+        let [_, _, _, _, w2, b2, w3, b3] = views(d, &self.params);
+        let mut a1 = Array2::zeros((n, HIDDEN));
+        general_mat_mul(1.0, &x, &self.fc1_weight(), 0.0, &mut a1);
+        relu(&mut a1);
+        let mut a2 = bias_rows(&b2, n);
+        general_mat_mul(1.0, &a1, &w2.t(), 1.0, &mut a2);
+        relu(&mut a2);
+        let mut q = bias_rows(&b3, n);
+        general_mat_mul(1.0, &a2, &w3.t(), 1.0, &mut q);
+        Pass { x, a1, a2, q }
+    }
+
+    /// The Q-values of `inp`, flattened (see [`Pass::q`]).
+    pub(crate) fn q_values(&self, inp: Inputs) -> Vec<f32> {
+        self.forward(inp).q.into_raw_vec()
+    }
+
+    /// Backpropagates `dq`, the loss gradient with respect to `pass`'s flat Q-values, and
+    /// writes the gradient of every parameter into `grads` (resized to the parameter count).
+    pub(crate) fn backward(&self, pass: &Pass, dq: &[f32], grads: &mut Vec<f32>) {
+        let d = &self.dims;
+        let n = pass.x.nrows();
+        let dq = match ArrayView2::from_shape((n, d.out), dq) {
+            Ok(dq) => dq,
+            Err(_) => unreachable!("one gradient per Q-value"),
+        };
+        grads.clear();
+        grads.resize(self.params.len(), 0.0);
+        let [tables, _, w_embed, _, w2, _, w3, _] = views(d, &self.params);
+        let [mut g_tables, mut g_w_dense, mut g_w_embed, mut g_b1, mut g_w2, mut g_b2, mut g_w3, mut g_b3] =
+            views_mut(d, grads);
+
+        // fc3: q = a2 · W3ᵀ + b3.
+        general_mat_mul(1.0, &dq.t(), &pass.a2, 0.0, &mut g_w3);
+        g_b3.row_mut(0).assign(&dq.sum_axis(Axis(0)));
+        let mut d2 = Array2::zeros((n, HIDDEN));
+        general_mat_mul(1.0, &dq, &w3, 0.0, &mut d2);
+        relu_grad(&mut d2, &pass.a2);
+
+        // fc2: a2 = relu(a1 · W2ᵀ + b2).
+        general_mat_mul(1.0, &d2.t(), &pass.a1, 0.0, &mut g_w2);
+        g_b2.row_mut(0).assign(&d2.sum_axis(Axis(0)));
+        let mut d1 = Array2::zeros((n, HIDDEN));
+        general_mat_mul(1.0, &d2, &w2, 0.0, &mut d1);
+        relu_grad(&mut d1, &pass.a1);
+
+        // fc1 stacked: a1 = relu(x · W), W = [W_denseᵀ; tables · W_embedᵀ; b1].
+        let mut g_w = Array2::zeros((d.row(), HIDDEN));
+        general_mat_mul(1.0, &pass.x.t(), &d1, 0.0, &mut g_w);
+        g_w_dense.assign(&g_w.slice(s![..d.dense, ..]).t());
+        let g_te = g_w.slice(s![d.dense..d.dense + d.vocab, ..]);
+        general_mat_mul(1.0, &g_te, &w_embed, 0.0, &mut g_tables);
+        zero_off_blocks(&mut g_tables, d.fields);
+        general_mat_mul(1.0, &g_te.t(), &tables, 0.0, &mut g_w_embed);
+        g_b1.row_mut(0).assign(&g_w.row(d.row() - 1));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::CandidateFeatures;
-    use dfdx::nn::ZeroGrads;
-    use dfdx::tensor_ops::{Backward, SumTo};
+    use crate::agent::{random_observation, CandidateFeatures};
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn rng(seed: u64) -> Xoshiro256PlusPlus {
+        Xoshiro256PlusPlus::seed_from_u64(seed)
+    }
 
     fn obs(n: usize) -> Observation {
         Observation {
@@ -627,11 +582,18 @@ mod tests {
     #[test]
     fn widths_match_the_notebook() {
         assert_eq!(SLOT_EMB, 17); // the notebook's total_embedding_dim
-        assert_eq!(SLOT_DENSE + SLOT_EMB, 40); // fc1 fan-in: 3 numeric + 20 slots + 17
-        assert_eq!(PAIR_DENSE + PAIR_EMB, 28);
+        let slot = Dims::new(Architecture::SlotHeads, 10);
+        // fc1 fan-in: NUM_NUMERICAL_FEATURES = 13 (3 numbers + 10 slots), plus 17.
+        assert_eq!(slot.dense + slot.emb, 30);
+        assert_eq!(slot.out, 10); // action_size
         assert_eq!(SLOT_VOCAB, 33);
-        assert_eq!(SLOT_ROW, 57);
-        assert_eq!(PAIR_ROW, 49);
+        assert_eq!(slot.row(), 47);
+        // 33*17 + 64*13 + 64*17 + 64 + 64*64 + 64 + 10*64 + 10
+        assert_eq!(slot.len(), 561 + 832 + 1088 + 64 + 4096 + 64 + 640 + 10);
+        let pair = Dims::new(Architecture::PairScorer, 10);
+        assert_eq!(pair, Dims::new(Architecture::PairScorer, 20));
+        assert_eq!(pair.dense + pair.emb, 28);
+        assert_eq!(pair.row(), 49);
     }
 
     #[test]
@@ -642,34 +604,31 @@ mod tests {
         // Gender rows (0, 1) own column 0 only; region rows (2..5) own columns 1..3.
         assert_eq!(&mask[..SLOT_EMB][..3], &[1.0, 0.0, 0.0]);
         assert_eq!(&mask[2 * SLOT_EMB..2 * SLOT_EMB + 4], &[0.0, 1.0, 1.0, 0.0]);
-        let dev = Cpu::seed_from_u64(0);
-        let net = SlotNet::init(&dev);
-        let tables = net.fc1.tables.as_vec();
+        let net = QNet::init(Architecture::SlotHeads, 10, &mut rng(0));
+        let [tables, ..] = views(&net.dims, net.params());
         assert!(tables
             .iter()
             .zip(&mask)
             .all(|(&t, &m)| (m == 0.0) == (t == 0.0)));
+        // The gradient mask keeps exactly the same entries.
+        let mut g = Array2::from_elem((SLOT_VOCAB, SLOT_EMB), 1.0f32);
+        zero_off_blocks(&mut g.view_mut(), &STATE_FIELDS);
+        assert_eq!(g.into_raw_vec(), mask);
     }
 
     /// The folded first layer must equal the notebook's `fc1(cat(x, E[id]))`, computed here
     /// by hand from the same weights.
     #[test]
     fn folded_fc1_equals_lookup_then_concat() {
-        let dev = Cpu::seed_from_u64(4);
-        let net = SlotNet::init(&dev);
+        let net = QNet::init(Architecture::SlotHeads, 10, &mut rng(4));
         let o = obs(5);
-        let mut inp = Inputs::new(Architecture::SlotHeads, true);
+        let mut inp = net.inputs(true);
         inp.push_all(&o, 5);
         let row = inp.data.clone();
-        let w = net.fc1.stacked_weight::<SLOT_ROW, NoneTape>(
-            &dev,
-            &STATE_FIELDS,
-            net.fc1.tables.clone(),
-        );
-        let x: Rows<SLOT_ROW> = dev.tensor_from_vec(row.clone(), (1, Const));
-        let h = x.matmul(w).as_vec();
+        let x = Array2::from_shape_vec((1, net.dims.row()), row.clone()).unwrap();
+        let h = x.dot(&net.fc1_weight());
 
-        let tables = net.fc1.tables.as_vec();
+        let [tables, w_dense, w_embed, bias, ..] = views(&net.dims, net.params());
         let ids = [
             o.gender,
             o.region,
@@ -678,130 +637,68 @@ mod tests {
             o.last_category,
             o.last_action,
         ];
-        let mut embedded = Vec::new();
+        let mut embedded: Vec<f32> = Vec::new();
         let (mut row0, mut col0) = (0, 0);
         for (f, id) in STATE_FIELDS.iter().zip(ids) {
-            let r = row0 + id;
-            embedded.extend_from_slice(&tables[r * SLOT_EMB + col0..r * SLOT_EMB + col0 + f.dim]);
+            embedded.extend(
+                tables
+                    .slice(s![row0 + id, col0..col0 + f.dim])
+                    .iter()
+                    .copied(),
+            );
             row0 += f.vocab;
             col0 += f.dim;
         }
-        let w_dense = net.fc1.w_dense.as_vec();
-        let w_embed = net.fc1.w_embed.as_vec();
-        let bias = net.fc1.bias.as_vec();
         for j in 0..HIDDEN {
-            let mut expected = bias[j];
-            for k in 0..SLOT_DENSE {
-                expected += w_dense[j * SLOT_DENSE + k] * row[k];
+            let mut expected = bias[[0, j]];
+            for k in 0..net.dims.dense {
+                expected += w_dense[[j, k]] * row[k];
             }
             for (k, e) in embedded.iter().enumerate() {
-                expected += w_embed[j * SLOT_EMB + k] * e;
+                expected += w_embed[[j, k]] * e;
             }
             assert!(
-                (h[j] - expected).abs() < 1e-4,
+                (h[[0, j]] - expected).abs() < 1e-4,
                 "unit {j}: {} vs {expected}",
-                h[j]
+                h[[0, j]]
             );
         }
     }
 
     /// Q-values of `obs`'s first `n` slots, all in one batch and one slot at a time.
-    fn all_and_one_by_one<N: QNetwork>(net: &N, dev: &Cpu, o: &Observation, n: usize) {
-        let mut all = Inputs::new(N::LAYOUT, true);
+    fn all_and_one_by_one(net: &QNet, o: &Observation, n: usize) {
+        let mut all = net.inputs(true);
         all.push_one(&obs(1), 0, 1); // an unrelated row first, so positions are not trivial
         let start = all.push_all(o, n);
-        let q_all = net.forward_flat(dev, all, NoTrace).as_vec();
+        let q_all = net.q_values(all);
         for slot in 0..n {
-            let mut one = Inputs::new(N::LAYOUT, true);
+            let mut one = net.inputs(true);
             let pos = one.push_one(o, slot, n);
-            let q = net.forward_flat(dev, one, NoTrace).as_vec()[pos];
+            let q = net.q_values(one)[pos];
             assert!(
                 (q - q_all[start + slot]).abs() < 1e-5,
                 "{:?} slot {slot}",
-                N::LAYOUT
+                net.layout()
             );
         }
     }
 
     #[test]
     fn flat_positions_index_the_right_values() {
-        let dev = Cpu::seed_from_u64(1);
-        all_and_one_by_one(&SlotNet::init(&dev), &dev, &obs(6), 6);
-        all_and_one_by_one(&PairNet::init(&dev), &dev, &obs(6), 6);
-    }
-
-    /// Batches above [`MAX_ROWS_PER_MATMUL`] rows run in chunks: same values, and the
-    /// gradients of the chunks add up on the parameters as if it were one batch.
-    #[test]
-    fn chunked_forward_matches_unchunked() {
-        let dev = Cpu::seed_from_u64(5);
-        let net = PairNet::init(&dev);
-        let observations: Vec<Observation> = (0..20)
-            .map(|i| {
-                let mut o = obs(15);
-                o.numeric[0] = i as f32 * 0.05;
-                o.gender = i % 2;
-                o
-            })
-            .collect();
-        let batch = |range: std::ops::Range<usize>| {
-            let mut inp = Inputs::new(Architecture::PairScorer, true);
-            for o in &observations[range] {
-                inp.push_all(o, 15);
-            }
-            inp
-        };
-        // 300 rows: chunks of 128, 128, 44.
-        let all = batch(0..20);
-        assert!(all.rows() > 2 * MAX_ROWS_PER_MATMUL);
-        let grads = net.alloc_grads();
-        let q_all = net.forward_flat(&dev, all, TraceInto(grads));
-        let q_all_host = q_all.as_vec();
-        let g_all = q_all.sum::<(), _>().backward();
-
-        let mut q_parts = Vec::new();
-        let mut g_parts = net.alloc_grads();
-        for range in [0..8, 8..16, 16..20] {
-            // 120 or 60 rows: one chunk each.
-            let q = net.forward_flat(&dev, batch(range), TraceInto(g_parts));
-            q_parts.extend(q.as_vec());
-            g_parts = q.sum::<(), _>().backward();
-        }
-        assert_eq!(q_all_host.len(), 300);
-        for (a, b) in q_all_host.iter().zip(&q_parts) {
-            assert!((a - b).abs() < 1e-5);
-        }
-        for (a, b) in [
-            (
-                g_all.get(&net.fc1.w_dense).as_vec(),
-                g_parts.get(&net.fc1.w_dense).as_vec(),
-            ),
-            (
-                g_all.get(&net.fc1.tables).as_vec(),
-                g_parts.get(&net.fc1.tables).as_vec(),
-            ),
-            (
-                g_all.get(&net.head.2.weight).as_vec(),
-                g_parts.get(&net.head.2.weight).as_vec(),
-            ),
-        ] {
-            assert!(a.iter().any(|&v| v != 0.0));
-            for (x, y) in a.iter().zip(&b) {
-                assert!((x - y).abs() <= 1e-3 * (1.0 + y.abs()), "{x} vs {y}");
-            }
+        for layout in [Architecture::SlotHeads, Architecture::PairScorer] {
+            all_and_one_by_one(&QNet::init(layout, 8, &mut rng(1)), &obs(6), 6);
         }
     }
 
     #[test]
     fn scores_reach_the_network_only_when_included() {
-        let dev = Cpu::seed_from_u64(2);
-        let net = SlotNet::init(&dev);
+        let net = QNet::init(Architecture::SlotHeads, 10, &mut rng(2));
         let q = |include: bool, score: f32| {
             let mut o = obs(3);
             o.candidates[1].score = score;
-            let mut inp = Inputs::new(Architecture::SlotHeads, include);
+            let mut inp = net.inputs(include);
             inp.push_all(&o, 3);
-            net.forward_flat(&dev, inp, NoTrace).as_vec()
+            net.q_values(inp)
         };
         assert_eq!(q(false, 1.0), q(false, 9.0));
         assert_ne!(q(true, 1.0), q(true, 9.0));
@@ -809,31 +706,108 @@ mod tests {
 
     #[test]
     fn gradients_reach_the_used_table_rows_only() {
-        let dev = Cpu::seed_from_u64(3);
-        let net = PairNet::init(&dev);
-        let grads = net.alloc_grads();
-        let mut inp = Inputs::new(Architecture::PairScorer, true);
+        let net = QNet::init(Architecture::PairScorer, 10, &mut rng(3));
+        let mut inp = net.inputs(true);
         inp.push_all(&obs(3), 3);
-        let q = net.forward_flat(&dev, inp, TraceInto(grads));
-        let grads = q.sum::<(), _>().backward();
-        let g = grads.get(&net.fc1.tables).as_vec();
+        let pass = net.forward(inp);
+        let mut grads = Vec::new();
+        net.backward(&pass, &vec![1.0; pass.q().len()], &mut grads);
+        let [g, _, g_w_embed, ..] = views(&net.dims, &grads);
         let mask = block_mask(&PAIR_FIELDS);
         // Gender is 1: row 1 has a gradient in its own column, row 0 (unused) has none.
-        assert!(g[PAIR_EMB] != 0.0 && g[0] == 0.0);
+        assert!(g[[1, 0]] != 0.0 && g[[0, 0]] == 0.0);
         // No off-block entry ever gets a gradient.
         assert!(g.iter().zip(&mask).all(|(&g, &m)| m == 1.0 || g == 0.0));
         // Candidate categories 0, 1, 2 were used: their rows of the category table move.
         let cat_row0 = vocab_sum(&STATE_FIELDS);
         let cat_col0 = dim_sum(&STATE_FIELDS);
         for c in 0..NUM_CATEGORIES {
-            let v = g[(cat_row0 + c) * PAIR_EMB + cat_col0];
+            let v = g[[cat_row0 + c, cat_col0]];
             assert_eq!(v != 0.0, c < 3, "category {c}");
         }
-        for w in [
-            &net.fc1.w_dense.as_vec(),
-            &grads.get(&net.fc1.w_embed).as_vec(),
-        ] {
-            assert!(w.iter().any(|&v| v != 0.0));
+        assert!(g_w_embed.iter().any(|&v| v != 0.0));
+    }
+
+    /// The same network built from dfdx operations on the same parameters: its Q-values, and
+    /// dfdx's gradient of `sum(q * dq)` for every parameter, flattened in our layout.
+    fn dfdx_reference(net: &QNet, inp: &Inputs, dq: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        use dfdx::shapes::{Axes2, Axis};
+        use dfdx::tensor::{Cpu, Tensor, TensorFromVec, Trace};
+        use dfdx::tensor_ops::{
+            Backward, BroadcastTo, PermuteTo, ReshapeTo, SumTo, TryConcatAlong, TryMatMul,
+        };
+
+        type M = Tensor<(usize, usize), f32, Cpu>;
+        let d = &net.dims;
+        let dev = Cpu::default();
+        let leaves: Vec<M> = views(d, net.params())
+            .iter()
+            .map(|v| dev.tensor_from_vec(v.iter().copied().collect(), v.dim()))
+            .collect();
+        let [tables, w_dense, w_embed, b1, w2, b2, w3, b3]: [M; PARTS] =
+            leaves.clone().try_into().unwrap();
+        let mask: M = dev.tensor_from_vec(block_mask(d.fields), (d.vocab, d.emb));
+        let n = inp.rows();
+        let x: M = dev.tensor_from_vec(inp.data.clone(), (n, d.row()));
+
+        // fc1(cat(x, E[id])) through the stacked weight.
+        let embedded =
+            (tables.leaky_trace() * mask).matmul(w_embed.leaky_trace().permute::<_, Axes2<1, 0>>());
+        let w =
+            (w_dense.leaky_trace().permute::<_, Axes2<1, 0>>(), embedded).concat_along(Axis::<0>);
+        let w = (w, b1.leaky_trace()).concat_along(Axis::<0>);
+        // x carries a tape too (its gradient is not used): dfdx puts the tape on the left.
+        let a1 = x.leaky_trace().matmul(w).relu();
+        let bias = |b: &M, cols: usize| {
+            b.leaky_trace()
+                .reshape_like(&(cols,))
+                .broadcast_like::<_, Axis<0>>(&(n, cols))
+        };
+        let a2 =
+            (a1.matmul(w2.leaky_trace().permute::<_, Axes2<1, 0>>()) + bias(&b2, HIDDEN)).relu();
+        let q = a2.matmul(w3.leaky_trace().permute::<_, Axes2<1, 0>>()) + bias(&b3, d.out);
+        let q_host = q.as_vec();
+        let dq: M = dev.tensor_from_vec(dq.to_vec(), (n, d.out));
+        let grads = (q * dq).sum::<(), _>().backward();
+        let flat = [tables, w_dense, w_embed, b1, w2, b2, w3, b3]
+            .iter()
+            .flat_map(|t| grads.get(t).as_vec())
+            .collect();
+        (q_host, flat)
+    }
+
+    fn close(a: &[f32], b: &[f32], what: &str) {
+        assert_eq!(a.len(), b.len(), "{what}");
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-4 * (1.0 + y.abs()),
+                "{what}[{i}]: {x} vs dfdx {y}"
+            );
+        }
+    }
+
+    /// Forward and backward passes agree with dfdx's autodiff on the same weights, for both
+    /// layouts, on random observations and a random loss gradient.
+    #[test]
+    fn forward_and_backward_match_dfdx() {
+        for layout in [Architecture::SlotHeads, Architecture::PairScorer] {
+            let mut r = rng(7);
+            let net = QNet::init(layout, 10, &mut r);
+            let mut inp = net.inputs(true);
+            for n in [10, 3, 10, 7, 1, 10] {
+                inp.push_all(&random_observation(&mut r, n), n);
+            }
+            let out = net.dims.out;
+            let dq: Vec<f32> = (0..inp.rows() * out)
+                .map(|_| r.gen_range(-1.0..1.0))
+                .collect();
+            let (q_ref, g_ref) = dfdx_reference(&net, &inp, &dq);
+            let pass = net.forward(inp);
+            close(pass.q(), &q_ref, &format!("{layout:?} q"));
+            let mut grads = Vec::new();
+            net.backward(&pass, &dq, &mut grads);
+            assert!(grads.iter().filter(|&&g| g != 0.0).count() > grads.len() / 2);
+            close(&grads, &g_ref, &format!("{layout:?} gradient"));
         }
     }
 }

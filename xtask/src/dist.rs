@@ -24,6 +24,7 @@ const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-mutable-globals",
     "--enable-reference-types",
     "--enable-multivalue",
+    "--enable-simd",
 ];
 
 /// Compiles, instantiates and lists the exports of a wasm-bindgen module in Node, so a
