@@ -1,6 +1,7 @@
 //! `instatok bench`: the speed and learning figures. Figures only; nothing here asserts.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use instatok::agent::DqnAgent;
@@ -39,7 +40,7 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-pub fn run(quick: bool) -> Result<(), String> {
+pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
     // A small shared machine only ever adds time, so the experiment runs several times and
     // the bench prints the fastest and the median run (each run is identical work).
     let runs = if quick { 3 } else { 5 };
@@ -80,6 +81,18 @@ pub fn run(quick: bool) -> Result<(), String> {
             totals[totals.len() - 1],
             372.0 / median
         );
+        if let (Preset::Seed, Some(path)) = (preset, figures) {
+            let json = serde_json::json!({
+                "preset": "seed",
+                "seed": cfg.seed,
+                "episodes": cfg.experiment.episodes,
+                "steps": steps,
+                "fastest_s": best,
+                "median_s": median,
+            });
+            std::fs::write(path, json.to_string())
+                .map_err(|e| format!("--figures {}: {e}", path.display()))?;
+        }
     }
 
     println!();

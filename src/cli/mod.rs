@@ -66,6 +66,10 @@ enum Command {
         /// Fewer seeds for the learning figure (2 instead of 5).
         #[arg(long)]
         quick: bool,
+        /// Also write the native `seed` experiment's timings to FILE as JSON (for the
+        /// browser benchmark's ratio).
+        #[arg(long, value_name = "FILE")]
+        figures: Option<std::path::PathBuf>,
     },
 }
 
@@ -107,7 +111,7 @@ pub fn run() -> i32 {
                 serde_json::to_string_pretty(&c).expect("serialisable")
             )
         }),
-        Command::Bench { quick } => bench::run(quick),
+        Command::Bench { quick, figures } => bench::run(quick, figures.as_deref()),
     };
     match result {
         Ok(()) => 0,

@@ -4,6 +4,7 @@
 //   (b) the longest main-thread task while the page trains for ~10 s
 //   (c) bytes transferred on first load, per resource type
 
+import { readFileSync } from 'node:fs';
 import { launch, openPage, pageUrl, BASE_URL } from './helpers.mjs';
 
 const EPISODES = 500;
@@ -13,17 +14,22 @@ const fmtBytes = (n) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB`
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 
+// The native run of the same configuration and seed, from `instatok bench --figures FILE`
+// (cargo xtask bench passes the file), or null.
+const NATIVE = process.env.NATIVE_FIGURES ? JSON.parse(readFileSync(process.env.NATIVE_FIGURES, 'utf8')) : null;
+const SEED = NATIVE ? NATIVE.seed : 1;
+
 async function experiment(browser) {
   const { page, context } = await openPage(browser);
   // Any same-origin document will do; the module is imported directly, without the page's app.
   await page.goto(pageUrl('pkg/instatok.js'));
-  const r = await page.evaluate(async ({ episodes, moduleUrl }) => {
+  const r = await page.evaluate(async ({ episodes, seed, moduleUrl }) => {
     const m = await import(moduleUrl);
     const t0 = performance.now();
     await m.default();
     const tInit = performance.now() - t0;
     const cfg = m.defaultConfig('seed');
-    cfg.seed = 1;
+    cfg.seed = seed;
     const t1 = performance.now();
     const pg = new m.Playground(cfg);
     const tBuild = performance.now() - t1;
@@ -42,16 +48,31 @@ async function experiment(browser) {
       tInit, tBuild, tTrain, steps, chunks, episodes: st.episode, updates: st.updates,
       meanReturnLast50: last.reduce((a, b) => a + b, 0) / last.length,
     };
-  }, { episodes: EPISODES, moduleUrl: pageUrl('pkg/instatok.js') });
+  }, { episodes: EPISODES, seed: SEED, moduleUrl: pageUrl('pkg/instatok.js') });
   await context.close();
   const s = r.tTrain / 1000;
-  console.log(`(a) ${EPISODES}-episode seed-preset experiment (seed 1) in headless Chromium`);
+  console.log(`(a) ${EPISODES}-episode seed-preset experiment (seed ${SEED}) in headless Chromium`);
   console.log(`    wasm init            ${r.tInit.toFixed(0)} ms`);
   console.log(`    build world+baselines ${(r.tBuild / 1000).toFixed(2)} s`);
   console.log(`    training             ${s.toFixed(2)} s  (${r.episodes} episodes, ${r.steps} steps, ${r.updates} updates)`);
   console.log(`    throughput           ${(r.episodes / s).toFixed(1)} episodes/s, ${(r.steps / s).toFixed(0)} steps/s`);
   console.log(`    total                ${((r.tBuild + r.tTrain) / 1000).toFixed(2)} s`);
   console.log(`    mean return, last 50 episodes: ${r.meanReturnLast50.toFixed(2)}`);
+  compareWithNative((r.tBuild + r.tTrain) / 1000, r.steps);
+}
+
+// Browser and native take different numbers of steps (fused multiply-adds natively round
+// differently, so the trajectories part), hence the per-step ratio beside the whole-run one.
+function compareWithNative(browserSeconds, browserSteps) {
+  const n = NATIVE;
+  if (!n) {
+    console.log('    (no NATIVE_FIGURES file: no ratio to native)');
+    return;
+  }
+  const perStep = (s, steps) => (s * 1e6) / steps;
+  console.log(`    native (same preset and seed, median of the native bench's runs): ${n.median_s.toFixed(2)} s, ${n.steps} steps`);
+  console.log(`    browser / native: ${(browserSeconds / n.median_s).toFixed(2)}x for the whole run, ` +
+    `${(perStep(browserSeconds, browserSteps) / perStep(n.median_s, n.steps)).toFixed(2)}x per step (target <= 1.5x)`);
 }
 
 async function responsiveness(browser) {

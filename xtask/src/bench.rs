@@ -14,21 +14,34 @@ const BUDGET_BYTES: u64 = 500_000;
 pub fn run() -> Result<()> {
     let root = tools::repo_root();
     section("bench: native (instatok bench)");
-    tools::run(tools::cargo().args([
-        "run",
-        "--release",
-        "-p",
-        "instatok",
-        "--bin",
-        "instatok",
-        "--",
-        "bench",
-    ]))?;
+    // The native `seed` experiment's timings, for the browser run's ratio.
+    let figures = root.join("target/xtask/bench-native.json");
+    std::fs::create_dir_all(root.join("target/xtask"))?;
+    let _ = std::fs::remove_file(&figures);
+    tools::run(
+        tools::cargo()
+            .args([
+                "run",
+                "--release",
+                "-p",
+                "instatok",
+                "--bin",
+                "instatok",
+                "--",
+                "bench",
+                "--figures",
+            ])
+            .arg(&figures),
+    )?;
 
     let dist = dist::run(&DistArgs::default())?;
     section("bench: browser (node tests/e2e/bench.mjs)");
     let server = serve::start_on_free_port(dist.clone())?;
-    let result = tools::run(node_against(&root, &server).arg("tests/e2e/bench.mjs"));
+    let result = tools::run(
+        node_against(&root, &server)
+            .env("NATIVE_FIGURES", &figures)
+            .arg("tests/e2e/bench.mjs"),
+    );
     drop(server);
     result?;
 
