@@ -7,10 +7,12 @@
 //! WebAssembly kernel is scalar, and a browser profile put 73% of training time there. The
 //! tests check both passes against dfdx's automatic differentiation on the same weights.
 //!
-//! The embeddings are folded into the first layer. A table lookup is a one-hot row times the
-//! table, so the notebook's `fc1(cat(x, E[id]))` equals `[x | onehot(id) | 1] · [W_x; E·W_e; b]`
-//! (`W_x`, `W_e`: fc1's columns for the plain numbers and for the embeddings). Same
-//! parameters, same function, same gradients, and one matrix product per batch.
+//! The embeddings are folded into the first layer. The notebook's `fc1(cat(x, E[id]))` equals
+//! `x · W_xᵀ + b + (E · W_eᵀ)[id]` (`W_x`, `W_e`: fc1's columns for the plain numbers and for
+//! the embeddings): `E · W_eᵀ` is computed once per batch (a few dozen rows of 64), and each
+//! input row adds the rows of its ids. Same parameters, same function, same gradients as
+//! looking up and concatenating; the test reference computes it the long way, as one-hot rows
+//! times the stacked matrix `[W_xᵀ; E · W_eᵀ; b]`.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
@@ -116,8 +118,10 @@ fn block_mask(fields: &[Field]) -> Vec<f32> {
     mask
 }
 
-/// Host-side network input: rows of `[plain numbers | one-hot ids | 1]`, built by
-/// [`Inputs::push_one`] / [`Inputs::push_all`] and moved into a matrix by the forward pass.
+/// Host-side network input, one row per state (SlotHeads) or (state, candidate) pair
+/// (PairScorer): the row's plain numbers, and for each categorical field the row of the
+/// stacked embedding tables that holds its embedding. Built by [`Inputs::push_one`] /
+/// [`Inputs::push_all`].
 #[derive(Debug, Clone)]
 pub(crate) struct Inputs {
     layout: Architecture,
@@ -125,7 +129,10 @@ pub(crate) struct Inputs {
     slots: usize,
     include_scores: bool,
     rows: usize,
-    data: Vec<f32>,
+    /// `rows x dense` plain numbers.
+    dense: Vec<f32>,
+    /// `rows x fields` table rows: a field's id plus the vocabularies of the fields before it.
+    ids: Vec<usize>,
 }
 
 /// Clamps an id into its vocabulary so malformed input can never index out of a table.
@@ -141,7 +148,8 @@ impl Inputs {
             slots,
             include_scores,
             rows: 0,
-            data: Vec::new(),
+            dense: Vec::new(),
+            ids: Vec::new(),
         }
     }
 
@@ -175,25 +183,25 @@ impl Inputs {
         }
     }
 
-    /// Appends the one-hot encoding of the state's six categorical fields.
-    fn push_state_one_hot(&mut self, obs: &Observation) {
-        let ids = [
-            id(obs.gender, NUM_GENDERS),
-            id(obs.region, NUM_REGIONS),
-            id(obs.interest1, NUM_CATEGORIES),
-            id(obs.interest2, NUM_CATEGORIES),
-            id(obs.last_category, NUM_CATEGORIES),
-            id(obs.last_action, NUM_LAST_ACTIONS),
+    /// Appends the table rows of the state's six categorical fields.
+    fn push_state_ids(&mut self, obs: &Observation) {
+        let values = [
+            obs.gender,
+            obs.region,
+            obs.interest1,
+            obs.interest2,
+            obs.last_category,
+            obs.last_action,
         ];
-        for (field, value) in STATE_FIELDS.iter().zip(ids) {
-            let start = self.data.len();
-            self.data.resize(start + field.vocab, 0.0);
-            self.data[start + value] = 1.0;
+        let mut offset = 0;
+        for (field, value) in STATE_FIELDS.iter().zip(values) {
+            self.ids.push(offset + id(value, field.vocab));
+            offset += field.vocab;
         }
     }
 
     fn push_state_row(&mut self, obs: &Observation, slots: usize) -> usize {
-        self.data.extend_from_slice(&obs.numeric);
+        self.dense.extend_from_slice(&obs.numeric);
         // The notebook's get_state allocates these slots but never writes them (the bug that
         // `include_candidate_scores: false` reproduces); slots past `slots` stay zero too.
         for i in 0..self.slots {
@@ -201,25 +209,21 @@ impl Inputs {
                 Some(c) if self.include_scores && i < slots => c.score,
                 _ => 0.0,
             };
-            self.data.push(score);
+            self.dense.push(score);
         }
-        self.push_state_one_hot(obs);
-        self.data.push(1.0);
+        self.push_state_ids(obs);
         self.rows += 1;
         self.rows - 1
     }
 
     fn push_pair_row(&mut self, obs: &Observation, slot: usize) -> usize {
         let c = &obs.candidates[slot];
-        self.data.extend_from_slice(&obs.numeric);
+        self.dense.extend_from_slice(&obs.numeric);
         let score = if self.include_scores { c.score } else { 0.0 };
-        self.data
+        self.dense
             .extend_from_slice(&[c.similarity, c.views, c.interest, score]);
-        self.push_state_one_hot(obs);
-        let start = self.data.len();
-        self.data.resize(start + NUM_CATEGORIES, 0.0);
-        self.data[start + id(c.category, NUM_CATEGORIES)] = 1.0;
-        self.data.push(1.0);
+        self.push_state_ids(obs);
+        self.ids.push(SLOT_VOCAB + id(c.category, NUM_CATEGORIES));
         self.rows += 1;
         self.rows - 1
     }
@@ -241,11 +245,6 @@ struct Dims {
 }
 
 impl Dims {
-    /// Width of an input row: plain numbers, one-hot ids, constant 1.
-    const fn row(&self) -> usize {
-        self.dense + self.vocab + 1
-    }
-
     /// The shapes of the parameter matrices, in storage order: embedding tables, fc1's
     /// weight on the plain numbers, fc1's weight on the embeddings, fc1's bias, fc2's weight
     /// and bias, fc3's weight and bias. Weights are `out x in` like PyTorch's; biases are
@@ -345,6 +344,14 @@ fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
     }
 }
 
+/// [`flat_mut`], read-only.
+fn flat(a: &Array2<f32>) -> &[f32] {
+    match a.as_slice() {
+        Some(v) => v,
+        None => unreachable!("activations are built in standard layout"),
+    }
+}
+
 fn relu(a: &mut Array2<f32>) {
     for v in flat_mut(a) {
         // Not `f32::max`: its NaN rule keeps it from compiling to one SIMD instruction.
@@ -354,10 +361,7 @@ fn relu(a: &mut Array2<f32>) {
 
 /// Backpropagates through a ReLU: zeroes `g` wherever the activation `a` is not positive.
 fn relu_grad(g: &mut Array2<f32>, a: &Array2<f32>) {
-    let a = match a.as_slice() {
-        Some(a) => a,
-        None => unreachable!("activations are built in standard layout"),
-    };
+    let a = flat(a);
     let g = flat_mut(g);
     debug_assert_eq!(g.len(), a.len());
     for (g, &a) in g.iter_mut().zip(a) {
@@ -386,7 +390,9 @@ pub(crate) struct QNet {
 /// What a training forward pass keeps for the backward pass.
 #[derive(Debug)]
 pub(crate) struct Pass {
+    /// The plain numbers and table rows of the input.
     x: Array2<f32>,
+    ids: Vec<usize>,
     /// Activations after fc1 and after fc2 (ReLU applied; `a > 0` exactly where the
     /// pre-activation was, so they also give ReLU's derivative).
     a1: Array2<f32>,
@@ -462,22 +468,14 @@ impl QNet {
         self.params.iter().map(|&v| f64::from(v)).sum()
     }
 
-    /// fc1 as one matrix for rows `[plain numbers | one-hot ids | 1]`:
-    /// `W = [W_denseᵀ; tables · W_embedᵀ; bias]` (row x HIDDEN), so that `fc1(row) = row · W`.
-    fn fc1_weight(&self) -> Array2<f32> {
+    /// fc1's contribution of every vocabulary entry: `tables · W_embedᵀ` (vocab x HIDDEN).
+    /// A row's fc1 output is `x · W_denseᵀ + b1` plus the entries of its ids.
+    fn embedded_rows(&self) -> Array2<f32> {
         let d = &self.dims;
-        let [tables, w_dense, w_embed, b1, ..] = views(d, &self.params);
-        let mut w = Array2::zeros((d.row(), HIDDEN));
-        w.slice_mut(s![..d.dense, ..]).assign(&w_dense.t());
-        general_mat_mul(
-            1.0,
-            &tables,
-            &w_embed.t(),
-            0.0,
-            &mut w.slice_mut(s![d.dense..d.dense + d.vocab, ..]),
-        );
-        w.row_mut(d.row() - 1).assign(&b1.row(0));
-        w
+        let [tables, _, w_embed, ..] = views(d, &self.params);
+        let mut e = Array2::zeros((d.vocab, HIDDEN));
+        general_mat_mul(1.0, &tables, &w_embed.t(), 0.0, &mut e);
+        e
     }
 
     /// Runs the network on `inp`, keeping what [`QNet::backward`] needs.
@@ -485,20 +483,39 @@ impl QNet {
         let d = &self.dims;
         debug_assert_eq!((inp.layout, inp.slots), (self.layout, self.slots));
         let n = inp.rows;
-        let x = match Array2::from_shape_vec((n, d.row()), inp.data) {
+        let x = match Array2::from_shape_vec((n, d.dense), inp.dense) {
             Ok(x) => x,
             Err(_) => unreachable!("Inputs pushes whole rows of the layout's width"),
         };
-        let [_, _, _, _, w2, b2, w3, b3] = views(d, &self.params);
-        let mut a1 = Array2::zeros((n, HIDDEN));
-        general_mat_mul(1.0, &x, &self.fc1_weight(), 0.0, &mut a1);
+        let [_, w_dense, _, b1, w2, b2, w3, b3] = views(d, &self.params);
+        let mut a1 = bias_rows(&b1, n);
+        general_mat_mul(1.0, &x, &w_dense.t(), 1.0, &mut a1);
+        let e = self.embedded_rows();
+        let e = flat(&e);
+        let fields = d.fields.len();
+        for (row, ids) in flat_mut(&mut a1)
+            .chunks_exact_mut(HIDDEN)
+            .zip(inp.ids.chunks_exact(fields))
+        {
+            for &i in ids {
+                for (a, &v) in row.iter_mut().zip(&e[i * HIDDEN..(i + 1) * HIDDEN]) {
+                    *a += v;
+                }
+            }
+        }
         relu(&mut a1);
         let mut a2 = bias_rows(&b2, n);
         general_mat_mul(1.0, &a1, &w2.t(), 1.0, &mut a2);
         relu(&mut a2);
         let mut q = bias_rows(&b3, n);
         general_mat_mul(1.0, &a2, &w3.t(), 1.0, &mut q);
-        Pass { x, a1, a2, q }
+        Pass {
+            x,
+            ids: inp.ids,
+            a1,
+            a2,
+            q,
+        }
     }
 
     /// The Q-values of `inp`, flattened (see [`Pass::q`]).
@@ -535,15 +552,26 @@ impl QNet {
         general_mat_mul(1.0, &d2, &w2, 0.0, &mut d1);
         relu_grad(&mut d1, &pass.a1);
 
-        // fc1 stacked: a1 = relu(x · W), W = [W_denseᵀ; tables · W_embedᵀ; b1].
-        let mut g_w = Array2::zeros((d.row(), HIDDEN));
-        general_mat_mul(1.0, &pass.x.t(), &d1, 0.0, &mut g_w);
-        g_w_dense.assign(&g_w.slice(s![..d.dense, ..]).t());
-        let g_te = g_w.slice(s![d.dense..d.dense + d.vocab, ..]);
-        general_mat_mul(1.0, &g_te, &w_embed, 0.0, &mut g_tables);
+        // fc1: a1 = relu(x · W_denseᵀ + b1 + Σ_fields E[id]), E = tables · W_embedᵀ.
+        general_mat_mul(1.0, &d1.t(), &pass.x, 0.0, &mut g_w_dense);
+        g_b1.row_mut(0).assign(&d1.sum_axis(Axis(0)));
+        // dE: each row's gradient lands on the entries it looked up.
+        let mut g_e = Array2::<f32>::zeros((d.vocab, HIDDEN));
+        let g_e_flat = flat_mut(&mut g_e);
+        let fields = d.fields.len();
+        for (g_row, ids) in flat(&d1)
+            .chunks_exact(HIDDEN)
+            .zip(pass.ids.chunks_exact(fields))
+        {
+            for &i in ids {
+                for (acc, &g) in g_e_flat[i * HIDDEN..(i + 1) * HIDDEN].iter_mut().zip(g_row) {
+                    *acc += g;
+                }
+            }
+        }
+        general_mat_mul(1.0, &g_e, &w_embed, 0.0, &mut g_tables);
         zero_off_blocks(&mut g_tables, d.fields);
-        general_mat_mul(1.0, &g_te.t(), &tables, 0.0, &mut g_w_embed);
-        g_b1.row_mut(0).assign(&g_w.row(d.row() - 1));
+        general_mat_mul(1.0, &g_e.t(), &tables, 0.0, &mut g_w_embed);
     }
 }
 
@@ -587,13 +615,12 @@ mod tests {
         assert_eq!(slot.dense + slot.emb, 30);
         assert_eq!(slot.out, 10); // action_size
         assert_eq!(SLOT_VOCAB, 33);
-        assert_eq!(slot.row(), 47);
         // 33*17 + 64*13 + 64*17 + 64 + 64*64 + 64 + 10*64 + 10
         assert_eq!(slot.len(), 561 + 832 + 1088 + 64 + 4096 + 64 + 640 + 10);
         let pair = Dims::new(Architecture::PairScorer, 10);
         assert_eq!(pair, Dims::new(Architecture::PairScorer, 20));
         assert_eq!(pair.dense + pair.emb, 28);
-        assert_eq!(pair.row(), 49);
+        assert_eq!(pair.vocab, 33 + 8);
     }
 
     #[test]
@@ -624,9 +651,8 @@ mod tests {
         let o = obs(5);
         let mut inp = net.inputs(true);
         inp.push_all(&o, 5);
-        let row = inp.data.clone();
-        let x = Array2::from_shape_vec((1, net.dims.row()), row.clone()).unwrap();
-        let h = x.dot(&net.fc1_weight());
+        let row = inp.dense.clone();
+        let h = net.forward(inp).a1;
 
         let [tables, w_dense, w_embed, bias, ..] = views(&net.dims, net.params());
         let ids = [
@@ -649,6 +675,8 @@ mod tests {
             row0 += f.vocab;
             col0 += f.dim;
         }
+        assert_eq!(embedded.len(), SLOT_EMB);
+        let mut active = 0;
         for j in 0..HIDDEN {
             let mut expected = bias[[0, j]];
             for k in 0..net.dims.dense {
@@ -657,12 +685,16 @@ mod tests {
             for (k, e) in embedded.iter().enumerate() {
                 expected += w_embed[[j, k]] * e;
             }
+            // The pass keeps fc1's output after the ReLU.
+            let expected = expected.max(0.0);
+            active += usize::from(expected > 0.0);
             assert!(
                 (h[[0, j]] - expected).abs() < 1e-4,
                 "unit {j}: {} vs {expected}",
                 h[[0, j]]
             );
         }
+        assert!(active > 0 && active < HIDDEN, "{active} units active");
     }
 
     /// Q-values of `obs`'s first `n` slots, all in one batch and one slot at a time.
@@ -748,7 +780,17 @@ mod tests {
             leaves.clone().try_into().unwrap();
         let mask: M = dev.tensor_from_vec(block_mask(d.fields), (d.vocab, d.emb));
         let n = inp.rows();
-        let x: M = dev.tensor_from_vec(inp.data.clone(), (n, d.row()));
+        // One-hot rows `[plain numbers | one-hot ids | 1]`.
+        let width = d.dense + d.vocab + 1;
+        let mut rows = vec![0.0; n * width];
+        for (r, row) in rows.chunks_exact_mut(width).enumerate() {
+            row[..d.dense].copy_from_slice(&inp.dense[r * d.dense..(r + 1) * d.dense]);
+            for &i in &inp.ids[r * d.fields.len()..(r + 1) * d.fields.len()] {
+                row[d.dense + i] = 1.0;
+            }
+            row[width - 1] = 1.0;
+        }
+        let x: M = dev.tensor_from_vec(rows, (n, width));
 
         // fc1(cat(x, E[id])) through the stacked weight.
         let embedded =
