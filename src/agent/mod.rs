@@ -30,7 +30,9 @@ pub const HIDDEN: usize = 64;
 pub struct CandidateFeatures {
     /// Category id in `0..NUM_CATEGORIES`.
     pub category: usize,
-    /// Collaborative-filter score (sum of similarity x interaction score), scaled by the env.
+    /// Collaborative-filter score (sum of similarity x interaction score), unscaled: about 4
+    /// on average in the default world, up to about 20. (Scaled by 1/10 it measured no
+    /// different: 0.66 against 0.70 learning score over 10 seeds, within the seeds' spread.)
     pub similarity: f32,
     /// View count, scaled by the env (views / 100).
     pub views: f32,
