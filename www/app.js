@@ -72,6 +72,14 @@ function describe(err) {
 
 function installErrorHandlers() {
   window.addEventListener('error', (e) => {
+    // Browsers report a ResizeObserver whose callbacks changed layout again as an error,
+    // although nothing failed (the notifications come in the next frame). Ours defer their
+    // work, so this can only come from outside the page's code (an extension, say): log it,
+    // do not alarm the reader or stop training.
+    if (String(e.message).startsWith('ResizeObserver loop')) {
+      console.warn(e.message);
+      return;
+    }
     messages.error(`Unexpected error: ${describe(e.error || e.message)}`);
     stopTraining();
   });

@@ -129,7 +129,17 @@ export class Plots {
       eps: new uPlot(eps, empty(eps.series.length), els.eps),
       session: new uPlot(session, empty(session.series.length), els.session),
     };
-    this.ro = new ResizeObserver(() => this.resize());
+    // Resize in the next frame, not during the observer's delivery: a plot's new size changes
+    // the layout being observed, and doing it inside the callback makes the browser report a
+    // "ResizeObserver loop" error (seen when a phone rotates or a window is resized).
+    this.resizeFrame = 0;
+    this.ro = new ResizeObserver(() => {
+      if (this.resizeFrame) return;
+      this.resizeFrame = requestAnimationFrame(() => {
+        this.resizeFrame = 0;
+        this.resize();
+      });
+    });
     for (const el of Object.values(els)) this.ro.observe(el);
   }
 

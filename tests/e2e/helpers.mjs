@@ -74,6 +74,17 @@ export function assertNoProblems(problems, what = 'page') {
   if (all.length) throw new Error(`${what} reported problems:\n  ${all.join('\n  ')}`);
 }
 
+/**
+ * Fails if the page's message area shows an "Unexpected error" (the page's own handler for
+ * uncaught errors, which also stops training): some browser errors reach that handler
+ * without counting as a page error for Playwright.
+ */
+export async function assertNoUnexpectedError(page, what = 'page') {
+  const texts = await page.locator('[data-testid="message"] .msg-error').allInnerTexts();
+  const unexpected = texts.filter((t) => t.includes('Unexpected error'));
+  if (unexpected.length) throw new Error(`${what} showed: ${unexpected.join(' | ')}`);
+}
+
 /** Text content of a data-testid element. */
 export function testidText(page, id) {
   return page.locator(`[data-testid="${id}"]`).first().innerText();

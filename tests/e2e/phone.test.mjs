@@ -1,8 +1,9 @@
-// 7. Phone width (390 x 844): the feed is visible, comes before the controls and nothing scrolls sideways.
+// 7. Phone width (390 x 844): the feed is visible, comes before the controls and nothing scrolls sideways;
+//    resizing the window while training (a phone rotating) raises no error.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, assertNoProblems, episodeCount, until, screenshot, PHONE } from './helpers.mjs';
+import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, until, screenshot, PHONE } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -30,6 +31,7 @@ test('phone layout: feed first, fully on screen horizontally, no horizontal scro
   await until(async () => (await episodeCount(page)) >= 30, 60000, 200);
   await page.click('[data-testid="train-toggle"]');
   await page.waitForTimeout(500);
+  await assertNoUnexpectedError(page, 'phone layout while training');
   assert.ok(await noSideScroll(page), 'no horizontal scroll after training (tables, plots, legends)');
   for (const id of ['plot-return', 'plot-loss', 'plot-epsilon', 'plot-session']) {
     const b = await page.locator(`[data-testid="${id}"]`).boundingBox();
@@ -46,6 +48,27 @@ test('phone layout: feed first, fully on screen horizontally, no horizontal scro
   await page.tap('[data-testid="user-start"]');
   await page.waitForTimeout(600);
   await screenshot(page, 'phone-user.png', false);
+  assertNoProblems(problems);
+  await assertNoUnexpectedError(page, 'phone layout');
+  await context.close();
+});
+
+test('resizing the window (a phone rotating) while training raises no error', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
+  // Every window error, including the ones the page's handler deliberately only logs.
+  await page.addInitScript(() => {
+    window.__windowErrors = [];
+    window.addEventListener('error', (e) => window.__windowErrors.push(String(e.message)));
+  });
+  await gotoReady(page);
+  await page.click('[data-testid="train-toggle"]');
+  for (let i = 0; i < 16; i++) {
+    await page.setViewportSize(i % 2 ? PHONE : { width: 844, height: 390 });
+    await page.waitForTimeout(120);
+  }
+  assert.ok((await episodeCount(page)) > 0, 'training ran');
+  assert.deepEqual(await page.evaluate(() => window.__windowErrors), []);
+  await assertNoUnexpectedError(page, 'resizing');
   assertNoProblems(problems);
   await context.close();
 });
