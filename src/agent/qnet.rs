@@ -236,13 +236,16 @@ struct Dims {
     fields: &'static [Field],
     /// Plain numbers per input row.
     dense: usize,
-    /// Summed vocabulary of the fields: the one-hot width, and the rows of the tables.
+    /// Summed vocabulary of the fields: the rows of the stacked tables.
     vocab: usize,
     /// Summed embedding width: the tables' columns (fc1's fan-in is `dense + emb`).
     emb: usize,
     /// Q-values per input row.
     out: usize,
 }
+
+/// Number of parameter matrices (see [`Dims::shapes`]).
+const PARTS: usize = 8;
 
 impl Dims {
     /// The shapes of the parameter matrices, in storage order: embedding tables, fc1's
@@ -266,12 +269,7 @@ impl Dims {
     fn len(&self) -> usize {
         self.shapes().iter().map(|(r, c)| r * c).sum()
     }
-}
 
-/// Number of parameter matrices (see [`Dims::shapes`]).
-const PARTS: usize = 8;
-
-impl Dims {
     /// The network of `layout` choosing among `slots` candidates.
     fn new(layout: Architecture, slots: usize) -> Dims {
         match layout {
