@@ -164,6 +164,8 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
   S.cfg = pg.config();
   S.baselines = pg.baselines();
   S.lastEvent = null;
+  // A frame queued before the reset must not redraw the old world's last event.
+  S.feedDirty = false;
   S.epRet = NaN;
   S.user = null;
   S.pending.clear();
@@ -620,7 +622,7 @@ function frame(now) {
       S.lastPlot = now;
       profiled('plots', () => plots.update(S.pg));
     }
-    if (S.feedDirty && S.mode === 'agent' && now - S.lastSample > 400) {
+    if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
       S.feedDirty = false;
       profiled('feed', () => showAgentEvent(S.lastEvent, { view: 'none' }));

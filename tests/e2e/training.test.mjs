@@ -1,8 +1,9 @@
-// 2. Training advances the episode counter and redraws the plots; Step runs one step.
+// 2. Training advances the episode counter and redraws the plots; Step runs one step; Reset
+//    during training starts over cleanly.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, assertNoProblems, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
+import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -80,6 +81,31 @@ test('Step runs exactly one simulated step and shows it in the feed', async () =
   await until(() => page.locator('#badge').isVisible(), 3000);
   assert.ok(await page.locator('#badge').isVisible(), 'action badge on the card');
   assert.equal(await page.locator('#candidates tr.chosen').count(), 1, 'the chosen slot is highlighted');
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('Reset while training starts a fresh world without an error, and training resumes', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  for (let round = 0; round < 3; round++) {
+    await page.click('[data-testid="train-toggle"]');
+    await until(async () => (await episodeCount(page)) >= 3, 60000, 50);
+    // Straight from a training frame, the moment a sampled step is waiting to be drawn.
+    await page.click('[data-testid="reset"]');
+    await until(async () => (await episodeCount(page)) === 0, 10000, 50);
+    await page.waitForTimeout(600);
+    const errors = await page.locator('[data-testid="message"] .msg-error').allInnerTexts();
+    assert.deepEqual(errors, [], `round ${round}: no error after reset`);
+    assert.equal(await episodeCount(page), 0, 'the counter starts over');
+    if (await page.getAttribute('[data-testid="train-toggle"]', 'aria-pressed') === 'true') {
+      await page.click('[data-testid="train-toggle"]');
+    }
+  }
+  await page.click('[data-testid="train-toggle"]');
+  assert.ok(await until(async () => (await episodeCount(page)) >= 2, 60000, 100), 'training resumes after reset');
+  await page.click('[data-testid="train-toggle"]');
+  await assertNoUnexpectedError(page, 'reset');
   assertNoProblems(problems);
   await context.close();
 });
