@@ -71,7 +71,12 @@ export class Controls {
         dice.className = 'btn btn-small';
         dice.textContent = 'New';
         dice.title = 'Pick a new random seed';
-        dice.addEventListener('click', () => this.commit(p, Math.floor(Math.random() * 1000), 'button'));
+        dice.addEventListener('click', () => {
+          const v = Math.floor(Math.random() * 1000);
+          // Show the seed picked while it waits for "Apply & reset".
+          box.value = formatValue(p, v);
+          this.commit(p, v, 'button');
+        });
         wrap.append(box, dice);
       } else {
         range = document.createElement('input');

@@ -110,3 +110,23 @@ test('unbounded replay ("∞") and no target network ("off") need a new agent: p
   assertNoProblems(problems);
   await context.close();
 });
+
+test('the seed\u2019s New button shows the seed it picked, which Apply & reset puts in the URL', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  const first = await value(page, 'seed');
+  let picked = first;
+  // A new seed is drawn from 0..999: draw again in the rare case it repeats the current one.
+  for (let i = 0; i < 5 && picked === first; i++) {
+    await page.click('button[title="Pick a new random seed"]');
+    picked = await value(page, 'seed');
+  }
+  assert.notEqual(picked, first, 'the box shows the new seed before the reset');
+  assert.ok(await page.locator('[data-testid="apply-reset"]').isVisible(), 'the new seed waits for Apply & reset');
+  await page.click('[data-testid="apply-reset"]');
+  await until(async () => query(page).get('seed') === picked, 10000, 100);
+  assert.equal(query(page).get('seed'), picked);
+  assert.equal(await value(page, 'seed'), picked);
+  assertNoProblems(problems);
+  await context.close();
+});
