@@ -111,7 +111,9 @@ function updateUrl() {
 function applyUrl() {
   const url = readUrl(location.search, SPEEDS.map((s) => s.name));
   const raw = new URLSearchParams(location.search);
-  for (const p of url.problems) messages.warn(p);
+  // One message for all of them: several would cover a phone's screen, each to be closed.
+  if (url.problems.length === 1) messages.warn(url.problems[0]);
+  else if (url.problems.length > 1) messages.warn(`${url.problems.length} problems in the link: ${url.problems.join(' ')}`);
   if (url.values.has('preset')) S.preset = url.values.get('preset');
   for (const [key, value] of url.values) {
     if (key === 'preset') continue;

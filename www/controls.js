@@ -52,7 +52,7 @@ export class Controls {
         try {
           v = parseValue(p, box.value);
         } catch (e) {
-          this.handlers.onError(`${p.label}: ${e.message}`);
+          this.handlers.onError(`${p.label} (${p.key}): ${e.message}`);
           this.show(p.key, this.values.get(p.key));
           return;
         }

@@ -110,6 +110,12 @@ export function parseValue(p, text) {
   }
   const v = Number(t);
   if (p.integer && !Number.isInteger(v)) throw new Error(`must be a whole number (got "${t}")`);
+  // The page keeps to its controls' ranges (the core accepts wider ones, e.g. a million
+  // videos, which would take the browser many seconds to build).
+  const show = (x) => (p.fmt ? p.fmt(x) : String(x));
+  if (p.kind !== 'number' && (v < p.min || v > p.max)) {
+    throw new Error(`must be between ${show(p.min)} and ${show(p.max)} (got "${t}")`);
+  }
   // The seed is a u64 on the Rust side; JS numbers are exact only up to 2^53, so bound it here.
   if (p.kind === 'number' && (v < p.min || v > p.max)) throw new Error(`must be a whole number in [${p.min}, ${p.max}] (got "${t}")`);
   return v;
