@@ -121,6 +121,10 @@ export class Feed {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
       const t = e.target;
       if (t instanceof Element && t.closest('input, select, textarea, [contenteditable="true"], .controls, .overlay')) return;
+      // With the feed scrolled (mostly) out of view, the keys are the page's: arrows scroll it.
+      // (The screen, not the card: the card moves while it slides to the next video.)
+      const r = (this.card.parentElement || this.card).getBoundingClientRect();
+      if (Math.min(r.bottom, window.innerHeight) - Math.max(r.top, 0) < r.height / 2) return;
       if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
         e.preventDefault();
         this.h.onNext('key', 0);

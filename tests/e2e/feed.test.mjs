@@ -13,7 +13,7 @@ after(async () => { await browser?.close(); });
 const text = async (page, id) => (await page.locator(`[data-testid="${id}"]`).innerText()).trim();
 const advanced = (page, from) => until(async () => (await feedSeq(page)) > from, 4000, 50);
 
-test('agent mode: mouse swipe, ArrowUp and ArrowDown each advance the feed; a short drag does not', async () => {
+test('agent mode: mouse swipe, ArrowUp and ArrowDown each advance the feed; a short drag does not; arrows scroll the page once the feed is out of view', async () => {
   const { page, problems, context } = await openPage(browser);
   await gotoReady(page);
   await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
@@ -42,6 +42,21 @@ test('agent mode: mouse swipe, ArrowUp and ArrowDown each advance the feed; a sh
   await page.keyboard.press('ArrowUp');
   await page.waitForTimeout(300);
   assert.equal(await feedSeq(page), seq, 'arrows in a slider do not advance the feed');
+
+  // Scrolled down to the plots, with the feed out of view, ArrowDown scrolls the page.
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.setViewportSize({ width: 1280, height: 500 });
+  const y = await page.evaluate(() => {
+    const r = document.getElementById('screen').getBoundingClientRect();
+    window.scrollTo(0, window.scrollY + r.bottom + 10);
+    return window.scrollY;
+  });
+  assert.ok((await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)) > y + 40, 'room to scroll further');
+  seq = await feedSeq(page);
+  await page.keyboard.press('ArrowDown');
+  await page.waitForTimeout(400);
+  assert.equal(await feedSeq(page), seq, 'the feed out of view: ArrowDown does not advance it');
+  assert.ok((await page.evaluate(() => window.scrollY)) > y, 'ArrowDown scrolled the page');
   assertNoProblems(problems);
   await context.close();
 });
