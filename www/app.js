@@ -573,7 +573,8 @@ function updateStats() {
   $('stat-replay').textContent = `${fmtInt(st.replay_len)} / ${cap}`;
   $('stat-loss').textContent = Number.isFinite(st.mean_loss_recent) ? Number(st.mean_loss_recent.toPrecision(3)).toString() : '–';
   $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
-  $('stat-gini').textContent = Number.isFinite(st.creator_gini) ? st.creator_gini.toFixed(2) : '–';
+  // Before any video is shown every creator has zero views: no inequality to speak of yet.
+  $('stat-gini').textContent = Number.isFinite(st.creator_gini) && st.coverage > 0 ? st.creator_gini.toFixed(2) : '–';
   $('user-updates').textContent = fmtInt(st.updates);
   $('user-replay').textContent = `${fmtInt(st.replay_len)}${st.replay_len < S.cfg.agent.batch_size ? ` (learning starts at ${S.cfg.agent.batch_size})` : ''}`;
 }

@@ -138,6 +138,9 @@ export function fromSlider(p, pos) {
     const lo = Math.log10(p.min), hi = Math.log10(p.max);
     if (p.nullable === 'max' && x > hi + 0.1) return null;
     if (p.nullable === 'min' && x < lo - 0.1) return null;
+    // The slider's steps need not land on the ends (log10 2000 = 3.301): snap to them.
+    if (x > hi - p.step / 2) return p.max;
+    if (x < lo + p.step / 2) return p.min;
     const v = 10 ** Math.min(hi, Math.max(lo, x));
     return p.integer ? Math.round(v) : Number(v.toPrecision(2));
   }
