@@ -405,6 +405,8 @@ function userRespond(action, opts = {}) {
   u.updates += step.updates_done || 0;
   u.next = step.next;
   setInteraction(action, step.reward, u.ret);
+  // The card's line counts this response at once, like the panel below it.
+  feed.setSession({ episode: null, index: u.videos, seconds: u.seconds, ret: u.ret });
   $('user-updates').dataset.last = String(step.updates_done || 0);
   updateStats();
   feed.showBadge(action, step.reward);

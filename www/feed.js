@@ -172,6 +172,20 @@ export class Feed {
   }
 
   /**
+   * The card's session line: episode, video number, seconds and return so far.
+   * @param {{episode: number|null, index: number, seconds: number, ret: number}|null} s
+   */
+  setSession(s) {
+    const parts = [];
+    if (s) {
+      if (s.episode != null) parts.push(`Episode ${s.episode + 1}`);
+      parts.push(`video ${s.index}`, `${Math.round(s.seconds)} s`);
+      if (Number.isFinite(s.ret)) parts.push(`return ${rewardText(Number(s.ret.toFixed(1)))}`);
+    }
+    this.sessionLine.textContent = parts.join(' · ');
+  }
+
+  /**
    * Fills the card.
    * @param {object} v  { video, slot, nCandidates, user|null, you: bool, revealed, session: {episode, index, seconds, ret} }
    */
@@ -182,14 +196,7 @@ export class Feed {
     this.card.dataset.category = cat;
     this.card.dataset.videoId = String(v.video.id);
     this.renderWho(v.user, { you: v.you, revealed: v.revealed });
-    const s = v.session;
-    const parts = [];
-    if (s) {
-      if (s.episode != null) parts.push(`Episode ${s.episode + 1}`);
-      parts.push(`video ${s.index}`, `${Math.round(s.seconds)} s`);
-      if (Number.isFinite(s.ret)) parts.push(`return ${rewardText(Number(s.ret.toFixed(1)))}`);
-    }
-    this.sessionLine.textContent = parts.join(' · ');
+    this.setSession(v.session);
     this.body.innerHTML = `<div class="cover">${categoryIcon(cat, 'icon cover-icon')}</div>
       <div class="cat-name">${esc(info.label)}</div>
       <div class="vid-id">video #${esc(v.video.id)}</div>`;

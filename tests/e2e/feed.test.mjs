@@ -92,6 +92,8 @@ test('user mode: like button, L key and double-tap register a like worth +2; a s
   assert.equal(await text(page, 'feed-action'), 'Liked');
   assert.equal(await page.getAttribute('[data-testid="like"]', 'aria-pressed'), 'true', 'heart is lit');
   assert.ok(await page.locator('[data-testid="feed-card"].is-liked').count(), 'card shows the like');
+  // The card's session line counts the like at once, like the panel below the phone.
+  assert.match(await page.locator('#session-line').innerText(), /video 1 · \d+ s · return \+2/);
   assert.ok(await advanced(page, seq), 'a liked video moves on to the next one');
   await page.waitForTimeout(400);
   assert.equal(await page.getAttribute('[data-testid="like"]', 'aria-pressed'), 'false', 'new card starts unliked');
