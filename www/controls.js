@@ -56,6 +56,8 @@ export class Controls {
           this.show(p.key, this.values.get(p.key));
           return;
         }
+        // As the value reads back ("infinity" -> "∞", "1e-4" stays, "0.50" -> "0.5").
+        box.value = formatValue(p, v);
         this.commit(p, v, 'box');
       });
       box.addEventListener('keydown', (e) => {

@@ -102,8 +102,11 @@ export function parseValue(p, text) {
     return t;
   }
   if (p.nullable) {
+    // "∞" sits past the top of a slider (replay: keep everything), "off" below the bottom
+    // (target sync: no target network); "infinity" must not mean "off".
     const low = t.toLowerCase();
-    if (low === p.nullUrl || low === p.nullText || low === 'null' || low === 'none' || low === 'unbounded' || low === 'infinity') return null;
+    const words = p.nullable === 'max' ? ['unbounded', 'infinity', 'inf', 'none', 'null'] : ['none', 'null'];
+    if (low === p.nullUrl || low === p.nullText || words.includes(low)) return null;
   }
   if (t === '' || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) {
     throw new Error(`must be a number (got "${t}")`);

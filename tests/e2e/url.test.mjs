@@ -89,8 +89,9 @@ test('changing the preset asks first, keeps the reader\u2019s own settings and u
 test('unbounded replay ("∞") and no target network ("off") need a new agent: pending, then applied and shared', async () => {
   const { page, problems, context } = await openPage(browser);
   await gotoReady(page, '?preset=default&seed=2');
-  await page.fill('[data-testid="value-replay"]', 'inf');
+  await page.fill('[data-testid="value-replay"]', 'Infinity');
   await page.press('[data-testid="value-replay"]', 'Enter');
+  assert.equal(await value(page, 'replay'), '∞', 'the box reads the value back as the slider shows it');
   assert.ok(await page.locator('[data-testid="apply-reset"]').isVisible(), 'apply & reset offered');
   // Dragging the target-sync slider to its left end means "off".
   await page.focus('#ctl-target_sync');
@@ -101,6 +102,11 @@ test('unbounded replay ("∞") and no target network ("off") need a new agent: p
   assert.equal(query(page).get('replay'), 'inf');
   assert.equal(query(page).get('target_sync'), 'off');
   assert.match(await page.locator('#stat-replay').innerText(), /∞/);
+  // "infinity" is no way to say "off".
+  await page.fill('[data-testid="value-target_sync"]', 'infinity');
+  await page.press('[data-testid="value-target_sync"]', 'Enter');
+  await until(async () => /target_sync/.test(await page.locator('[data-testid="message"]').innerText()), 3000, 50);
+  assert.equal(await value(page, 'target_sync'), 'off');
   // Back to a number: a live change, no reset needed.
   await page.fill('[data-testid="value-target_sync"]', '250');
   await page.press('[data-testid="value-target_sync"]', 'Enter');
