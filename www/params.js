@@ -113,14 +113,11 @@ export function parseValue(p, text) {
   }
   const v = Number(t);
   if (p.integer && !Number.isInteger(v)) throw new Error(`must be a whole number (got "${t}")`);
-  // The page keeps to its controls' ranges (the core accepts wider ones, e.g. a million
-  // videos, which would take the browser many seconds to build).
+  // The page keeps to its controls' ranges: the core accepts wider ones (a million videos,
+  // which would take the browser many seconds to build), and the seed, a u64 on the Rust side,
+  // must stay where JS numbers are exact (below 2^53).
   const show = (x) => (p.fmt ? p.fmt(x) : String(x));
-  if (p.kind !== 'number' && (v < p.min || v > p.max)) {
-    throw new Error(`must be between ${show(p.min)} and ${show(p.max)} (got "${t}")`);
-  }
-  // The seed is a u64 on the Rust side; JS numbers are exact only up to 2^53, so bound it here.
-  if (p.kind === 'number' && (v < p.min || v > p.max)) throw new Error(`must be a whole number in [${p.min}, ${p.max}] (got "${t}")`);
+  if (v < p.min || v > p.max) throw new Error(`must be between ${show(p.min)} and ${show(p.max)} (got "${t}")`);
   return v;
 }
 

@@ -402,10 +402,7 @@ impl Pass {
     /// The Q-values, flattened so that the positions handed out by [`Inputs::push_one`] /
     /// [`Inputs::push_all`] index them.
     pub(crate) fn q(&self) -> &[f32] {
-        match self.q.as_slice() {
-            Some(q) => q,
-            None => unreachable!("Q-values are built in standard layout"),
-        }
+        flat(&self.q)
     }
 }
 

@@ -311,8 +311,8 @@ impl CeilingData {
 
     /// Least squares for `reward ~ effect[region x category] + b * interest`: the structure
     /// of the response model (an interest boost added to a region table, apart from the cap at
-    /// probability 1), which pools the interest effect over every cell. Fitted by backfitting (alternating the two exact
-    /// partial solutions), which converges to the least-squares fit.
+    /// probability 1), which pools the interest effect over every cell. Fitted by backfitting
+    /// (alternating the two exact partial solutions), which converges to the least-squares fit.
     fn additive(&self) -> CellValues {
         // Cell k is (region x category) * 2 + interest (see `response_cell`).
         let pairs = RESPONSE_CELLS / 2;

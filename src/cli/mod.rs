@@ -63,7 +63,7 @@ enum Command {
     },
     /// Print the benchmark figures: speed per phase, DQN updates per second, learning.
     Bench {
-        /// Fewer seeds for the learning figure (2 instead of 5).
+        /// Fewer runs: 3 of each speed experiment instead of 5, 2 learning seeds instead of 10.
         #[arg(long)]
         quick: bool,
         /// Also write the native `seed` experiment's timings to FILE as JSON (for the
