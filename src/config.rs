@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::{AgentConfig, TargetUpdate, MAX_CANDIDATES};
 use crate::error::{Error, Result};
+use crate::interests::InterestsConfig;
 use crate::sim::world::{Category, Region};
 
 /// Which preset a configuration started from.
@@ -169,8 +170,21 @@ pub struct EnvConfig {
 pub struct ExperimentConfig {
     /// Training episodes (500).
     pub episodes: usize,
-    /// Evaluation episodes per policy (200).
+    /// Evaluation episodes per policy (1,000; the notebook has no evaluation: this only
+    /// sets how many held-out sessions score each policy after training).
     pub eval_episodes: usize,
+    /// Learning curve: every this many training episodes (and before the first), evaluate
+    /// the frozen agent and every baseline on the current world; 0 turns the curve off.
+    #[serde(default)]
+    pub eval_every: usize,
+    /// Held-out sessions per policy at each curve point (the same users and random numbers
+    /// at every point).
+    #[serde(default = "default_curve_sessions")]
+    pub curve_sessions: usize,
+}
+
+fn default_curve_sessions() -> usize {
+    100
 }
 
 /// A whole experiment.
@@ -191,8 +205,11 @@ pub struct Config {
     pub cf: CfConfig,
     /// Environment.
     pub env: EnvConfig,
-    /// DQN agent.
+    /// The agent (DQN or bandit).
     pub agent: AgentConfig,
+    /// Interest predictions: true interests (the notebook) or predicted ones.
+    #[serde(default)]
+    pub interests: InterestsConfig,
     /// Experiment lengths.
     pub experiment: ExperimentConfig,
 }
@@ -250,9 +267,12 @@ impl Config {
                 update_before_candidates: false,
             },
             agent: AgentConfig::seed_preset(),
+            interests: InterestsConfig::default(),
             experiment: ExperimentConfig {
                 episodes: 500,
-                eval_episodes: 200,
+                eval_episodes: 1000,
+                eval_every: 0,
+                curve_sessions: default_curve_sessions(),
             },
         }
     }
@@ -267,6 +287,7 @@ impl Config {
         c.env.scale_features = true;
         c.env.update_before_candidates = true;
         c.agent = AgentConfig::default_preset();
+        c.experiment.eval_every = 50;
         c
     }
 
@@ -374,6 +395,12 @@ impl Config {
         range("cf.w3", c.w3, -10.0, 10.0)?;
         count("env.n_steps", self.env.n_steps, 1, 10_000)?;
         validate_agent(&self.agent)?;
+        range(
+            "interests.prior_strength",
+            self.interests.prior_strength,
+            0.0,
+            1000.0,
+        )?;
         count(
             "experiment.episodes",
             self.experiment.episodes,
@@ -383,6 +410,18 @@ impl Config {
         count(
             "experiment.eval_episodes",
             self.experiment.eval_episodes,
+            1,
+            100_000,
+        )?;
+        count(
+            "experiment.eval_every",
+            self.experiment.eval_every,
+            0,
+            1_000_000,
+        )?;
+        count(
+            "experiment.curve_sessions",
+            self.experiment.curve_sessions,
             1,
             100_000,
         )?;
@@ -425,6 +464,10 @@ pub fn validate_agent(a: &AgentConfig) -> Result<()> {
     range("agent.epsilon_start", a.epsilon_start as f64, 0.0, 1.0)?;
     range("agent.epsilon_decay", a.epsilon_decay as f64, 0.5, 1.0)?;
     range("agent.epsilon_min", a.epsilon_min as f64, 0.0, 1.0)?;
+    let b = &a.bandit;
+    range("agent.bandit.prior_precision", b.prior_precision, 1e-9, 1e6)?;
+    range("agent.bandit.noise_sd", b.noise_sd, 1e-9, 100.0)?;
+    range("agent.bandit.ucb_alpha", b.ucb_alpha, 0.0, 100.0)?;
     match a.target {
         TargetUpdate::None => {}
         TargetUpdate::Hard { every } => {
@@ -524,6 +567,30 @@ mod tests {
             (
                 "agent.epsilon_decay",
                 Box::new(|c| c.agent.epsilon_decay = 1.2),
+            ),
+            (
+                "interests.prior_strength",
+                Box::new(|c| c.interests.prior_strength = -1.0),
+            ),
+            (
+                "experiment.eval_every",
+                Box::new(|c| c.experiment.eval_every = 2_000_000),
+            ),
+            (
+                "experiment.curve_sessions",
+                Box::new(|c| c.experiment.curve_sessions = 0),
+            ),
+            (
+                "agent.bandit.prior_precision",
+                Box::new(|c| c.agent.bandit.prior_precision = 0.0),
+            ),
+            (
+                "agent.bandit.noise_sd",
+                Box::new(|c| c.agent.bandit.noise_sd = f64::NAN),
+            ),
+            (
+                "agent.bandit.ucb_alpha",
+                Box::new(|c| c.agent.bandit.ucb_alpha = -1.0),
             ),
             (
                 "agent.target.every",

@@ -6,10 +6,11 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{CandidateFeatures, Observation};
-use crate::cf::candidates::{generate, Candidate};
+use crate::cf::candidates::{business_score, generate, Candidate};
 use crate::cf::CollaborativeFilter;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::interests::{is_positive, InterestModel, InterestSource};
 use crate::profile::{Phase, Profiler};
 use crate::rng::uniform;
 use crate::sim::behaviour::{Action, ExpectedResponse, ExpectedTable, ResponseModel};
@@ -71,6 +72,9 @@ pub struct Environment {
     impressions: Vec<u64>,
     /// The response model's expectations, for the oracle.
     expected: ExpectedTable,
+    /// Predicted interests, updated with every interaction (used by the business score and
+    /// the observation when `interests.source` is `predicted`).
+    interests: InterestModel,
     session: Option<Session>,
 }
 
@@ -86,6 +90,16 @@ impl Environment {
             .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
             .collect();
         let cf = CollaborativeFilter::from_log(world.videos.len(), world.users.len(), &log);
+        let mut interests = InterestModel::new(world.users.len(), cfg.interests.prior_strength);
+        for r in &history {
+            let u = &world.users[r.user];
+            interests.record(
+                r.user,
+                u.region,
+                world.videos[r.video].category,
+                is_positive(r.action),
+            );
+        }
         let start_state = start_states(&world, &history);
         let impressions = vec![0; world.videos.len()];
         let expected = ExpectedTable::new(&cfg.behaviour);
@@ -96,6 +110,7 @@ impl Environment {
             start_state,
             impressions,
             expected,
+            interests,
             session: None,
         })
     }
@@ -131,6 +146,50 @@ impl Environment {
         self.session.as_ref()
     }
 
+    /// The interest predictor (whatever `interests.source` says, it is kept up to date).
+    pub fn interests(&self) -> &InterestModel {
+        &self.interests
+    }
+
+    /// What the platform thinks `user` likes: the predicted probability of a positive
+    /// response (watched or liked) per category, indexed by `Category::id`. `None` for an
+    /// unknown user.
+    pub fn predicted_interests(&self, user: usize) -> Option<[f64; 8]> {
+        let u = self.world.users.get(user)?;
+        Some(self.interests.rates(user, u.region))
+    }
+
+    /// The interest flag the business score and the agent use for `user` and `category`:
+    /// the truth or the prediction, by `interests.source`.
+    pub fn interest_flag(&self, user: usize, category: Category) -> bool {
+        let u = &self.world.users[user];
+        match self.cfg.interests.source {
+            InterestSource::True => u.likes_category(category),
+            InterestSource::Predicted => self.interests.is_interest(user, u.region, category),
+        }
+    }
+
+    /// Candidates from the filter, with the interest flag and business score from the
+    /// prediction when `interests.source` is `predicted` (re-ordered by business score, ties
+    /// in the filter's order: score, then id).
+    fn candidates_for(&mut self, user: usize) -> Vec<Candidate> {
+        let mut c = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        if self.cfg.interests.source == InterestSource::Predicted {
+            for cand in &mut c {
+                let v = &self.world.videos[cand.video];
+                cand.interest = self.interest_flag(user, v.category);
+                cand.business = business_score(&self.cfg.cf, cand.cf_score, v.views, cand.interest);
+            }
+            c.sort_by(|a, b| {
+                b.business
+                    .total_cmp(&a.business)
+                    .then(b.cf_score.total_cmp(&a.cf_score))
+                    .then(a.video.cmp(&b.video))
+            });
+        }
+        c
+    }
+
     /// Times each video was shown.
     pub fn impressions(&self) -> &[u64] {
         &self.impressions
@@ -146,6 +205,7 @@ impl Environment {
     ) -> usize {
         let id = self.world.add_user(age, gender, region, interests);
         self.cf.add_user();
+        self.interests.add_user();
         self.start_state
             .push((Category::Animals, Action::SessionEnd));
         id
@@ -160,7 +220,7 @@ impl Environment {
             ));
         }
         let (last_category, last_action) = self.start_state[user];
-        let candidates = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        let candidates = self.candidates_for(user);
         self.session = Some(Session {
             user,
             step: 0,
@@ -198,12 +258,16 @@ impl Environment {
                 score: c.business as f32,
             })
             .collect();
+        let interests = match self.cfg.interests.source {
+            InterestSource::True => u.interests,
+            InterestSource::Predicted => self.interests.top2(s.user, u.region),
+        };
         Some(Observation {
             numeric,
             gender: u.gender.id(),
             region: u.region.id(),
-            interest1: u.interests[0].id(),
-            interest2: u.interests[1].id(),
+            interest1: interests[0].id(),
+            interest2: interests[1].id(),
             last_category: s.last_category.id(),
             last_action: s.last_action.id(),
             candidates,
@@ -303,6 +367,12 @@ impl Environment {
         let update_first = self.cfg.env.update_before_candidates;
         let s = self.session.as_mut().expect("checked by chosen()");
         let user = s.user;
+        self.interests.record(
+            user,
+            self.world.users[user].region,
+            self.world.videos[video].category,
+            is_positive(action),
+        );
         s.step += 1;
         s.seconds += seconds;
         if action.completes_video() {
@@ -339,7 +409,7 @@ impl Environment {
 
     fn refresh_candidates<P: Profiler>(&mut self, user: usize, prof: &mut P) {
         prof.begin(Phase::Candidates);
-        let c = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        let c = self.candidates_for(user);
         if let Some(s) = self.session.as_mut() {
             s.candidates = c;
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::{DqnAgent, Observation, Transition};
+use crate::agent::{Agent, Observation, Transition};
 use crate::cf::Candidate;
 use crate::config::Config;
 use crate::env::{Environment, StepOutcome};
@@ -15,7 +15,7 @@ use crate::profile::{NoProfiler, Phase, Profiler};
 use crate::rng::{stream, uniform_int, CoreRng};
 use crate::sim::behaviour::Action;
 use crate::sim::world::{Category, Gender, Region};
-use crate::stats::{ci95, mean, Marketplace};
+use crate::stats::{ci95, mean, paired_diff_ci95, paired_ratio_diff_ci95, ratio_ci95, Marketplace};
 
 /// Stream labels, so that no two purposes share random numbers.
 const STREAM_TRAIN: u64 = 0x7121;
@@ -60,6 +60,9 @@ pub struct TrainStep {
     pub candidates: Vec<Candidate>,
     /// The slot chosen.
     pub slot: usize,
+    /// Whether the choice explored: the DQN's epsilon-random pick, or a Thompson/UCB pick
+    /// other than the bandit's posterior-mean choice.
+    pub explored: bool,
     /// The outcome.
     pub outcome: StepOutcome,
     /// The loss of the replay update, if one ran.
@@ -90,7 +93,7 @@ struct ReaderSession {
 #[derive(Clone)]
 pub struct Trainer {
     env: Environment,
-    agent: DqnAgent,
+    agent: Agent,
     rng: CoreRng,
     episodes: Vec<EpisodeRecord>,
     running: Option<Running>,
@@ -103,7 +106,7 @@ impl Trainer {
     /// A fresh world and an untrained agent, from a validated config.
     pub fn new(cfg: &Config) -> Result<Self> {
         let env = Environment::new(cfg)?;
-        let agent = DqnAgent::new(
+        let agent = Agent::new(
             &cfg.agent,
             cfg.cf.n_candidates,
             rand::RngCore::next_u64(&mut stream(cfg.seed, STREAM_AGENT)),
@@ -131,12 +134,12 @@ impl Trainer {
     }
 
     /// The agent.
-    pub fn agent(&self) -> &DqnAgent {
+    pub fn agent(&self) -> &Agent {
         &self.agent
     }
 
     /// The agent, to change live hyperparameters.
-    pub fn agent_mut(&mut self) -> &mut DqnAgent {
+    pub fn agent_mut(&mut self) -> &mut Agent {
         &mut self.agent
     }
 
@@ -183,7 +186,7 @@ impl Trainer {
             .map(|s| s.candidates.clone())
             .unwrap_or_default();
         prof.begin(Phase::Act);
-        let slot = self.agent.act(&run.obs);
+        let (slot, explored) = self.agent.act(&run.obs);
         prof.end(Phase::Act);
         let outcome = self.env.step(slot, &mut self.rng, prof)?;
         prof.begin(Phase::Learn);
@@ -217,6 +220,7 @@ impl Trainer {
         let user = r.user;
         let finished = if outcome.done || outcome.truncated {
             let mut run = self.running.take().expect("running");
+            self.agent.end_episode();
             run.record.session_seconds = self.env.session().map_or(0.0, |s| s.seconds);
             run.record.epsilon = self.agent.epsilon();
             run.record.mean_loss =
@@ -231,6 +235,7 @@ impl Trainer {
             obs,
             candidates,
             slot,
+            explored,
             outcome,
             loss,
             finished,
@@ -281,7 +286,7 @@ impl Trainer {
             }
         };
         let obs = self.env.reset(user)?;
-        let slot = self.agent.act(&obs);
+        let slot = self.agent.act(&obs).0;
         self.reader = Some(ReaderSession {
             user,
             obs: obs.clone(),
@@ -325,7 +330,7 @@ impl Trainer {
         let next = if outcome.done || outcome.truncated {
             None
         } else {
-            let slot = self.agent.act(&outcome.next_obs);
+            let slot = self.agent.act(&outcome.next_obs).0;
             self.reader = Some(ReaderSession {
                 user: reader.user,
                 obs: outcome.next_obs.clone(),
@@ -373,9 +378,70 @@ pub struct EvalResult {
     pub mean_watched: f64,
     /// Impressions during evaluation: creator concentration and catalogue reach.
     pub marketplace: Marketplace,
+    /// Skill: over every decision of every session, the sum of `E[r | chosen] - mean over the
+    /// candidates of E[r]` divided by the sum of `max E[r] - mean E[r]`, from the response
+    /// model's exact expected rewards. A uniformly random choice scores 0 in expectation, the
+    /// oracle exactly 1, on any world however it drifts; the reward noise does not enter.
+    pub skill: f64,
+    /// Half-width of the 95% interval of `skill`, by the delta method for a ratio estimator
+    /// over independent sessions (see [`crate::stats::ratio_ci95`]).
+    pub skill_ci95: f64,
     /// Each episode's return (same order as the user draws, so policies pair up).
     #[serde(skip)]
     pub returns: Vec<f64>,
+    /// Each episode's skill numerator: sum over its decisions of `E[r|chosen] - mean E[r]`.
+    #[serde(skip)]
+    pub skill_num: Vec<f64>,
+    /// Each episode's skill denominator: sum over its decisions of `max E[r] - mean E[r]`.
+    #[serde(skip)]
+    pub skill_den: Vec<f64>,
+}
+
+impl EvalResult {
+    /// This policy minus `other`, paired session by session (both must come from the same
+    /// held-out draws: same `n` and seed).
+    pub fn minus(&self, other: &EvalResult) -> PairedDifference {
+        let (r, r_ci) = paired_diff_ci95(&self.returns, &other.returns);
+        let (s, s_ci) = paired_ratio_diff_ci95(
+            &self.skill_num,
+            &self.skill_den,
+            &other.skill_num,
+            &other.skill_den,
+        );
+        PairedDifference {
+            mean_return: r,
+            mean_return_ci95: r_ci,
+            skill: s,
+            skill_ci95: s_ci,
+        }
+    }
+}
+
+/// A paired difference between two policies evaluated on the same held-out sessions with the
+/// same random numbers (tighter than the two separate intervals).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedDifference {
+    /// Difference of mean returns.
+    pub mean_return: f64,
+    /// Half-width of its 95% interval (over the per-session differences).
+    pub mean_return_ci95: f64,
+    /// Difference of skills.
+    pub skill: f64,
+    /// Half-width of its 95% interval (delta method on the paired linearisations).
+    pub skill_ci95: f64,
+}
+
+/// Expected reward of every candidate of the session in progress under the true response
+/// model (what the oracle maximises and the skill score measures against).
+pub fn expected_rewards(env: &Environment) -> Vec<f64> {
+    let live = &env.config().scores.live;
+    let n = env.session().map_or(0, |s| s.candidates.len());
+    (0..n)
+        .map(|i| {
+            env.expected_response(i)
+                .map_or(0.0, |e| e.expected_reward(live))
+        })
+        .collect()
 }
 
 /// Evaluate a policy frozen (epsilon 0, no learning) for `n` episodes, each on its own copy of
@@ -387,7 +453,7 @@ pub struct EvalResult {
 /// far less noisy.
 pub fn evaluate(
     env: &Environment,
-    agent: Option<&DqnAgent>,
+    agent: Option<&Agent>,
     policy: PolicyKind,
     n: usize,
     seed: u64,
@@ -412,6 +478,7 @@ pub fn evaluate_with(
     let mut returns = Vec::with_capacity(n);
     let mut seconds = Vec::with_capacity(n);
     let mut watched = Vec::with_capacity(n);
+    let (mut skill_num, mut skill_den) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let mut policy_rng = stream(seed, STREAM_EVAL_POLICY);
     for k in 0..n {
         let mut draw = stream(seed ^ STREAM_EVAL, k as u64);
@@ -419,8 +486,16 @@ pub fn evaluate_with(
         let mut session_env = env.clone();
         session_env.reset(user)?;
         let (mut ret, mut w) = (0.0, 0.0);
+        let (mut num, mut den) = (0.0, 0.0);
         for t in 0..n_steps {
             let slot = choose(&session_env, &mut policy_rng);
+            let e = expected_rewards(&session_env);
+            if let Some(&chosen) = e.get(slot) {
+                let m = mean(&e);
+                let best = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                num += chosen - m;
+                den += best - m;
+            }
             let mut step_rng = stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
             let out = session_env.step(slot, &mut step_rng, &mut NoProfiler)?;
             ret += out.reward;
@@ -433,6 +508,8 @@ pub fn evaluate_with(
         }
         returns.push(ret);
         watched.push(w);
+        skill_num.push(num);
+        skill_den.push(den);
         seconds.push(session_env.session().map_or(0.0, |s| s.seconds));
         for ((total, after), before) in shown
             .iter_mut()
@@ -443,7 +520,12 @@ pub fn evaluate_with(
         }
     }
     let world = env.world();
+    let (skill, skill_ci95) = ratio_ci95(&skill_num, &skill_den);
     Ok(EvalResult {
+        skill,
+        skill_ci95,
+        skill_num,
+        skill_den,
         mean_return: mean(&returns),
         ci95: ci95(&returns),
         mean_session_seconds: mean(&seconds),
@@ -463,6 +545,56 @@ pub fn eval_seed(cfg: &Config) -> u64 {
     cfg.seed.wrapping_add(0x5EED_0000)
 }
 
+/// One policy at one point of the learning curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CurveEntry {
+    /// Skill on the panel.
+    pub skill: f64,
+    /// Half-width of its 95% interval.
+    pub skill_ci95: f64,
+    /// Mean return on the panel.
+    pub mean_return: f64,
+}
+
+/// One point of the learning curve: after `episode` training episodes, the frozen greedy agent
+/// (`dqn`, whatever its kind) and every baseline evaluated on the current world, on the panel
+/// of held-out sessions (`experiment.curve_sessions` users and random numbers fixed by the
+/// seed, the same at every point).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    /// Training episodes finished.
+    pub episode: usize,
+    /// Policy name (`dqn`, `random`, `most_viewed`, `greedy`, `oracle`) -> its figures.
+    pub policies: BTreeMap<String, CurveEntry>,
+}
+
+impl Trainer {
+    /// A learning-curve point now: the frozen greedy agent and every baseline on the current
+    /// world, `sessions` held-out sessions each (the panel: users and random numbers fixed by
+    /// the configuration's seed). Reads the trainer only: training afterwards is exactly as
+    /// without the call. Cost: five evaluations of `sessions` sessions (about 0.6 s at 100
+    /// sessions on the default world natively; see the README).
+    pub fn curve_point(&self, sessions: usize) -> Result<CurvePoint> {
+        let seed = eval_seed(self.env.config());
+        let mut policies = BTreeMap::new();
+        for p in PolicyKind::ALL {
+            let r = evaluate(&self.env, Some(&self.agent), p, sessions.max(1), seed)?;
+            policies.insert(
+                p.name().to_string(),
+                CurveEntry {
+                    skill: r.skill,
+                    skill_ci95: r.skill_ci95,
+                    mean_return: r.mean_return,
+                },
+            );
+        }
+        Ok(CurvePoint {
+            episode: self.episodes.len(),
+            policies,
+        })
+    }
+}
+
 /// Everything a run of the experiment produces.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExperimentReport {
@@ -470,12 +602,24 @@ pub struct ExperimentReport {
     pub config: Config,
     /// The per-episode training series.
     pub episodes: Vec<EpisodeRecord>,
+    /// The learning curve (empty when `experiment.eval_every` is 0): a list of
+    /// `{episode, policies: {<policy>: {skill, skill_ci95, mean_return}}}`.
+    #[serde(default)]
+    pub curve: Vec<CurvePoint>,
     /// Each policy's evaluation, by name (`dqn`, `random`, `most_viewed`, `greedy`, `oracle`).
     pub evaluation: BTreeMap<String, EvalResult>,
     /// Impressions during training.
     pub training_marketplace: Marketplace,
-    /// `(dqn - random) / (oracle - random)`: share of the gap to the oracle the DQN closes.
+    /// `(dqn - random) / (oracle - random)`: share of the gap to the oracle the DQN closes,
+    /// in mean returns (noisy: the reward's own noise enters; see `skill`).
     pub learning_score: f64,
+    /// The trained agent's skill (`evaluation.dqn.skill`): the headline figure.
+    pub skill: f64,
+    /// Half-width of its 95% interval.
+    pub skill_ci95: f64,
+    /// For every baseline, the trained agent minus that baseline, paired over the same
+    /// held-out sessions: `paired.<policy>.{mean_return, mean_return_ci95, skill, skill_ci95}`.
+    pub paired: BTreeMap<String, PairedDifference>,
 }
 
 /// Train for `cfg.experiment.episodes`, then evaluate the DQN and every baseline on the
@@ -486,8 +630,21 @@ pub fn run_experiment<P: Profiler>(
     on_episode: impl FnMut(&EpisodeRecord),
 ) -> Result<ExperimentReport> {
     let mut trainer = Trainer::new(cfg)?;
-    trainer.train(cfg.experiment.episodes, prof, on_episode)?;
-    report(cfg, &trainer)
+    let (every, total) = (cfg.experiment.eval_every, cfg.experiment.episodes);
+    let mut on_episode = on_episode;
+    if every == 0 {
+        trainer.train(total, prof, on_episode)?;
+        return report(cfg, &trainer);
+    }
+    let mut curve = vec![trainer.curve_point(cfg.experiment.curve_sessions)?];
+    while trainer.episodes().len() < total {
+        let chunk = every.min(total - trainer.episodes().len());
+        trainer.train(chunk, prof, &mut on_episode)?;
+        curve.push(trainer.curve_point(cfg.experiment.curve_sessions)?);
+    }
+    let mut r = report(cfg, &trainer)?;
+    r.curve = curve;
+    Ok(r)
 }
 
 /// The report of a `trainer` trained from `cfg`: its training series and marketplace, and
@@ -519,9 +676,18 @@ pub fn report(cfg: &Config, trainer: &Trainer) -> Result<ExperimentReport> {
     } else {
         0.0
     };
+    let dqn = &evaluation[PolicyKind::Dqn.name()];
+    let paired = PolicyKind::BASELINES
+        .iter()
+        .map(|p| (p.name().to_string(), dqn.minus(&evaluation[p.name()])))
+        .collect();
     Ok(ExperimentReport {
         config: cfg.clone(),
         episodes: trainer.episodes().to_vec(),
+        curve: Vec::new(),
+        skill: dqn.skill,
+        skill_ci95: dqn.skill_ci95,
+        paired,
         evaluation,
         training_marketplace,
         learning_score,
@@ -582,6 +748,76 @@ mod tests {
             evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap(),
             evaluate(&env, None, PolicyKind::Greedy, 50, 5).unwrap()
         );
+    }
+
+    #[test]
+    fn skill_is_zero_for_random_one_for_the_oracle_and_matches_brute_force() {
+        let cfg = small();
+        let env = Environment::new(&cfg).unwrap();
+        let o = evaluate(&env, None, PolicyKind::Oracle, 60, 3).unwrap();
+        assert!((o.skill - 1.0).abs() < 1e-12, "{}", o.skill);
+        let r = evaluate(&env, None, PolicyKind::Random, 400, 3).unwrap();
+        assert!(
+            r.skill.abs() <= r.skill_ci95,
+            "{} ± {}",
+            r.skill,
+            r.skill_ci95
+        );
+        assert!(r.skill_ci95 > 0.0 && r.skill_ci95 < 0.2);
+        let g = evaluate(&env, None, PolicyKind::Greedy, 60, 3).unwrap();
+        assert!(g.skill > r.skill + r.skill_ci95 && g.skill < 1.0);
+        // Brute force: the last slot every time, scored by the response model directly (not
+        // the oracle's table), summed over every decision.
+        let model = crate::sim::behaviour::ResponseModel::new(&cfg.behaviour);
+        let (mut num, mut den) = (0.0, 0.0);
+        let last = evaluate_with(&env, 30, 9, |env, _| {
+            let s = env.session().unwrap();
+            let user = &env.world().users[s.user];
+            let e: Vec<f64> = s
+                .candidates
+                .iter()
+                .map(|c| {
+                    model
+                        .expected_live(user, env.world().videos[c.video].category)
+                        .expected_reward(&cfg.scores.live)
+                })
+                .collect();
+            let m = e.iter().sum::<f64>() / e.len() as f64;
+            let best = e.iter().copied().fold(f64::MIN, f64::max);
+            num += e[e.len() - 1] - m;
+            den += best - m;
+            e.len() - 1
+        })
+        .unwrap();
+        assert!(
+            (last.skill - num / den).abs() < 1e-9,
+            "{} {}",
+            last.skill,
+            num / den
+        );
+        // The paired difference of a policy with itself is exactly zero.
+        let d = g.minus(&g);
+        assert_eq!((d.skill, d.skill_ci95, d.mean_return), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn curve_points_do_not_perturb_training() {
+        let mut cfg = small();
+        cfg.experiment.episodes = 12;
+        cfg.experiment.curve_sessions = 5;
+        cfg.experiment.eval_every = 0;
+        let plain = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
+        assert!(plain.curve.is_empty());
+        cfg.experiment.eval_every = 5;
+        let curved = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
+        assert_eq!(plain.episodes, curved.episodes);
+        assert_eq!(plain.evaluation, curved.evaluation);
+        let at: Vec<usize> = curved.curve.iter().map(|p| p.episode).collect();
+        assert_eq!(at, vec![0, 5, 10, 12]);
+        for p in &curved.curve {
+            assert_eq!(p.policies.len(), PolicyKind::ALL.len());
+            assert!((p.policies["oracle"].skill - 1.0).abs() < 1e-12);
+        }
     }
 
     #[test]

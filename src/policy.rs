@@ -4,7 +4,7 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::agent::DqnAgent;
+use crate::agent::Agent;
 use crate::env::Environment;
 use crate::rng::uniform_int;
 
@@ -12,7 +12,7 @@ use crate::rng::uniform_int;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyKind {
-    /// The trained DQN, greedy (epsilon 0).
+    /// The trained agent (the DQN, or the bandit with `agent.kind = bandit`), greedy.
     Dqn,
     /// A uniformly random slot.
     Random,
@@ -54,7 +54,7 @@ impl PolicyKind {
     }
 
     /// Choose a slot for the session in progress. `agent` is needed for `Dqn` only.
-    pub fn choose<R: Rng>(self, env: &Environment, agent: Option<&DqnAgent>, rng: &mut R) -> usize {
+    pub fn choose<R: Rng>(self, env: &Environment, agent: Option<&Agent>, rng: &mut R) -> usize {
         let Some(session) = env.session() else {
             return 0;
         };

@@ -23,6 +23,46 @@ pub fn ci95(xs: &[f64]) -> f64 {
     1.96 * (var / n as f64).sqrt()
 }
 
+/// A ratio of sums `sum(a) / sum(b)` over independent units (sessions) with the half-width of
+/// its 95% interval by the delta method (the ratio estimator's linearisation):
+/// `var(R) ~ var(a_k - R b_k) / (n * mean(b)^2)`. Deterministic, no resampling. `(0, 0)` when
+/// the denominator sums to zero; half-width 0 for fewer than 2 units.
+pub fn ratio_ci95(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
+    if sb.abs() < 1e-300 {
+        return (0.0, 0.0);
+    }
+    let r = sa / sb;
+    (r, ci95(&linearised(a, b, r, sb / b.len() as f64)))
+}
+
+/// The influence of each unit on a ratio `r = sum(a)/sum(b)` with mean denominator `mb`:
+/// `(a_k - r b_k) / mb`. Its mean is 0; its variance over `n` is the ratio's variance.
+fn linearised(a: &[f64], b: &[f64], r: f64, mb: f64) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| (x - r * y) / mb).collect()
+}
+
+/// The paired difference of two means over the same units (common random numbers): mean of
+/// `x_k - y_k` and its 95% half-width. `x` and `y` must have the same length.
+pub fn paired_diff_ci95(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
+    (mean(&d), ci95(&d))
+}
+
+/// The paired difference of two ratios of sums over the same units, `sum(a1)/sum(b1) -
+/// sum(a2)/sum(b2)`, with the half-width of its 95% interval by the delta method on the
+/// per-unit difference of the two linearisations (so the pairing's correlation counts).
+pub fn paired_ratio_diff_ci95(a1: &[f64], b1: &[f64], a2: &[f64], b2: &[f64]) -> (f64, f64) {
+    let (s1, s2): (f64, f64) = (b1.iter().sum(), b2.iter().sum());
+    if s1.abs() < 1e-300 || s2.abs() < 1e-300 {
+        return (0.0, 0.0);
+    }
+    let (r1, r2) = (a1.iter().sum::<f64>() / s1, a2.iter().sum::<f64>() / s2);
+    let l1 = linearised(a1, b1, r1, s1 / b1.len() as f64);
+    let l2 = linearised(a2, b2, r2, s2 / b2.len() as f64);
+    (r1 - r2, paired_diff_ci95(&l1, &l2).1)
+}
+
 /// Gini coefficient of non-negative amounts: 0 when all are equal, towards 1 when one holds
 /// everything. 0 for an empty or all-zero input.
 pub fn gini(values: &[f64]) -> f64 {
@@ -91,5 +131,21 @@ mod tests {
         // s = 1, n = 3
         assert!((ci95(&[1.0, 2.0, 3.0]) - 1.96 / 3f64.sqrt()).abs() < 1e-12);
         assert_eq!(ci95(&[4.0]), 0.0);
+    }
+
+    #[test]
+    fn ratio_interval_matches_a_brute_force_delta_method() {
+        let a = [1.0, 2.0, 0.5, 3.0];
+        let b = [2.0, 2.0, 1.0, 4.0];
+        let (r, h) = ratio_ci95(&a, &b);
+        assert!((r - 6.5 / 9.0).abs() < 1e-12);
+        // Hand-linearised: (a - r b) / mean(b), its sd / sqrt(n) * 1.96.
+        let z: Vec<f64> = a.iter().zip(&b).map(|(x, y)| (x - r * y) / 2.25).collect();
+        assert!((h - ci95(&z)).abs() < 1e-12 && h > 0.0);
+        // Paired: a ratio against itself differs by exactly 0 with a zero-width interval.
+        assert_eq!(paired_ratio_diff_ci95(&a, &b, &a, &b), (0.0, 0.0));
+        let (d, hd) = paired_diff_ci95(&[3.0, 4.0, 5.0], &[1.0, 2.0, 3.0]);
+        assert_eq!((d, hd), (2.0, 0.0));
+        assert_eq!(ratio_ci95(&[1.0], &[0.0]), (0.0, 0.0));
     }
 }

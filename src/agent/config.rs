@@ -41,10 +41,90 @@ pub enum LossKind {
     Huber,
 }
 
+/// Which learner the trainer runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentKind {
+    /// The deep-Q-learning agent (the notebook's).
+    #[default]
+    Dqn,
+    /// A linear contextual bandit: Bayesian linear regression of the immediate reward on the
+    /// candidate's features, Thompson sampling or LinUCB (see `crate::agent::bandit`).
+    Bandit,
+}
+
+impl AgentKind {
+    /// snake_case name, as in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentKind::Dqn => "dqn",
+            AgentKind::Bandit => "bandit",
+        }
+    }
+}
+
+/// When the DQN's epsilon decays by `epsilon_decay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpsilonDecayPer {
+    /// After every applied replay update (the notebook).
+    #[default]
+    Update,
+    /// At the end of every training episode.
+    Episode,
+}
+
+/// How the bandit explores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BanditExploration {
+    /// Thompson sampling: act greedily on one draw from the posterior.
+    #[default]
+    Thompson,
+    /// LinUCB: act on the posterior mean plus `ucb_alpha` posterior standard deviations.
+    Ucb,
+    /// No exploration: the posterior mean (for comparisons).
+    Greedy,
+}
+
+/// The bandit's model: reward = w . x + noise, noise ~ N(0, noise_sd^2), prior
+/// w ~ N(0, noise_sd^2 / prior_precision * I). The posterior is Gaussian with precision
+/// `(prior_precision I + X'X) / noise_sd^2` and mean `(prior_precision I + X'X)^-1 X'y` (ridge
+/// regression).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BanditConfig {
+    /// Exploration rule.
+    pub exploration: BanditExploration,
+    /// Prior precision in units of the noise (the ridge penalty), in (0, 1e6].
+    pub prior_precision: f64,
+    /// Assumed reward noise standard deviation, in (0, 100] (the reward's own sd is ~1.3).
+    pub noise_sd: f64,
+    /// LinUCB width in posterior standard deviations, in [0, 100].
+    pub ucb_alpha: f64,
+}
+
+impl Default for BanditConfig {
+    fn default() -> Self {
+        BanditConfig {
+            exploration: BanditExploration::Thompson,
+            prior_precision: 1.0,
+            noise_sd: 1.3,
+            ucb_alpha: 1.0,
+        }
+    }
+}
+
 /// Every hyperparameter of the agent. Validated by `crate::config::Config::validate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentConfig {
+    /// Which learner: `dqn` (default) or `bandit`.
+    #[serde(default)]
+    pub kind: AgentKind,
+    /// The bandit's model and exploration (read only when `kind` is `bandit`).
+    #[serde(default)]
+    pub bandit: BanditConfig,
     /// Network layout.
     pub architecture: Architecture,
     /// Whether the candidates' business scores reach the network (false reproduces the
@@ -66,6 +146,9 @@ pub struct AgentConfig {
     pub epsilon_decay: f32,
     /// Floor of epsilon in [0, 1].
     pub epsilon_min: f32,
+    /// Whether epsilon decays per replay `update` (the notebook) or per `episode`.
+    #[serde(default)]
+    pub epsilon_decay_per: EpsilonDecayPer,
     /// Target network.
     pub target: TargetUpdate,
     /// TD loss.
@@ -76,6 +159,9 @@ impl AgentConfig {
     /// The notebook's agent, flaws included.
     pub fn seed_preset() -> Self {
         Self {
+            kind: AgentKind::Dqn,
+            bandit: BanditConfig::default(),
+            epsilon_decay_per: EpsilonDecayPer::Update,
             architecture: Architecture::SlotHeads,
             include_candidate_scores: false,
             hidden: 64,

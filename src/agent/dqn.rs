@@ -7,7 +7,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::adam::Adam;
 use super::qnet::{Inputs, QNet};
 use super::replay::ReplayBuffer;
-use super::{AgentConfig, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES};
+use super::{
+    AgentConfig, EpsilonDecayPer, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES,
+};
 
 /// A deep-Q-learning agent choosing one of the candidate slots of an [`Observation`].
 ///
@@ -264,16 +266,35 @@ impl DqnAgent {
     /// Epsilon-greedy slot choice in `0..obs.candidates.len()` (and below `n_candidates`),
     /// using the agent's own RNG. Returns 0 for an observation without candidates.
     pub fn act(&mut self, obs: &Observation) -> usize {
+        self.act_explore(obs).0
+    }
+
+    /// [`DqnAgent::act`], also telling whether the pick was the epsilon-random one.
+    pub fn act_explore(&mut self, obs: &Observation) -> (usize, bool) {
         let slots = self.slots(obs);
         if slots == 0 {
-            return 0;
+            return (0, false);
         }
         // The notebook: `if rd.random() <= self.epsilon: return rd.randrange(action_size)`.
         if self.rng.gen::<f64>() <= self.epsilon {
             // u32 range: identical draws on 32-bit wasm and 64-bit native.
-            self.rng.gen_range(0..slots as u32) as usize
+            (self.rng.gen_range(0..slots as u32) as usize, true)
         } else {
-            self.act_greedy(obs)
+            (self.act_greedy(obs), false)
+        }
+    }
+
+    /// The end of a training episode: decays epsilon when `epsilon_decay_per` is `episode`
+    /// (same rule as per update: `if eps > eps_min: eps *= decay`).
+    pub fn end_episode(&mut self) {
+        if self.cfg.epsilon_decay_per == EpsilonDecayPer::Episode {
+            self.decay_epsilon();
+        }
+    }
+
+    fn decay_epsilon(&mut self) {
+        if self.epsilon > f64::from(self.cfg.epsilon_min) {
+            self.epsilon *= f64::from(self.cfg.epsilon_decay);
         }
     }
 
@@ -332,8 +353,8 @@ impl DqnAgent {
             return None;
         }
         self.updates += 1;
-        if self.epsilon > f64::from(self.cfg.epsilon_min) {
-            self.epsilon *= f64::from(self.cfg.epsilon_decay);
+        if self.cfg.epsilon_decay_per == EpsilonDecayPer::Update {
+            self.decay_epsilon();
         }
         let (target, updates) = (self.cfg.target, self.updates);
         self.learner.follow(target, updates);

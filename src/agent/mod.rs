@@ -3,12 +3,17 @@
 //! everything it exchanges with the rest of the crate is plain data.
 
 mod adam;
+pub mod bandit;
 pub mod config;
 pub mod dqn;
 mod qnet;
 pub mod replay;
 
-pub use config::{AgentConfig, Architecture, LossKind, TargetUpdate};
+pub use bandit::{BanditAgent, Estimate};
+pub use config::{
+    AgentConfig, AgentKind, Architecture, BanditConfig, BanditExploration, EpsilonDecayPer,
+    LossKind, TargetUpdate,
+};
 pub use dqn::DqnAgent;
 pub use replay::ReplayBuffer;
 
@@ -62,6 +67,160 @@ pub struct Observation {
     pub last_action: usize,
     /// The candidates, best business score first; `1..=MAX_CANDIDATES` of them.
     pub candidates: Vec<CandidateFeatures>,
+}
+
+/// The learner a trainer holds: the DQN or the linear bandit, behind one interface so the same
+/// trainer, evaluation and report serve both (`agent.kind`).
+/// (A trainer holds one: the size difference of the variants does not matter.)
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Agent {
+    /// Deep Q-learning.
+    Dqn(DqnAgent),
+    /// Linear contextual bandit.
+    Bandit(BanditAgent),
+}
+
+impl Agent {
+    /// A fresh learner of `cfg.kind`.
+    pub fn new(cfg: &AgentConfig, n_candidates: usize, seed: u64) -> Self {
+        match cfg.kind {
+            AgentKind::Dqn => Agent::Dqn(DqnAgent::new(cfg, n_candidates, seed)),
+            AgentKind::Bandit => Agent::Bandit(BanditAgent::new(cfg, n_candidates, seed)),
+        }
+    }
+
+    /// Which learner this is.
+    pub fn kind(&self) -> AgentKind {
+        match self {
+            Agent::Dqn(_) => AgentKind::Dqn,
+            Agent::Bandit(_) => AgentKind::Bandit,
+        }
+    }
+
+    /// The DQN, if this is one.
+    pub fn as_dqn(&self) -> Option<&DqnAgent> {
+        match self {
+            Agent::Dqn(a) => Some(a),
+            Agent::Bandit(_) => None,
+        }
+    }
+
+    /// The DQN, mutably, if this is one.
+    pub fn as_dqn_mut(&mut self) -> Option<&mut DqnAgent> {
+        match self {
+            Agent::Dqn(a) => Some(a),
+            Agent::Bandit(_) => None,
+        }
+    }
+
+    /// The bandit, if this is one.
+    pub fn as_bandit(&self) -> Option<&BanditAgent> {
+        match self {
+            Agent::Bandit(a) => Some(a),
+            Agent::Dqn(_) => None,
+        }
+    }
+
+    /// The exploring choice for training: the slot and whether it explored (the DQN: the
+    /// epsilon-random pick; Thompson sampling: the sampled argmax differs from the
+    /// posterior-mean argmax).
+    pub fn act(&mut self, obs: &Observation) -> (usize, bool) {
+        match self {
+            Agent::Dqn(a) => a.act_explore(obs),
+            Agent::Bandit(a) => a.act(obs),
+        }
+    }
+
+    /// The frozen greedy choice (no randomness consumed).
+    pub fn act_greedy(&self, obs: &Observation) -> usize {
+        match self {
+            Agent::Dqn(a) => a.act_greedy(obs),
+            Agent::Bandit(a) => a.act_greedy(obs),
+        }
+    }
+
+    /// One value per usable slot: the DQN's Q-values, the bandit's posterior means.
+    pub fn q_values(&self, obs: &Observation) -> Vec<f32> {
+        match self {
+            Agent::Dqn(a) => a.q_values(obs),
+            Agent::Bandit(a) => a.q_values(obs),
+        }
+    }
+
+    /// The bandit's posterior mean and standard deviation of each usable candidate's expected
+    /// reward; `None` for the DQN.
+    pub fn estimates(&self, obs: &Observation) -> Option<Vec<Estimate>> {
+        self.as_bandit().map(|b| b.estimates(obs))
+    }
+
+    /// Store a transition (the DQN's replay buffer; the bandit's posterior).
+    pub fn remember(&mut self, t: Transition) {
+        match self {
+            Agent::Dqn(a) => a.remember(t),
+            Agent::Bandit(a) => a.remember(t),
+        }
+    }
+
+    /// One learning step: the DQN's replay update (its TD loss); the bandit's squared
+    /// prediction error of the last observation (its posterior is updated on `remember`).
+    pub fn learn(&mut self) -> Option<f32> {
+        match self {
+            Agent::Dqn(a) => a.learn(),
+            Agent::Bandit(a) => a.learn(),
+        }
+    }
+
+    /// A training episode ended (epsilon decay per episode).
+    pub fn end_episode(&mut self) {
+        if let Agent::Dqn(a) = self {
+            a.end_episode();
+        }
+    }
+
+    /// The DQN's epsilon; 0 for the bandit (it explores by sampling).
+    pub fn epsilon(&self) -> f32 {
+        match self {
+            Agent::Dqn(a) => a.epsilon(),
+            Agent::Bandit(_) => 0.0,
+        }
+    }
+
+    /// Applied updates (the DQN) or observations absorbed (the bandit).
+    pub fn updates(&self) -> u64 {
+        match self {
+            Agent::Dqn(a) => a.updates(),
+            Agent::Bandit(a) => a.observations(),
+        }
+    }
+
+    /// Stored transitions (the DQN); observations absorbed (the bandit).
+    pub fn replay_len(&self) -> usize {
+        match self {
+            Agent::Dqn(a) => a.replay_len(),
+            Agent::Bandit(a) => a.observations() as usize,
+        }
+    }
+
+    /// The hyperparameters in force.
+    pub fn config(&self) -> &AgentConfig {
+        match self {
+            Agent::Dqn(a) => a.config(),
+            Agent::Bandit(a) => a.config(),
+        }
+    }
+
+    /// Change hyperparameters live; `Err` naming the field when the change needs a new agent
+    /// (including `kind`).
+    pub fn set_config(&mut self, cfg: &AgentConfig) -> Result<(), String> {
+        if cfg.kind != self.kind() {
+            return Err("kind: changing it needs a new agent".into());
+        }
+        match self {
+            Agent::Dqn(a) => a.set_config(cfg),
+            Agent::Bandit(a) => a.set_config(cfg),
+        }
+    }
 }
 
 /// One step of experience.

@@ -4,12 +4,16 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use instatok::agent::DqnAgent;
+use instatok::agent::AgentKind;
 use instatok::config::{Config, Preset};
 use instatok::env::Environment;
-use instatok::experiment::{eval_seed, evaluate_with, report, TrainStep, Trainer};
+use instatok::experiment::{eval_seed, evaluate, evaluate_with, TrainStep, Trainer};
+use instatok::interests::{is_positive, InterestModel, InterestSource};
+use instatok::policy::PolicyKind;
 use instatok::profile::{NoProfiler, Phase, Profiler};
+use instatok::sim::behaviour::ResponseModel;
 use instatok::sim::behaviour::{response_cell, RESPONSE_CELLS};
+use instatok::sim::world::Category;
 use instatok::sim::world::World;
 
 /// Sums the wall time of each phase.
@@ -128,7 +132,10 @@ pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
         trainer
             .train(100, &mut NoProfiler, |_| {})
             .map_err(|e| e.to_string())?;
-        let agent: &mut DqnAgent = trainer.agent_mut();
+        let agent = trainer
+            .agent_mut()
+            .as_dqn_mut()
+            .ok_or("the presets' agent is a DQN")?;
         let n = 2000;
         let t0 = Instant::now();
         for _ in 0..n {
@@ -144,91 +151,8 @@ pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
         );
     }
 
+    learning(quick)?;
     println!();
-    let seeds: Vec<u64> = if quick {
-        vec![1, 2]
-    } else {
-        // The issue's figure is over seeds 1-5; one seed's score spreads from about 0.5 to
-        // about 0.95, so the bench also reports seeds 1-10.
-        (1..=10).collect()
-    };
-    // More held-out sessions than the CLI's default: the score divides by a gap of about one
-    // reward per session, so 200 sessions leave it noisy.
-    const EVAL_SESSIONS: usize = 1000;
-    println!(
-        "== Learning: (dqn - random) / (oracle - random) after 500 episodes, {} seeds, {EVAL_SESSIONS} held-out sessions per policy ==",
-        seeds.len(),
-    );
-    // The ceiling learner is fitted on the default DQN's own training transitions, so the same
-    // runs serve both figures.
-    let mut ceiling_rows = Vec::new();
-    for preset in [Preset::Default, Preset::Seed] {
-        let mut scores = Vec::new();
-        let t0 = Instant::now();
-        for &seed in &seeds {
-            let mut cfg = Config::preset(preset);
-            cfg.seed = seed;
-            cfg.experiment.eval_episodes = EVAL_SESSIONS;
-            let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
-            let mut data = CeilingData::default();
-            while trainer.episodes().len() < cfg.experiment.episodes {
-                let step = trainer.step(&mut NoProfiler).map_err(|e| e.to_string())?;
-                data.add(trainer.env().world(), &step);
-            }
-            let r = report(&cfg, &trainer).map_err(|e| e.to_string())?;
-            let m = |p: &str| r.evaluation[p].mean_return;
-            println!(
-                "{:<8} seed {seed}: score {:>6.3} | dqn {:>6.2} random {:>6.2} most_viewed {:>6.2} greedy {:>6.2} oracle {:>6.2}",
-                format!("{preset:?}").to_lowercase(),
-                r.learning_score,
-                m("dqn"),
-                m("random"),
-                m("most_viewed"),
-                m("greedy"),
-                m("oracle")
-            );
-            scores.push(r.learning_score);
-            if preset == Preset::Default {
-                let (random, oracle) = (m("random"), m("oracle"));
-                let score = |v: f64| (v - random) / (oracle - random);
-                let cells = data.evaluate(&data.cell_means(), &trainer, &cfg)?;
-                let additive = data.evaluate(&data.additive(), &trainer, &cfg)?;
-                ceiling_rows.push((
-                    [score(cells), score(additive)],
-                    format!(
-                        "default  seed {seed}: cell means score {:>6.3} ({cells:>5.2}) | additive score {:>6.3} ({additive:>5.2}) | random {random:>5.2} oracle {oracle:>5.2} | {} rewards, fewest in a cell: {}",
-                        score(cells),
-                        score(additive),
-                        data.rows.len(),
-                        data.fewest()
-                    ),
-                ));
-            }
-        }
-        println!(
-            "{:<8} {} (target >= 0.9 for default, over seeds 1-5) [{:.1} s]",
-            format!("{preset:?}").to_lowercase(),
-            summary(&scores),
-            t0.elapsed().as_secs_f64()
-        );
-    }
-
-    println!();
-    println!(
-        "== Learning ceiling: learners told which features matter, fitted on the default DQN's own 500 training episodes (the runs above), acting greedily, {EVAL_SESSIONS} held-out sessions =="
-    );
-    println!("   cell means: the mean reward of each (region, category, interest) cell");
-    println!("   additive: least squares for reward ~ region x category + interest, the response model's structure (additive apart from its cap at probability 1)");
-    for (_, line) in &ceiling_rows {
-        println!("{line}");
-    }
-    for (i, name) in ["cell means", "additive"].into_iter().enumerate() {
-        let scores: Vec<f64> = ceiling_rows.iter().map(|r| r.0[i]).collect();
-        println!(
-            "{name:<11} {} (the DQN's own figure is above)",
-            summary(&scores)
-        );
-    }
     if let Some(mib) = peak_rss_mib() {
         println!();
         println!("peak resident memory of the benchmark process: {mib:.0} MiB");
@@ -240,13 +164,228 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// The learning figures of issue 7: skill (0 = random choice, 1 = oracle) per seed, with the
+/// spread across seeds; each point on `EVAL_SESSIONS` held-out sessions.
+fn learning(quick: bool) -> Result<(), String> {
+    let seeds: Vec<u64> = if quick {
+        (1..=3).collect()
+    } else {
+        (1..=10).collect()
+    };
+    let e = |e: instatok::Error| e.to_string();
+    println!();
+    println!(
+        "== Learning: skill (0 = random choice, 1 = oracle; exact expected rewards), seeds {}-{}, {EVAL_SESSIONS} held-out sessions per point{} ==",
+        seeds[0],
+        seeds[seeds.len() - 1],
+        if quick { " (--quick: 3 seeds, DQN to 2,000 episodes only)" } else { "" }
+    );
+    // 1. Evaluation noise of the CLI's headline at its default size.
+    {
+        let cfg = Config::preset(Preset::Default);
+        let mut t = Trainer::new(&cfg).map_err(e)?;
+        t.train(cfg.experiment.episodes, &mut NoProfiler, |_| {})
+            .map_err(e)?;
+        let draws = if quick { 5 } else { 10 };
+        let skills: Vec<f64> = (0..draws as u64)
+            .map(|k| {
+                evaluate(
+                    t.env(),
+                    Some(t.agent()),
+                    PolicyKind::Dqn,
+                    cfg.experiment.eval_episodes,
+                    eval_seed(&cfg).wrapping_add(7919 * (k + 1)),
+                )
+                .map(|r| r.skill)
+            })
+            .collect::<Result<_, _>>()
+            .map_err(e)?;
+        println!(
+            "evaluation noise of the CLI headline (default, seed 1, 500 episodes, {} sessions): sd over {draws} evaluation draws {:.4} (mean skill {:.3}; target <= 0.02)",
+            cfg.experiment.eval_episodes,
+            sd(&skills),
+            mean(&skills)
+        );
+    }
+    // 2. The default DQN along a long run, the bandit, the seed preset, predicted interests.
+    let checkpoints: &[usize] = if quick {
+        &[500, 2000]
+    } else {
+        &[500, 1000, 2000, 3000, 5000]
+    };
+    let mut dqn: Vec<Vec<f64>> = vec![Vec::new(); checkpoints.len()];
+    let mut ceiling = Vec::new();
+    let t0 = Instant::now();
+    for &seed in &seeds {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.seed = seed;
+        let mut t = Trainer::new(&cfg).map_err(e)?;
+        let mut data = CeilingData::default();
+        let mut line = format!("dqn     seed {seed:>2}:");
+        for (i, &at) in checkpoints.iter().enumerate() {
+            while t.episodes().len() < at {
+                let before = t.episodes().len();
+                let step = t.step(&mut NoProfiler).map_err(e)?;
+                if before < 500 {
+                    data.add(t.env().world(), &step);
+                }
+            }
+            if at == 500 {
+                let mut c = cfg.clone();
+                c.experiment.eval_episodes = EVAL_SESSIONS;
+                ceiling.push(data.evaluate(&data.additive(), &t, &c)?);
+            }
+            let s = skill_of(&t, &cfg)?;
+            line += &format!(" {at} eps {s:.3} |");
+            dqn[i].push(s);
+        }
+        println!("{line}");
+    }
+    for (i, &at) in checkpoints.iter().enumerate() {
+        let target = match at {
+            500 => " (target >= 0.75)",
+            _ => "",
+        };
+        println!("dqn      {at:>5} episodes: {}{target}", summary(&dqn[i]));
+    }
+    println!(
+        "ceiling  additive least squares (region x category + interest) fitted on the DQN's first 500 episodes: {}",
+        summary(&ceiling)
+    );
+    if !quick {
+        let drops: Vec<f64> = (0..seeds.len())
+            .map(|k| {
+                let best = (0..checkpoints.len() - 1)
+                    .map(|i| dqn[i][k])
+                    .fold(f64::MIN, f64::max);
+                dqn[checkpoints.len() - 1][k] - best
+            })
+            .collect();
+        println!(
+            "dqn      5,000 episodes minus its best earlier checkpoint: mean {:+.3} (worst {:+.3}; target >= -0.03)",
+            mean(&drops),
+            drops.iter().copied().fold(f64::INFINITY, f64::min)
+        );
+    }
+    println!("[{:.0} s]", t0.elapsed().as_secs_f64());
+    let t0 = Instant::now();
+    let mut bandit_rows = Vec::new();
+    for (label, source) in [
+        ("bandit", InterestSource::True),
+        ("bandit, predicted interests", InterestSource::Predicted),
+    ] {
+        let mut at500 = Vec::new();
+        let mut at2000 = Vec::new();
+        for &seed in &seeds {
+            let mut cfg = Config::preset(Preset::Default);
+            cfg.seed = seed;
+            cfg.agent.kind = AgentKind::Bandit;
+            cfg.interests.source = source;
+            let mut t = Trainer::new(&cfg).map_err(e)?;
+            t.train(500, &mut NoProfiler, |_| {}).map_err(e)?;
+            at500.push(skill_of(&t, &cfg)?);
+            t.train(1500, &mut NoProfiler, |_| {}).map_err(e)?;
+            at2000.push(skill_of(&t, &cfg)?);
+        }
+        println!(
+            "{label:<28} 500 episodes: {} (target >= 0.85)",
+            summary(&at500)
+        );
+        println!(
+            "{label:<28} 2,000 episodes: {} (best agent target >= 0.93)",
+            summary(&at2000)
+        );
+        bandit_rows.push(at500);
+    }
+    println!("[{:.0} s]", t0.elapsed().as_secs_f64());
+    let t0 = Instant::now();
+    let mut seed_preset = Vec::new();
+    let mut dqn_predicted = Vec::new();
+    for &seed in &seeds {
+        let mut cfg = Config::preset(Preset::Seed);
+        cfg.seed = seed;
+        let mut t = Trainer::new(&cfg).map_err(e)?;
+        t.train(500, &mut NoProfiler, |_| {}).map_err(e)?;
+        seed_preset.push(skill_of(&t, &cfg)?);
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.seed = seed;
+        cfg.interests.source = InterestSource::Predicted;
+        let mut t = Trainer::new(&cfg).map_err(e)?;
+        t.train(500, &mut NoProfiler, |_| {}).map_err(e)?;
+        dqn_predicted.push(skill_of(&t, &cfg)?);
+    }
+    println!(
+        "seed preset (notebook DQN) 500 episodes: {}",
+        summary(&seed_preset)
+    );
+    println!(
+        "dqn, predicted interests   500 episodes: {}",
+        summary(&dqn_predicted)
+    );
+    println!("[{:.0} s]", t0.elapsed().as_secs_f64());
+    // 3. Interest predictions against the truth as history grows.
+    {
+        let cfg = Config::preset(Preset::Default);
+        let mut rng = instatok::rng::stream(cfg.seed, 0x1A7E);
+        let world = World::generate(&cfg.world, &mut rng);
+        let model = ResponseModel::new(&cfg.behaviour);
+        let mut line = String::from("interest prediction accuracy (share of true interests among the predicted two, 200 users, n random videos each, positive = watched):");
+        for n in [5, 10, 20, 40, 80, 160, 320] {
+            let mut m = InterestModel::new(world.users.len(), cfg.interests.prior_strength);
+            for u in &world.users {
+                for _ in 0..n {
+                    let c = instatok::rng::pick(&mut rng, &Category::ALL);
+                    let a = model.sample_live(u, c, &mut rng);
+                    m.record(u.id, u.region, c, is_positive(a));
+                }
+            }
+            line += &format!(" {n}: {:.2} |", m.accuracy(&world.users));
+        }
+        println!("{line}");
+        let mut t = Trainer::new(&cfg).map_err(e)?;
+        let users = t.env().world().users.clone();
+        let before = t.env().interests().accuracy(&users);
+        t.train(500, &mut NoProfiler, |_| {}).map_err(e)?;
+        let after = t.env().interests().accuracy(&users);
+        println!(
+            "interest prediction accuracy in the default world (seed 1): after the history {before:.2}, after 500 training episodes {after:.2}"
+        );
+    }
+    Ok(())
+}
+
+/// The trained agent's skill on `EVAL_SESSIONS` held-out sessions of the current world.
+fn skill_of(t: &Trainer, cfg: &Config) -> Result<f64, String> {
+    evaluate(
+        t.env(),
+        Some(t.agent()),
+        PolicyKind::Dqn,
+        EVAL_SESSIONS,
+        eval_seed(cfg),
+    )
+    .map(|r| r.skill)
+    .map_err(|e| e.to_string())
+}
+
+/// Held-out sessions per learning figure.
+const EVAL_SESSIONS: usize = 1000;
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+fn sd(v: &[f64]) -> f64 {
+    let m = mean(v);
+    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len().max(2) - 1) as f64).sqrt()
+}
+
 /// Mean and range of `scores`, over seeds 1-5 and over all of them.
 fn summary(scores: &[f64]) -> String {
     let stats = |v: &[f64]| {
         let mean = v.iter().sum::<f64>() / v.len() as f64;
         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
         let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        format!("mean score {mean:.3} ({min:.3} to {max:.3})")
+        format!("mean {mean:.3} ({min:.3} to {max:.3})")
     };
     let first = &scores[..scores.len().min(5)];
     if scores.len() > first.len() {
@@ -278,35 +417,6 @@ impl CeilingData {
         let c = &step.candidates[step.slot];
         let k = response_cell(&world.users[step.user], world.videos[c.video].category);
         self.rows.push((k, step.outcome.reward));
-    }
-
-    /// The fewest rewards any cell was estimated from.
-    fn fewest(&self) -> usize {
-        let mut count = [0; RESPONSE_CELLS];
-        for &(k, _) in &self.rows {
-            count[k] += 1;
-        }
-        count.into_iter().min().unwrap_or(0)
-    }
-
-    /// The mean reward of each cell (the overall mean for a cell never seen).
-    fn cell_means(&self) -> CellValues {
-        let mut sum = [0.0; RESPONSE_CELLS];
-        let mut count = [0.0; RESPONSE_CELLS];
-        for &(k, r) in &self.rows {
-            sum[k] += r;
-            count[k] += 1.0;
-        }
-        let all = sum.iter().sum::<f64>() / count.iter().sum::<f64>().max(1.0);
-        (0..RESPONSE_CELLS)
-            .map(|k| {
-                if count[k] > 0.0 {
-                    sum[k] / count[k]
-                } else {
-                    all
-                }
-            })
-            .collect()
     }
 
     /// Least squares for `reward ~ effect[region x category] + b * interest`: the structure
@@ -345,8 +455,8 @@ impl CeilingData {
             .collect()
     }
 
-    /// Mean return of acting greedily on `values`, on the same held-out sessions as the
-    /// trainer's report.
+    /// Skill of acting greedily on `values`, on the same held-out sessions as the trainer's
+    /// report.
     fn evaluate(
         &self,
         values: &CellValues,
@@ -374,6 +484,6 @@ impl CeilingData {
             },
         )
         .map_err(|e| e.to_string())?;
-        Ok(result.mean_return)
+        Ok(result.skill)
     }
 }

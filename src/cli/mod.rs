@@ -192,14 +192,22 @@ fn print_table(r: &ExperimentReport) {
     );
     println!();
     println!(
-        "{:<12} {:>16} {:>14} {:>10} {:>13} {:>10}",
-        "policy", "mean return", "session (s)", "watched", "creator gini", "coverage"
+        "{:<12} {:>16} {:>16} {:>14} {:>10} {:>13} {:>10}",
+        "policy", "skill", "mean return", "session (s)", "watched", "creator gini", "coverage"
     );
+    let agent_name = r.config.agent.kind.name();
     for p in instatok::policy::PolicyKind::ALL {
         let e = &r.evaluation[p.name()];
+        let name = if p == instatok::policy::PolicyKind::Dqn {
+            agent_name
+        } else {
+            p.name()
+        };
         println!(
-            "{:<12} {:>8.2} ± {:<5.2} {:>14.1} {:>10.2} {:>13.3} {:>9.1}%",
-            p.name(),
+            "{:<12} {:>8.3} ± {:<5.3} {:>8.2} ± {:<5.2} {:>14.1} {:>10.2} {:>13.3} {:>9.1}%",
+            name,
+            e.skill,
+            e.skill_ci95,
             e.mean_return,
             e.ci95,
             e.mean_session_seconds,
@@ -209,9 +217,16 @@ fn print_table(r: &ExperimentReport) {
         );
     }
     println!();
+    println!("{agent_name} minus each baseline, paired over the same sessions (95% intervals):");
+    for (name, d) in &r.paired {
+        println!(
+            "  - {:<12} skill {:>+7.3} ± {:<6.3} mean return {:>+6.2} ± {:.2}",
+            name, d.skill, d.skill_ci95, d.mean_return, d.mean_return_ci95
+        );
+    }
+    println!();
     println!(
-        "DQN closes {:.0}% of the gap from random to oracle: (dqn - random) / (oracle - random) = {:.3}",
-        100.0 * r.learning_score,
-        r.learning_score
+        "{agent_name} skill {:.3} ± {:.3} (0 = random choice, 1 = oracle, from the exact expected rewards); return-based (agent - random) / (oracle - random) = {:.3}",
+        r.skill, r.skill_ci95, r.learning_score
     );
 }
