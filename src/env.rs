@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{CandidateFeatures, Observation};
 use crate::cf::candidates::{generate, Candidate};
 use crate::cf::CollaborativeFilter;
-use crate::config::Config;
+use crate::config::{CfConfig, Config};
 use crate::error::{Error, Result};
 use crate::profile::{Phase, Profiler};
 use crate::rng::uniform;
@@ -72,6 +72,9 @@ pub struct Environment {
     /// The response model's expectations, for the oracle.
     expected: ExpectedTable,
     session: Option<Session>,
+    /// The candidate settings (weights) the current candidate list was scored with: live
+    /// weight changes apply from the next list, so explanations read these.
+    scored_with: CfConfig,
 }
 
 impl Environment {
@@ -97,6 +100,7 @@ impl Environment {
             impressions,
             expected,
             session: None,
+            scored_with: cfg.cf.clone(),
         })
     }
 
@@ -131,6 +135,13 @@ impl Environment {
         self.session.as_ref()
     }
 
+    /// The candidate settings (business weights) the session's current candidate list was
+    /// scored with; they differ from `config().cf` after a live weight change until the next
+    /// list is drawn.
+    pub fn scored_with(&self) -> &CfConfig {
+        &self.scored_with
+    }
+
     /// Times each video was shown.
     pub fn impressions(&self) -> &[u64] {
         &self.impressions
@@ -161,6 +172,7 @@ impl Environment {
         }
         let (last_category, last_action) = self.start_state[user];
         let candidates = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        self.scored_with.clone_from(&self.cfg.cf);
         self.session = Some(Session {
             user,
             step: 0,
@@ -340,6 +352,7 @@ impl Environment {
     fn refresh_candidates<P: Profiler>(&mut self, user: usize, prof: &mut P) {
         prof.begin(Phase::Candidates);
         let c = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        self.scored_with.clone_from(&self.cfg.cf);
         if let Some(s) = self.session.as_mut() {
             s.candidates = c;
         }

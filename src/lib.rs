@@ -10,6 +10,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod experiment;
+pub mod explain;
 pub mod policy;
 pub mod profile;
 pub mod rng;
