@@ -225,6 +225,10 @@ mod tests {
                 env.reset(user).unwrap();
                 loop {
                     let s = env.session().unwrap().clone();
+                    if episode == 5 && s.step == 1 {
+                        // Applies from the next list: this one keeps its own weights.
+                        env.set_weights(0.9, 0.7, -0.2).unwrap();
+                    }
                     for (slot, c) in s.candidates.iter().enumerate() {
                         let w = why(&env, slot, false).unwrap();
                         let t = w.terms;
@@ -250,9 +254,6 @@ mod tests {
                         }
                         assert!(!w.reason.is_empty());
                         checked += 1;
-                    }
-                    if episode == 5 && s.step == 1 {
-                        env.set_weights(0.9, 0.7, -0.2).unwrap();
                     }
                     let slot = uniform_int(&mut rng, s.candidates.len());
                     let out = env.step(slot, &mut rng, &mut NoProfiler).unwrap();
