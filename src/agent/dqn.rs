@@ -394,6 +394,19 @@ impl DqnAgent {
     }
 }
 
+/// Read access for the state inspector and the agent file (`super::inspect`, `super::file`).
+impl DqnAgent {
+    /// The online network.
+    pub(crate) fn online_net(&self) -> &QNet {
+        &self.learner.online
+    }
+
+    /// Usable slots of `obs` (see [`DqnAgent::n_candidates`]).
+    pub(crate) fn usable_slots(&self, obs: &Observation) -> usize {
+        self.slots(obs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
