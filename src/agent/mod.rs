@@ -5,6 +5,7 @@
 mod adam;
 pub mod config;
 pub mod dqn;
+pub mod file;
 pub mod inspect;
 mod qnet;
 pub mod replay;
