@@ -11,6 +11,7 @@ pub mod env;
 pub mod error;
 pub mod experiment;
 pub mod explain;
+pub mod export;
 pub mod policy;
 pub mod profile;
 pub mod rng;
