@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent::inspect::RawFeatures;
 use crate::cf::explain::{score_terms, similar_history, ScoreTerms, SimilarHistory};
 use crate::cf::Candidate;
 use crate::config::CfConfig;
@@ -44,6 +45,25 @@ pub struct Why {
     pub explored: bool,
     /// One line built from the facts above.
     pub reason: String,
+}
+
+/// The raw values behind the session's observation (age in years, videos watched, session
+/// seconds, each candidate's views), for the state inspector's labels.
+pub fn raw_features(env: &Environment) -> Option<RawFeatures> {
+    let s = env.session()?;
+    let world = env.world();
+    Some(RawFeatures {
+        numeric: [
+            f64::from(world.users[s.user].age),
+            f64::from(s.videos),
+            s.seconds,
+        ],
+        views: s
+            .candidates
+            .iter()
+            .map(|c| world.videos[c.video].views as f64)
+            .collect(),
+    })
 }
 
 /// "Tech", "Food": a category's name capitalised.

@@ -177,11 +177,18 @@ impl ExposureTracker {
         }
     }
 
+    /// Whether [`ExposureTracker::observe`] would keep a sample at `episodes` (so the caller
+    /// computes the exposure only then).
+    pub fn is_due(&self, episodes: usize) -> bool {
+        episodes > 0
+            && episodes.is_multiple_of(self.every)
+            && self.samples.last().is_none_or(|s| s.episode < episodes)
+    }
+
     /// Records a sample if `episodes` (finished so far) is a positive multiple of `every` and
     /// not already sampled; returns whether it did.
     pub fn observe(&mut self, episodes: usize, exposure: &Exposure) -> bool {
-        let due = episodes > 0 && episodes % self.every == 0;
-        if !due || self.samples.last().is_some_and(|s| s.episode >= episodes) {
+        if !self.is_due(episodes) {
             return false;
         }
         self.samples.push(ExposureSample {
