@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{CandidateFeatures, Observation};
 use crate::cf::candidates::{business_score, generate, Candidate};
 use crate::cf::CollaborativeFilter;
-use crate::config::Config;
+use crate::config::{CfConfig, Config};
 use crate::error::{Error, Result};
 use crate::interests::{is_positive, InterestModel, InterestSource};
 use crate::profile::{Phase, Profiler};
@@ -76,6 +76,9 @@ pub struct Environment {
     /// the observation when `interests.source` is `predicted`).
     interests: InterestModel,
     session: Option<Session>,
+    /// The candidate settings (weights) the current candidate list was scored with: live
+    /// weight changes apply from the next list, so explanations read these.
+    scored_with: CfConfig,
 }
 
 impl Environment {
@@ -112,6 +115,7 @@ impl Environment {
             expected,
             interests,
             session: None,
+            scored_with: cfg.cf.clone(),
         })
     }
 
@@ -187,7 +191,15 @@ impl Environment {
                     .then(a.video.cmp(&b.video))
             });
         }
+        self.scored_with.clone_from(&self.cfg.cf);
         c
+    }
+
+    /// The candidate settings (business weights) the session's current candidate list was
+    /// scored with; they differ from `config().cf` after a live weight change until the next
+    /// list is drawn.
+    pub fn scored_with(&self) -> &CfConfig {
+        &self.scored_with
     }
 
     /// Times each video was shown.

@@ -10,6 +10,8 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod experiment;
+pub mod explain;
+pub mod export;
 pub mod interests;
 pub mod policy;
 pub mod profile;

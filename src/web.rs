@@ -8,15 +8,21 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::agent::inspect::StateInspection;
+use crate::agent::Agent;
 use crate::agent::{Observation, TargetUpdate};
+use crate::cf::explain::{heatmap, neighbours, Heatmap, Neighbour};
 use crate::cf::Candidate;
+use crate::config::CfConfig;
 use crate::config::{validate_agent, Config, Preset};
 use crate::env::Environment;
 use crate::experiment::{eval_seed, evaluate, EvalResult, TrainStep, Trainer};
+use crate::explain::{raw_features, why, why_candidate, Why};
+use crate::export::episodes_csv;
 use crate::policy::PolicyKind;
 use crate::sim::behaviour::Action;
 use crate::sim::world::{Category, Gender, Region};
-use crate::stats::Marketplace;
+use crate::stats::{Exposure, ExposureSample, ExposureTracker, Marketplace};
 
 /// Replay updates run after each of the reader's responses, so the agent visibly adapts.
 const READER_UPDATES: usize = 8;
@@ -24,6 +30,8 @@ const READER_UPDATES: usize = 8;
 const BASELINE_EPISODES: usize = 100;
 /// Episodes averaged for the recent loss in `stats()`.
 const RECENT: usize = 20;
+/// Finished episodes between two creator-exposure samples in `exposure().history`.
+const EXPOSURE_EVERY: usize = 10;
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -157,6 +165,54 @@ struct Profile {
 pub struct Playground {
     trainer: Trainer,
     baselines: BTreeMap<String, EvalResult>,
+    /// The last training step's decision, for `whyLast()`.
+    last_decision: Option<LastDecision>,
+    /// Creator exposure sampled every `EXPOSURE_EVERY` episodes.
+    exposure: ExposureTracker,
+}
+
+/// What `whyLast()` needs of the last training step: the list it chose from and the weights
+/// that list was scored with.
+struct LastDecision {
+    user: usize,
+    slot: usize,
+    obs: Observation,
+    candidates: Vec<Candidate>,
+    weights: CfConfig,
+    shown: usize,
+}
+
+/// `why(slot)` / `whyLast()`: the explanation, with every candidate's Q-value.
+#[derive(Serialize)]
+struct WhyView {
+    #[serde(flatten)]
+    why: Why,
+    /// Q-value of every candidate, by slot.
+    q_values: Vec<f32>,
+    /// The slot with the highest Q-value.
+    greedy_slot: usize,
+    /// The slot the agent chose (the reader's card, or the last training step), if known.
+    chosen_slot: Option<usize>,
+}
+
+/// `exposure()`: creator exposure now, and sampled over training.
+#[derive(Serialize)]
+struct ExposureView {
+    #[serde(flatten)]
+    now: Exposure,
+    every: usize,
+    history: Vec<ExposureSample>,
+}
+
+/// `importAgent()`'s result.
+#[derive(Serialize)]
+struct ImportReport {
+    /// Whether the playground was rebuilt from the file's configuration (a different world);
+    /// otherwise only the agent (and the business weights) changed.
+    rebuilt: bool,
+    updates: u64,
+    epsilon: f32,
+    config: Config,
 }
 
 #[wasm_bindgen]
@@ -165,16 +221,7 @@ impl Playground {
     /// baselines on it. Throws naming the field if the configuration is invalid.
     #[wasm_bindgen(constructor)]
     pub fn new(cfg: JsValue) -> Result<Playground, JsError> {
-        let cfg = parse_config(cfg)?;
-        let trainer = Trainer::new(&cfg).map_err(js_err)?;
-        let n = cfg.experiment.eval_episodes.min(BASELINE_EPISODES);
-        let seed = eval_seed(&cfg);
-        let mut baselines = BTreeMap::new();
-        for p in PolicyKind::BASELINES {
-            let r = evaluate(trainer.env(), None, p, n, seed).map_err(js_err)?;
-            baselines.insert(p.name().to_string(), r);
-        }
-        Ok(Playground { trainer, baselines })
+        Playground::build(&parse_config(cfg)?)
     }
 
     /// The current configuration, live changes included.
@@ -352,6 +399,7 @@ impl Playground {
         self.trainer
             .reader_start(p.age, gender, region, interests)
             .map_err(js_err)?;
+        self.last_decision = None;
         to_js(&self.pending_card())
     }
 
@@ -382,9 +430,185 @@ impl Playground {
             next,
         })
     }
+
+    /// Why the candidate in `slot` of the session in progress (the reader's card in user
+    /// mode; in watch mode, the list the next step chooses from): the business score's three
+    /// terms (they add up to the score), the history videos the similarity comes from, a
+    /// one-line reason, and every candidate's Q-value. `explored` is true when `slot` is not
+    /// the greedy slot. Throws if there is no session or `slot` is out of range.
+    pub fn why(&self, slot: u32) -> Result<JsValue, JsError> {
+        let env = self.trainer.env();
+        let obs = env
+            .observation()
+            .ok_or_else(|| JsError::new("no session in progress: train or userStart first"))?;
+        let q = self.trainer.agent().q_values(&obs);
+        let greedy = self.trainer.agent().act_greedy(&obs);
+        let slot = slot as usize;
+        let w = why(env, slot, slot != greedy).map_err(js_err)?;
+        let chosen = self.trainer.reader_pending().map(|p| p.1);
+        to_js(&WhyView {
+            why: w,
+            q_values: q,
+            greedy_slot: greedy,
+            chosen_slot: chosen,
+        })
+    }
+
+    /// Why the last training step showed its video (the card in watch mode): as `why`, for
+    /// the list that step chose from. The terms add up to that card's score exactly; the
+    /// similar-history list and the Q-values read the filter and the network as they are
+    /// now, one interaction and one replay update later. `null` before the first step or
+    /// after the reader took over.
+    #[wasm_bindgen(js_name = whyLast)]
+    pub fn why_last(&self) -> Result<JsValue, JsError> {
+        let Some(d) = &self.last_decision else {
+            return Ok(JsValue::NULL);
+        };
+        let env = self.trainer.env();
+        let c = d
+            .candidates
+            .get(d.slot)
+            .ok_or_else(|| JsError::new("slot: out of range"))?;
+        // Only the video shown has gained a view since the list was scored.
+        let views = env.world().videos[c.video].views - i64::from(c.video == d.shown);
+        let q = self.trainer.agent().q_values(&d.obs);
+        let greedy = self.trainer.agent().act_greedy(&d.obs);
+        let w = why_candidate(env, d.user, d.slot, c, &d.weights, views, d.slot != greedy);
+        to_js(&WhyView {
+            why: w,
+            q_values: q,
+            greedy_slot: greedy,
+            chosen_slot: Some(d.slot),
+        })
+    }
+
+    /// The vector the network receives for the session's current decision, each entry
+    /// labelled: `{architecture, input_width, rows: [{slot, entries: [{index, label, kind,
+    /// value, raw, id, name}]}], q_values}`. Throws if there is no session.
+    #[wasm_bindgen(js_name = stateInspector)]
+    pub fn state_inspector(&self) -> Result<JsValue, JsError> {
+        let env = self.trainer.env();
+        let obs = env
+            .observation()
+            .ok_or_else(|| JsError::new("no session in progress: train or userStart first"))?;
+        let raw = raw_features(env);
+        let dqn = self.trainer.agent().as_dqn().ok_or_else(|| {
+            JsError::new("the bandit has no network: its inputs are the region x category and interest features of each candidate")
+        })?;
+        let ins: StateInspection = dqn.inspect(&obs, raw.as_ref());
+        to_js(&ins)
+    }
+
+    /// The `k` videos most similar to `video`: `[{video, category, cosine}]`, highest cosine
+    /// first. Throws naming `video` or `k` (1 to 500) if out of range.
+    pub fn neighbours(&self, video: u32, k: u32) -> Result<JsValue, JsError> {
+        let env = self.trainer.env();
+        let n: Vec<Neighbour> =
+            neighbours(env.cf(), env.world(), video as usize, k as usize).map_err(js_err)?;
+        to_js(&n)
+    }
+
+    /// Item-item cosine similarity of the first `per_category` videos with interactions of
+    /// each category: `{videos, blocks: [{category, start, len}], values (rows of numbers),
+    /// mean_within, mean_between}`. Throws naming `per_category` (1 to 64) if out of range.
+    #[wasm_bindgen(js_name = similarityHeatmap)]
+    pub fn similarity_heatmap(&self, per_category: u32) -> Result<JsValue, JsError> {
+        let env = self.trainer.env();
+        let h: Heatmap = heatmap(env.cf(), env.world(), per_category as usize).map_err(js_err)?;
+        to_js(&h)
+    }
+
+    /// Creator exposure of the impressions so far: `{per_creator, lorenz: [[x, y]], gini,
+    /// coverage, impressions, every, history: [{episode, gini, coverage}]}` (history sampled
+    /// every `every` finished episodes).
+    pub fn exposure(&self) -> Result<JsValue, JsError> {
+        to_js(&ExposureView {
+            now: self.exposure_now(),
+            every: self.exposure.every,
+            history: self.exposure.samples.clone(),
+        })
+    }
+
+    /// The agent and its configuration as a versioned JSON agent file (the same format as
+    /// `instatok train --save`).
+    #[wasm_bindgen(js_name = exportAgent)]
+    pub fn export_agent(&self) -> String {
+        self.trainer.agent().to_file(&self.current_config())
+    }
+
+    /// Loads an agent file. If it describes the current world (same seed, world, behaviour,
+    /// scores, environment and candidate count) only the agent and the business weights are
+    /// replaced; otherwise the playground is rebuilt from the file's configuration. Returns
+    /// `{rebuilt, updates, epsilon, config}`. A wrong version, wrong shape or corrupt file
+    /// throws with a message and leaves everything as it was.
+    #[wasm_bindgen(js_name = importAgent)]
+    pub fn import_agent(&mut self, text: &str) -> Result<JsValue, JsError> {
+        let (cfg, agent) = Agent::from_file(text).map_err(js_err)?;
+        let cur = self.current_config();
+        let same_world = cfg.seed == cur.seed
+            && cfg.world == cur.world
+            && cfg.behaviour == cur.behaviour
+            && cfg.scores == cur.scores
+            && cfg.env == cur.env
+            && cfg.cf.n_candidates == cur.cf.n_candidates;
+        if same_world {
+            let (w1, w2, w3) = (cfg.cf.w1, cfg.cf.w2, cfg.cf.w3);
+            self.trainer
+                .env_mut()
+                .set_weights(w1, w2, w3)
+                .map_err(js_err)?;
+            *self.trainer.agent_mut() = agent;
+        } else {
+            let mut rebuilt = Playground::build(&cfg)?;
+            *rebuilt.trainer.agent_mut() = agent;
+            *self = rebuilt;
+        }
+        let a = self.trainer.agent();
+        to_js(&ImportReport {
+            rebuilt: !same_world,
+            updates: a.updates(),
+            epsilon: a.epsilon(),
+            config: self.current_config(),
+        })
+    }
+
+    /// The finished episodes as CSV: header, then one row per episode (see
+    /// `export::episodes_csv` for the columns).
+    #[wasm_bindgen(js_name = episodesCsv)]
+    pub fn episodes_csv(&self) -> String {
+        episodes_csv(self.trainer.episodes())
+    }
 }
 
 impl Playground {
+    /// A playground for a validated configuration, with its baselines evaluated.
+    fn build(cfg: &Config) -> Result<Playground, JsError> {
+        let trainer = Trainer::new(cfg).map_err(js_err)?;
+        let n = cfg.experiment.eval_episodes.min(BASELINE_EPISODES);
+        let seed = eval_seed(cfg);
+        let mut baselines = BTreeMap::new();
+        for p in PolicyKind::BASELINES {
+            let r = evaluate(trainer.env(), None, p, n, seed).map_err(js_err)?;
+            baselines.insert(p.name().to_string(), r);
+        }
+        Ok(Playground {
+            trainer,
+            baselines,
+            last_decision: None,
+            exposure: ExposureTracker::new(EXPOSURE_EVERY),
+        })
+    }
+
+    fn exposure_now(&self) -> Exposure {
+        let env = self.trainer.env();
+        let world = env.world();
+        Exposure::from_impressions(
+            env.impressions(),
+            |v| world.videos[v].creator,
+            world.n_creators,
+        )
+    }
+
     /// Steps while `more()` says so, up to `max_steps`; the report of `train`.
     fn train_while(
         &mut self,
@@ -394,7 +618,10 @@ impl Playground {
         let mut last = None;
         let mut finished = 0;
         let mut steps = 0;
+        let mut weights = self.trainer.env().scored_with().clone();
         while steps < max_steps && (steps == 0 || more()) {
+            // The weights the list this step chooses from was scored with (for whyLast).
+            weights.clone_from(self.trainer.env().scored_with());
             let step = self
                 .trainer
                 .step(&mut crate::profile::NoProfiler)
@@ -402,8 +629,23 @@ impl Playground {
             steps += 1;
             if step.finished.is_some() {
                 finished += 1;
+                let n = self.trainer.episodes().len();
+                if self.exposure.is_due(n) {
+                    let now = self.exposure_now();
+                    self.exposure.observe(n, &now);
+                }
             }
             last = Some(step);
+        }
+        if let Some(s) = &last {
+            self.last_decision = Some(LastDecision {
+                user: s.user,
+                slot: s.slot,
+                obs: s.obs.clone(),
+                candidates: s.candidates.clone(),
+                weights,
+                shown: s.outcome.video,
+            });
         }
         let event = last.map(|s| self.event(&s));
         to_js(&TrainReport {

@@ -114,3 +114,113 @@ fn live_parameters_are_validated_and_the_reader_reaches_the_agent() {
     assert_eq!(after, before + 1.0);
     assert!(pg.user_respond("dance", 1.0).is_err());
 }
+
+fn numbers(v: &JsValue) -> Vec<f64> {
+    js_sys::Array::from(v)
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn error_message(err: wasm_bindgen::JsError) -> String {
+    let v: JsValue = err.into();
+    get(&v, "message").as_string().unwrap()
+}
+
+fn profile() -> JsValue {
+    js_sys::JSON::parse(r#"{"age":25,"gender":"f","region":"west","interests":["tech","food"]}"#)
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn export_then_import_gives_the_same_q_values_and_a_corrupt_file_changes_nothing() {
+    let mut a = Playground::new(small_config("default")).unwrap();
+    a.train(300).unwrap();
+    a.user_start(profile()).unwrap();
+    let q0 = numbers(&get(&a.why(0).unwrap(), "q_values"));
+    let text = a.export_agent();
+    // Another agent first (an untrained one), so that the import below has work to do.
+    let b = Playground::new(small_config("default")).unwrap();
+    let report = a.import_agent(&b.export_agent()).unwrap();
+    assert_eq!(get(&report, "rebuilt").as_bool(), Some(false));
+    let q1 = numbers(&get(&a.why(0).unwrap(), "q_values"));
+    assert_ne!(q0, q1);
+    a.import_agent(&text).unwrap();
+    assert_eq!(numbers(&get(&a.why(0).unwrap(), "q_values")), q0);
+    assert_eq!(a.export_agent(), text);
+
+    // Truncated, altered version, wrong shape: refused with a message, nothing changes.
+    let updates = get(&a.stats().unwrap(), "updates").as_f64();
+    let truncated = &text[..text.len() / 2];
+    let msg = error_message(a.import_agent(truncated).unwrap_err());
+    assert!(msg.contains("not valid JSON"), "{msg}");
+    let v2 = text.replacen("\"version\":1", "\"version\":2", 1);
+    let msg = error_message(a.import_agent(&v2).unwrap_err());
+    assert!(msg.contains("version 2"), "{msg}");
+    let shape = text.replacen("\"online\":[", "\"online\":[0.5,", 1);
+    let msg = error_message(a.import_agent(&shape).unwrap_err());
+    assert!(msg.contains("agent.online"), "{msg}");
+    assert_eq!(numbers(&get(&a.why(0).unwrap(), "q_values")), q0);
+    assert_eq!(get(&a.stats().unwrap(), "updates").as_f64(), updates);
+    assert_eq!(a.export_agent(), text);
+
+    // A file from another world rebuilds the playground around the agent.
+    let mut c = Playground::new(small_config("seed")).unwrap();
+    let report = c.import_agent(&text).unwrap();
+    assert_eq!(get(&report, "rebuilt").as_bool(), Some(true));
+    assert_eq!(c.export_agent(), text);
+}
+
+#[wasm_bindgen_test]
+fn explanations_add_up_and_match_the_network() {
+    let mut pg = Playground::new(small_config("default")).unwrap();
+    let report = pg.train(200).unwrap();
+    // The watch-mode card: its terms add up to its score in the train report.
+    let last = get(&report, "last");
+    let slot = get(&last, "slot").as_f64().unwrap() as u32;
+    let card = js_sys::Array::from(&get(&last, "candidates")).get(slot);
+    let w = pg.why_last().unwrap();
+    let t = get(&w, "terms");
+    let sum = get(&t, "similarity").as_f64().unwrap()
+        + get(&t, "popularity").as_f64().unwrap()
+        + get(&t, "interest").as_f64().unwrap();
+    assert_eq!(sum, get(&card, "score").as_f64().unwrap());
+    assert_eq!(get(&w, "video"), get(&card, "video_id"));
+    assert!(get(&w, "reason").as_string().is_some());
+
+    // The reader's card: its terms add up to its score, its similar videos are history.
+    pg.user_start(profile()).unwrap();
+    pg.user_respond("liked", 6.0).unwrap();
+    let w = pg.why(0).unwrap();
+    let t = get(&w, "terms");
+    let sum = get(&t, "similarity").as_f64().unwrap()
+        + get(&t, "popularity").as_f64().unwrap()
+        + get(&t, "interest").as_f64().unwrap();
+    assert_eq!(sum, get(&w, "business").as_f64().unwrap());
+    assert!(pg.why(99).is_err());
+
+    let ins = pg.state_inspector().unwrap();
+    let width = get(&ins, "input_width").as_f64().unwrap();
+    let rows = js_sys::Array::from(&get(&ins, "rows"));
+    assert!(rows.length() > 0);
+    for row in rows.iter() {
+        assert_eq!(
+            js_sys::Array::from(&get(&row, "entries")).length() as f64,
+            width
+        );
+    }
+
+    let n = js_sys::Array::from(&pg.neighbours(0, 5).unwrap());
+    assert!(n.length() <= 5);
+    assert!(pg.neighbours(100_000, 5).is_err());
+    let h = pg.similarity_heatmap(3).unwrap();
+    let videos = js_sys::Array::from(&get(&h, "videos")).length();
+    assert_eq!(js_sys::Array::from(&get(&h, "values")).length(), videos);
+    assert!(pg.similarity_heatmap(0).is_err());
+    let e = pg.exposure().unwrap();
+    let gini = get(&e, "gini").as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&gini));
+    assert!(js_sys::Array::from(&get(&e, "lorenz")).length() > 1);
+    let episodes = pg.series("return").unwrap().len();
+    assert_eq!(pg.episodes_csv().lines().count(), episodes + 1);
+}

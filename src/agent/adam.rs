@@ -60,6 +60,21 @@ impl Adam {
     }
 }
 
+/// Adam's saved state, for the agent file.
+impl Adam {
+    /// The step count and both moments (empty before the first step).
+    pub(crate) fn state(&self) -> (i32, &[f32], &[f32]) {
+        (self.t, &self.m, &self.v)
+    }
+
+    /// Restores a saved state; `m` and `v` must be empty or one value per parameter.
+    pub(crate) fn set_state(&mut self, t: i32, m: Vec<f32>, v: Vec<f32>) {
+        self.t = t;
+        self.m = m;
+        self.v = v;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,50 @@ impl BanditAgent {
         s
     }
 
+    /// The posterior's sufficient statistics `(a, b, observations)`, for the agent file.
+    pub(crate) fn statistics(&self) -> (&[f64], &[f64], u64) {
+        (&self.a, &self.b, self.observations)
+    }
+
+    /// Candidate slots this bandit chooses among.
+    pub fn n_candidates(&self) -> usize {
+        self.n_candidates
+    }
+
+    /// A bandit from saved statistics; `a` must be symmetric with a positive-definite
+    /// Cholesky factorisation (otherwise the posterior is not a distribution).
+    pub(crate) fn restore(
+        cfg: &AgentConfig,
+        n_candidates: usize,
+        seed: u64,
+        a: Vec<f64>,
+        b: Vec<f64>,
+        observations: u64,
+    ) -> Result<Self, String> {
+        for i in 0..D {
+            for j in 0..i {
+                if (a[i * D + j] - a[j * D + i]).abs() > 1e-9 * (1.0 + a[i * D + j].abs()) {
+                    return Err(format!(
+                        "must be symmetric (entries {i},{j} and {j},{i} differ)"
+                    ));
+                }
+            }
+        }
+        let mut s = BanditAgent::new(cfg, n_candidates, seed);
+        let chol = cholesky(&a);
+        if (0..D).any(|i| !(chol[i * D + i] > 1e-150) || !chol[i * D + i].is_finite()) {
+            return Err("must be positive definite (a prior precision plus X'X)".into());
+        }
+        s.a = a;
+        s.b = b;
+        s.observations = observations;
+        s.refresh();
+        if s.mean.iter().any(|m| !m.is_finite()) {
+            return Err("gives a non-finite posterior mean".into());
+        }
+        Ok(s)
+    }
+
     /// The hyperparameters in force.
     pub fn config(&self) -> &AgentConfig {
         &self.cfg

@@ -415,6 +415,65 @@ impl DqnAgent {
     }
 }
 
+/// Read access for the state inspector and the agent file (`super::inspect`, `super::file`).
+impl DqnAgent {
+    /// The online network.
+    pub(crate) fn online_net(&self) -> &QNet {
+        &self.learner.online
+    }
+
+    /// Usable slots of `obs` (see [`DqnAgent::n_candidates`]).
+    pub(crate) fn usable_slots(&self, obs: &Observation) -> usize {
+        self.slots(obs)
+    }
+
+    /// What the agent file saves: epsilon, counters, both networks' parameters, Adam.
+    pub(crate) fn saved_parts(&self) -> SavedParts {
+        let (t, m, v) = self.learner.adam.state();
+        SavedParts {
+            epsilon: self.epsilon,
+            updates: self.updates,
+            skipped_updates: self.skipped_updates,
+            online: self.learner.online.params().to_vec(),
+            target: self.learner.target.as_ref().map(|n| n.params().to_vec()),
+            adam: Some((t, m.to_vec(), v.to_vec())),
+        }
+    }
+
+    /// Restores saved parts into a fresh agent of the same configuration. The caller (the
+    /// agent file) has checked every length against this agent's networks and that `target`
+    /// is present exactly when the configuration has a target network.
+    pub(crate) fn restore_parts(&mut self, parts: SavedParts) {
+        self.epsilon = parts.epsilon;
+        self.updates = parts.updates;
+        self.skipped_updates = parts.skipped_updates;
+        self.learner
+            .online
+            .params_mut()
+            .copy_from_slice(&parts.online);
+        match (self.learner.target.as_mut(), parts.target) {
+            (Some(net), Some(p)) => net.params_mut().copy_from_slice(&p),
+            (Some(net), None) => net.clone_from(&self.learner.online),
+            (None, _) => {}
+        }
+        if let Some((t, m, v)) = parts.adam {
+            self.learner.adam.set_state(t, m, v);
+        }
+    }
+}
+
+/// The state an agent file carries (see `super::file`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SavedParts {
+    pub epsilon: f64,
+    pub updates: u64,
+    pub skipped_updates: u64,
+    pub online: Vec<f32>,
+    pub target: Option<Vec<f32>>,
+    /// Adam's step count and moments.
+    pub adam: Option<(i32, Vec<f32>, Vec<f32>)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

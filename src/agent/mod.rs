@@ -6,6 +6,8 @@ mod adam;
 pub mod bandit;
 pub mod config;
 pub mod dqn;
+pub mod file;
+pub mod inspect;
 mod qnet;
 pub mod replay;
 

@@ -570,6 +570,54 @@ impl QNet {
     }
 }
 
+/// What the state inspector and the agent file need: the input rows as encoded, the vector
+/// fc1 receives, and the parameter count of a layout.
+impl Inputs {
+    /// Row `r`'s plain numbers and the stacked-table rows of its categorical fields.
+    pub(crate) fn row(&self, r: usize) -> (&[f32], &[usize]) {
+        let dense = self.dense.len() / self.rows.max(1);
+        let fields = self.ids.len() / self.rows.max(1);
+        (
+            &self.dense[r * dense..(r + 1) * dense],
+            &self.ids[r * fields..(r + 1) * fields],
+        )
+    }
+}
+
+impl QNet {
+    /// The width of the vector fc1 receives: its weights' columns on the plain numbers plus
+    /// on the embeddings (the notebook's `NUM_NUMERICAL_FEATURES + total_embedding_dim`).
+    pub(crate) fn fan_in(&self) -> usize {
+        let shapes = self.dims.shapes();
+        shapes[1].1 + shapes[2].1
+    }
+
+    /// Embedding width of each categorical field, in input order.
+    pub(crate) fn embedding_widths(&self) -> Vec<usize> {
+        self.dims.fields.iter().map(|f| f.dim).collect()
+    }
+
+    /// The vector fc1 receives for row `r` of `inp`: the plain numbers, then each field's
+    /// embedding (the notebook's `cat(x, E[id])`), [`QNet::fan_in`] values.
+    pub(crate) fn first_layer_input(&self, inp: &Inputs, r: usize) -> Vec<f32> {
+        let d = &self.dims;
+        let [tables, ..] = views(d, &self.params);
+        let (dense, ids) = inp.row(r);
+        let mut out = dense.to_vec();
+        let mut col = 0;
+        for (f, &row) in d.fields.iter().zip(ids) {
+            out.extend(tables.row(row).iter().skip(col).take(f.dim));
+            col += f.dim;
+        }
+        out
+    }
+
+    /// Number of parameters of a network of `layout` over `slots` candidate slots.
+    pub(crate) fn param_count(layout: Architecture, slots: usize) -> usize {
+        Dims::new(layout, slots).len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -845,6 +893,41 @@ mod tests {
             net.backward(&pass, &dq, &mut grads);
             assert!(grads.iter().filter(|&&g| g != 0.0).count() > grads.len() / 2);
             close(&grads, &g_ref, &format!("{layout:?} gradient"));
+        }
+    }
+
+    /// The vector `first_layer_input` reports is the one the forward pass multiplies:
+    /// relu(W1 · v + b1) equals the pass's first activation, for both layouts.
+    #[test]
+    fn first_layer_input_is_what_fc1_receives() {
+        for layout in [Architecture::SlotHeads, Architecture::PairScorer] {
+            let net = QNet::init(layout, 6, &mut rng(4));
+            let o = random_observation(&mut rng(5), 6);
+            let mut inp = net.inputs(true);
+            inp.push_all(&o, 6);
+            let rows: Vec<Vec<f32>> = (0..inp.rows())
+                .map(|r| net.first_layer_input(&inp, r))
+                .collect();
+            let pass = net.forward(inp);
+            let d = &net.dims;
+            let [_, w_dense, w_embed, b1, ..] = views(d, &net.params);
+            for (r, v) in rows.iter().enumerate() {
+                assert_eq!(v.len(), net.fan_in());
+                assert_eq!(net.fan_in(), d.dense + d.emb);
+                for h in 0..HIDDEN {
+                    let mut z = b1[[0, h]];
+                    for (i, x) in v.iter().enumerate() {
+                        let w = if i < d.dense {
+                            w_dense[[h, i]]
+                        } else {
+                            w_embed[[h, i - d.dense]]
+                        };
+                        z += w * x;
+                    }
+                    let a = pass.a1[[r, h]];
+                    assert!((z.max(0.0) - a).abs() < 1e-4, "{layout:?} row {r} unit {h}");
+                }
+            }
         }
     }
 }

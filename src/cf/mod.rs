@@ -4,6 +4,7 @@
 //! a rebuild from scratch, which the notebook does at every step.
 
 pub mod candidates;
+pub mod explain;
 pub mod similarity;
 
 pub use candidates::{business_score, Candidate};

@@ -5,8 +5,10 @@ mod overrides;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use instatok::agent::Agent;
 use instatok::config::{Config, Preset};
-use instatok::experiment::{run_experiment, ExperimentReport};
+use instatok::experiment::{report, ExperimentReport, Trainer};
+use instatok::export::episodes_csv;
 use instatok::profile::NoProfiler;
 
 /// InstaTok Playground: a short-video recommender (simulator, collaborative filter, DQN).
@@ -52,6 +54,27 @@ enum Command {
         #[command(flatten)]
         cfg: ConfigArgs,
         /// Print one JSON object (config, episodes, evaluation) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Save the trained agent with its configuration to FILE (a versioned JSON agent
+        /// file, read by `instatok eval --load` and the page's import).
+        #[arg(long, value_name = "FILE")]
+        save: Option<std::path::PathBuf>,
+        /// Write the per-episode metrics and the learning curve to FILE as CSV.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+    },
+    /// Evaluate a saved agent against every baseline on held-out sessions of its
+    /// configuration's world (freshly generated: the interactions of its training are not
+    /// in the file).
+    Eval {
+        /// The agent file (written by `instatok train --save` or the page's export).
+        #[arg(long, value_name = "FILE")]
+        load: std::path::PathBuf,
+        /// Evaluation episodes per policy (default: the file's `experiment.eval_episodes`).
+        #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 1, 100_000))]
+        eval_episodes: Option<u64>,
+        /// Print one JSON object (config, evaluation) instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -104,7 +127,17 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Train { cfg, json } => build_config(&cfg).and_then(|c| train(&c, json)),
+        Command::Train {
+            cfg,
+            json,
+            save,
+            csv,
+        } => build_config(&cfg).and_then(|c| train(&c, json, save.as_deref(), csv.as_deref())),
+        Command::Eval {
+            load,
+            eval_episodes,
+            json,
+        } => eval(&load, eval_episodes, json),
         Command::Config { cfg } => build_config(&cfg).map(|c| {
             println!(
                 "{}",
@@ -149,7 +182,12 @@ fn build_config(a: &ConfigArgs) -> Result<Config, String> {
     Ok(cfg)
 }
 
-fn train(cfg: &Config, json: bool) -> Result<(), String> {
+fn train(
+    cfg: &Config,
+    json: bool,
+    save: Option<&std::path::Path>,
+    csv: Option<&std::path::Path>,
+) -> Result<(), String> {
     let bar = ProgressBar::new(cfg.experiment.episodes as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} training [{bar:30}] {pos}/{len} episodes  {msg}")
@@ -157,22 +195,33 @@ fn train(cfg: &Config, json: bool) -> Result<(), String> {
             .progress_chars("=> "),
     );
     let mut recent = std::collections::VecDeque::new();
-    let report = run_experiment(cfg, &mut NoProfiler, |e| {
-        recent.push_back(e.return_);
-        if recent.len() > 50 {
-            recent.pop_front();
-        }
-        bar.inc(1);
-        if e.episode % 10 == 0 {
-            let avg = recent.iter().sum::<f64>() / recent.len() as f64;
-            bar.set_message(format!(
-                "avg return (last 50) {avg:6.2}  epsilon {:.3}",
-                e.epsilon
-            ));
-        }
-    })
-    .map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(cfg).map_err(|e| e.to_string())?;
+    trainer
+        .train(cfg.experiment.episodes, &mut NoProfiler, |e| {
+            recent.push_back(e.return_);
+            if recent.len() > 50 {
+                recent.pop_front();
+            }
+            bar.inc(1);
+            if e.episode % 10 == 0 {
+                let avg = recent.iter().sum::<f64>() / recent.len() as f64;
+                bar.set_message(format!(
+                    "avg return (last 50) {avg:6.2}  epsilon {:.3}",
+                    e.epsilon
+                ));
+            }
+        })
+        .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
+    if let Some(path) = save {
+        std::fs::write(path, trainer.agent().to_file(cfg))
+            .map_err(|e| format!("--save {}: {e}", path.display()))?;
+    }
+    if let Some(path) = csv {
+        std::fs::write(path, episodes_csv(trainer.episodes()))
+            .map_err(|e| format!("--csv {}: {e}", path.display()))?;
+    }
+    let report = report(cfg, &trainer).map_err(|e| e.to_string())?;
     if json {
         println!(
             "{}",
@@ -180,6 +229,34 @@ fn train(cfg: &Config, json: bool) -> Result<(), String> {
         );
     } else {
         print_table(&report);
+    }
+    Ok(())
+}
+
+/// `instatok eval --load FILE`: the saved agent and every baseline on the file's world.
+fn eval(path: &std::path::Path, eval_episodes: Option<u64>, json: bool) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--load {}: {e}", path.display()))?;
+    let (mut cfg, agent) =
+        Agent::from_file(&text).map_err(|e| format!("--load {}: {e}", path.display()))?;
+    if let Some(n) = eval_episodes {
+        cfg.experiment.eval_episodes = n as usize;
+    }
+    cfg.validate().map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+    let (updates, epsilon) = (agent.updates(), agent.epsilon());
+    *trainer.agent_mut() = agent;
+    let mut r = report(&cfg, &trainer).map_err(|e| e.to_string())?;
+    if json {
+        r.episodes.clear();
+        println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+    } else {
+        println!(
+            "loaded {}: a {:?} agent after {updates} updates (epsilon {epsilon:.3}), evaluated on a fresh world of its configuration",
+            path.display(),
+            cfg.agent.architecture
+        );
+        print_table(&r);
     }
     Ok(())
 }
