@@ -572,8 +572,8 @@ impl Trainer {
     /// A learning-curve point now: the frozen greedy agent and every baseline on the current
     /// world, `sessions` held-out sessions each (the panel: users and random numbers fixed by
     /// the configuration's seed). Reads the trainer only: training afterwards is exactly as
-    /// without the call. Cost: five evaluations of `sessions` sessions (about 0.6 s at 100
-    /// sessions on the default world natively; see the README).
+    /// without the call. Cost: five evaluations of `sessions` sessions (0.7 s at 100 sessions
+    /// on the default world natively with the machine loaded; see the README).
     pub fn curve_point(&self, sessions: usize) -> Result<CurvePoint> {
         let seed = eval_seed(self.env.config());
         let mut policies = BTreeMap::new();

@@ -181,6 +181,10 @@ impl AgentConfig {
     /// learning rate is 10x lower than the notebook's: with 1e-3 the pair scorer's Q-values
     /// chase the reward noise (a reward's sd is about 1.3, the effects to learn 0.1-0.3) and it
     /// closes about a third of the gap from random to the oracle; with 1e-4, about two thirds.
+    /// Epsilon decays by 0.995 per *episode* (the notebook: per update, so it is at its floor
+    /// after about 120 of 500 episodes): 0.61 after 100 episodes, 0.08 after 500, the floor
+    /// after about 920. Measured (skill, seeds 1-10, 500 episodes, 1,000 held-out sessions):
+    /// 0.684 against 0.671 per update, so the visible exploration costs nothing.
     pub fn default_preset() -> Self {
         Self {
             architecture: Architecture::PairScorer,
@@ -188,6 +192,7 @@ impl AgentConfig {
             learning_rate: 1e-4,
             replay_capacity: Some(10_000),
             target: TargetUpdate::Hard { every: 100 },
+            epsilon_decay_per: EpsilonDecayPer::Episode,
             ..Self::seed_preset()
         }
     }

@@ -696,6 +696,41 @@ mod tests {
     }
 
     #[test]
+    fn epsilon_decays_per_episode_when_asked() {
+        let mut rng = crate::rng::stream(3, 3);
+        for per in [EpsilonDecayPer::Update, EpsilonDecayPer::Episode] {
+            let mut c = AgentConfig::default_preset();
+            c.epsilon_decay_per = per;
+            c.epsilon_decay = 0.5;
+            c.batch_size = 2;
+            let mut agent = DqnAgent::new(&c, 3, 1);
+            for _ in 0..4 {
+                let obs = crate::agent::random_observation(&mut rng, 3);
+                agent.remember(Transition {
+                    next_obs: obs.clone(),
+                    obs,
+                    action: 1,
+                    reward: 1.0,
+                    done: false,
+                });
+                agent.learn();
+            }
+            let after_updates = agent.epsilon();
+            agent.end_episode();
+            match per {
+                EpsilonDecayPer::Update => {
+                    assert!(after_updates < 1.0);
+                    assert_eq!(agent.epsilon(), after_updates);
+                }
+                EpsilonDecayPer::Episode => {
+                    assert_eq!(after_updates, 1.0);
+                    assert_eq!(agent.epsilon(), 0.5);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn epsilon_follows_the_notebook_rule_and_stops_at_the_floor() {
         let mut c = AgentConfig::seed_preset();
         c.batch_size = 4;

@@ -23,6 +23,8 @@ pub fn apply(cfg: Config, sets: &[String]) -> Result<Config, String> {
                 .ok_or_else(|| format!("--set {path}: no such configuration field"))?;
         }
         *node = value;
+        // Read back after each one, so a bad value (say an unknown variant) names its path.
+        serde_json::from_value::<Config>(doc.clone()).map_err(|e| format!("--set {path}: {e}"))?;
     }
     serde_json::from_value(doc).map_err(|e| format!("--set: {e}"))
 }
@@ -48,5 +50,24 @@ mod tests {
             .contains("agent.gama"));
         assert!(apply(Config::default_preset(), &["agent.gamma".into()]).is_err());
         assert!(apply(Config::default_preset(), &["agent.gamma=\"x\"".into()]).is_err());
+        let c = apply(
+            Config::default_preset(),
+            &[
+                "agent.kind=bandit".into(),
+                "interests.source=predicted".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.agent.kind, instatok::agent::AgentKind::Bandit);
+        for bad in [
+            "agent.kind=banditx",
+            "agent.epsilon_decay_per=step",
+            "interests.source=guess",
+            "agent.bandit.exploration=ucb2",
+        ] {
+            let err = apply(Config::default_preset(), &[bad.into()]).unwrap_err();
+            let path = bad.split('=').next().unwrap();
+            assert!(err.contains(path), "{err}");
+        }
     }
 }
