@@ -85,7 +85,7 @@ impl Environment {
             .iter()
             .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
             .collect();
-        let cf = CollaborativeFilter::from_log(world.videos.len(), world.users.len(), &log);
+        let cf = CollaborativeFilter::build(&cfg.cf, world.videos.len(), world.users.len(), &log);
         let start_state = start_states(&world, &history);
         let impressions = vec![0; world.videos.len()];
         let expected = ExpectedTable::new(&cfg.behaviour);
@@ -381,7 +381,7 @@ mod tests {
             small(&mut cfg);
             let mut env = Environment::new(&cfg).unwrap();
             let mut rng = stream(3, 9);
-            let rows_before: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
+            let rows_before = env.cf().n_recorded();
             let mut steps = 0;
             for user in 0..30 {
                 let obs = env.reset(user).unwrap();
@@ -400,8 +400,8 @@ mod tests {
                     "stepping a finished session fails"
                 );
             }
-            let rows_after: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
-            assert_eq!(rows_after, rows_before + steps);
+            let rows_after = env.cf().n_recorded();
+            assert_eq!(rows_after, rows_before + steps as u64);
         }
     }
 
@@ -448,6 +448,6 @@ mod tests {
             .is_err());
         let out = env.respond(0, Action::Liked, 6.0, &mut NoProfiler).unwrap();
         assert_eq!(out.reward, 2.0);
-        assert_eq!(env.cf().history(me).len(), 1);
+        assert_eq!(env.cf().history_len(me), 1);
     }
 }

@@ -5,7 +5,7 @@ mod overrides;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use instatok::config::{Config, Preset};
+use instatok::config::{Config, Preset, WorldSize};
 use instatok::experiment::{run_experiment, ExperimentReport};
 use instatok::profile::NoProfiler;
 
@@ -38,6 +38,10 @@ struct ConfigArgs {
     /// Evaluation episodes per policy.
     #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 1, 100_000))]
     eval_episodes: Option<u64>,
+    /// World size: `small` (the notebook's 3,000 videos x 200 users), `medium` (20,000 x
+    /// 5,000, about 200,000 logged interactions) or `large` (100,000 x 20,000, about 1,000,000).
+    #[arg(long, value_name = "SIZE", value_parser = ["small", "medium", "large"])]
+    world: Option<String>,
     /// Set any configuration field by its dotted path, e.g. `--set agent.gamma=0.9`
     /// or `--set agent.replay_capacity=null`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -132,6 +136,9 @@ fn build_config(a: &ConfigArgs) -> Result<Config, String> {
         }
         None => Config::preset(Preset::parse(&a.preset).map_err(|e| e.to_string())?),
     };
+    if let Some(w) = &a.world {
+        cfg = cfg.with_world_size(WorldSize::parse(w).map_err(|e| e.to_string())?);
+    }
     if let Some(n) = a.episodes {
         cfg.experiment.episodes = n as usize;
     }

@@ -119,4 +119,17 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_medium_world_has_about_200000_interactions() {
+        use crate::config::WorldSize;
+        let cfg = Config::default_preset().with_world_size(WorldSize::Medium);
+        let mut rng = stream(2, 0);
+        let mut world = World::generate(&cfg.world, &mut rng);
+        assert_eq!((world.videos.len(), world.users.len()), (20_000, 5000));
+        let rows = generate_history(&mut world, &cfg, &mut rng);
+        let n = rows.len() as f64;
+        assert!((190_000.0..210_000.0).contains(&n), "{n}");
+        assert!(rows.iter().all(|r| r.video < 20_000 && r.user < 5000));
+    }
 }
