@@ -78,18 +78,26 @@ impl Environment {
     /// Generate the world and its history from `cfg.seed`, and build the filter.
     pub fn new(cfg: &Config) -> Result<Self> {
         cfg.validate()?;
-        let mut rng = crate::rng::stream(cfg.seed, 0x3041);
+        let mut rng = crate::rng::stream(cfg.seed, STREAM_WORLD);
         let mut world = World::generate(&cfg.world, &mut rng);
         let history = generate_history(&mut world, cfg, &mut rng);
-        let log: Vec<(usize, usize, f64)> = history
-            .iter()
-            .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
-            .collect();
+        let log = score_log(cfg, &history);
         let cf = CollaborativeFilter::build(&cfg.cf, world.videos.len(), world.users.len(), &log);
-        let start_state = start_states(&world, &history);
+        Ok(Self::from_parts(cfg, world, &history, cf))
+    }
+
+    /// Assemble an environment from a world, its history and the filter built from it (the
+    /// staged builder's last step; `new` does all of it at once). `cfg` must be validated.
+    pub(crate) fn from_parts(
+        cfg: &Config,
+        world: World,
+        history: &[HistoryRow],
+        cf: CollaborativeFilter,
+    ) -> Self {
+        let start_state = start_states(&world, history);
         let impressions = vec![0; world.videos.len()];
         let expected = ExpectedTable::new(&cfg.behaviour);
-        Ok(Environment {
+        Environment {
             cfg: cfg.clone(),
             world,
             cf,
@@ -97,7 +105,7 @@ impl Environment {
             impressions,
             expected,
             session: None,
-        })
+        }
     }
 
     /// The configuration.
@@ -345,6 +353,17 @@ impl Environment {
         }
         prof.end(Phase::Candidates);
     }
+}
+
+/// The random stream the world and its history are drawn from.
+pub(crate) const STREAM_WORLD: u64 = 0x3041;
+
+/// The history as the filter's log `(video, user, score)`, scored by the history table.
+pub(crate) fn score_log(cfg: &Config, history: &[HistoryRow]) -> Vec<(usize, usize, f64)> {
+    history
+        .iter()
+        .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
+        .collect()
 }
 
 /// The notebook's initial state per user: the last history row's `last_vid_category` and

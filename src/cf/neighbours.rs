@@ -26,11 +26,16 @@ fn rank(a: &Neighbour, b: &Neighbour) -> std::cmp::Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
-/// Cosine from a dot product and two norms. `ni * nj` is commutative, so the same pair gives
-/// the same bits whichever side computes it.
+/// An entry of the row-normalised matrix: `m / |row|` (0 for a zero row). The cosine of two
+/// items is the sum over their common users, in ascending order, of the products of these, so
+/// the same pair gives the same bits whichever side computes it.
 #[inline]
-fn cosine(dot: f64, ni: f64, nj: f64) -> f32 {
-    (dot / (ni * nj)) as f32
+fn normalised(m: f64, norm: f64) -> f64 {
+    if norm == 0.0 {
+        0.0
+    } else {
+        m / norm
+    }
 }
 
 fn norm_of(entries: &[(u32, f64)]) -> f64 {
@@ -81,7 +86,8 @@ pub struct TopKFilter {
     window: Option<usize>,
     /// item -> (user, aggregated score), sorted by user.
     item_users: Vec<Arc<Vec<(u32, f64)>>>,
-    /// user -> (item, aggregated score over the window), sorted by item.
+    /// user -> (item, aggregated score over the window / the item's norm), sorted by item:
+    /// the row-normalised matrix by column, which the scatters read.
     user_items: Vec<Arc<Vec<(u32, f64)>>>,
     /// user -> the raw rows (item, score) inside the window, oldest first.
     recent: Vec<Arc<VecDeque<(u32, f64)>>>,
@@ -93,18 +99,72 @@ pub struct TopKFilter {
     norms: Vec<f64>,
     /// item -> neighbours, best first, at most `cap`.
     lists: Vec<Arc<Vec<Neighbour>>>,
-    /// item -> whether a nonzero neighbour was left out of its list.
-    truncated: Vec<bool>,
+    /// item -> its list's last entry and whether a nonzero neighbour was left out of it (kept
+    /// flat, beside the lists, so an update decides without reading a list whether it must
+    /// change it).
+    tails: Vec<Tail>,
     /// Interactions recorded since the build, plus the log's rows.
     recorded: u64,
     scratch: Scratch,
 }
 
-/// Working memory for scatters, reused between calls (zero / false between calls).
+/// A list's last entry and whether it was truncated.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    last: Neighbour,
+    truncated: bool,
+}
+
+impl Default for Tail {
+    fn default() -> Self {
+        Tail {
+            last: (u32::MAX, f32::NEG_INFINITY),
+            truncated: false,
+        }
+    }
+}
+
+impl Tail {
+    fn of(list: &[Neighbour], truncated: bool) -> Tail {
+        Tail {
+            last: list
+                .last()
+                .copied()
+                .unwrap_or((u32::MAX, f32::NEG_INFINITY)),
+            truncated,
+        }
+    }
+
+    /// Whether a list with this tail holds `e`, given that `e` is a nonzero neighbour with the
+    /// similarity the list would hold (every neighbour if not truncated, else those up to the
+    /// last).
+    #[inline]
+    fn holds(self, e: Neighbour) -> bool {
+        !self.truncated || e == self.last || before(e, self.last)
+    }
+
+    /// Whether `e` (not in the list) must be inserted.
+    #[inline]
+    fn admits(self, e: Neighbour) -> bool {
+        !self.truncated || before(e, self.last)
+    }
+}
+
+/// One item's slot in the scratch space: the sums of a scatter before and after a change, and
+/// the call that last wrote them (a slot from an older call reads as zero).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    new: f64,
+    old: f64,
+    stamp: u32,
+}
+
+/// Working memory for scatters, reused between calls; `touched` lists the items this call
+/// wrote.
 #[derive(Debug, Default)]
 struct Scratch {
-    acc: Vec<f64>,
-    marked: Vec<bool>,
+    cells: Vec<Cell>,
+    stamp: u32,
     touched: Vec<u32>,
     cands: Vec<Neighbour>,
 }
@@ -117,28 +177,33 @@ impl Clone for Scratch {
 }
 
 impl Scratch {
-    fn ensure(&mut self, n: usize) {
-        if self.acc.len() != n {
-            self.acc = vec![0.0; n];
-            self.marked = vec![false; n];
+    /// Start a call: every slot reads as zero and nothing is touched.
+    fn begin(&mut self, n: usize) {
+        if self.cells.len() != n {
+            self.cells = vec![Cell::default(); n];
+            self.stamp = 0;
         }
-    }
-
-    #[inline]
-    fn touch(&mut self, j: u32) {
-        let k = j as usize;
-        if !self.marked[k] {
-            self.marked[k] = true;
-            self.touched.push(j);
+        if self.stamp == u32::MAX {
+            self.cells.iter_mut().for_each(|c| c.stamp = 0);
+            self.stamp = 0;
         }
-    }
-
-    fn clear(&mut self) {
-        for &j in &self.touched {
-            self.acc[j as usize] = 0.0;
-            self.marked[j as usize] = false;
-        }
+        self.stamp += 1;
         self.touched.clear();
+    }
+
+    /// The slot of item `x`, zeroed and listed on first use in this call.
+    #[inline]
+    fn cell(&mut self, x: usize) -> &mut Cell {
+        let c = &mut self.cells[x];
+        if c.stamp != self.stamp {
+            *c = Cell {
+                new: 0.0,
+                old: 0.0,
+                stamp: self.stamp,
+            };
+            self.touched.push(x as u32);
+        }
+        c
     }
 }
 
@@ -147,6 +212,20 @@ impl TopKFilter {
     /// column holds their last `window` rows (all of them for `None`); the lists hold the
     /// top `k` neighbours (plus slack).
     pub fn from_log(
+        n_items: usize,
+        n_users: usize,
+        log: &[(usize, usize, f64)],
+        k: usize,
+        window: Option<usize>,
+    ) -> Self {
+        let mut f = Self::unindexed(n_items, n_users, log, k, window);
+        f.rebuild_lists(0, n_items);
+        f
+    }
+
+    /// The matrix built from a log, with every neighbour list still empty: call
+    /// `rebuild_lists` over every item (in as many chunks as wanted) before using it.
+    pub fn unindexed(
         n_items: usize,
         n_users: usize,
         log: &[(usize, usize, f64)],
@@ -201,8 +280,13 @@ impl TopKFilter {
                 item_users[i as usize].push((u as u32, s));
             }
         }
-        let norms = item_users.iter().map(|r| norm_of(r)).collect();
-        let mut f = TopKFilter {
+        let norms: Vec<f64> = item_users.iter().map(|r| norm_of(r)).collect();
+        for row in &mut user_items {
+            for e in row.iter_mut() {
+                e.1 = normalised(e.1, norms[e.0 as usize]);
+            }
+        }
+        TopKFilter {
             n_items,
             k,
             cap: k + k / 2,
@@ -214,12 +298,10 @@ impl TopKFilter {
             present,
             norms,
             lists: vec![Arc::new(Vec::new()); n_items],
-            truncated: vec![false; n_items],
+            tails: vec![Tail::default(); n_items],
             recorded: log.len() as u64,
             scratch: Scratch::default(),
-        };
-        f.rebuild_lists(0, n_items);
-        f
+        }
     }
 
     /// Recompute the lists of items `from..to` from the matrix (the build, in chunks).
@@ -274,8 +356,8 @@ impl TopKFilter {
 
     /// The aggregated matrix entry (over the window).
     pub fn entry(&self, item: usize, user: usize) -> f64 {
-        let row = &self.user_items[user];
-        row.binary_search_by_key(&(item as u32), |e| e.0)
+        let row = &self.item_users[item];
+        row.binary_search_by_key(&(user as u32), |e| e.0)
             .map_or(0.0, |k| row[k].1)
     }
 
@@ -309,8 +391,8 @@ impl TopKFilter {
                 .iter()
                 .map(|r| arc + r.capacity() * 8)
                 .sum::<usize>()
-            + self.n_items * (1 + 8 + 1)
-            + self.scratch.acc.capacity() * 9
+            + self.n_items * (1 + 8 + std::mem::size_of::<Tail>())
+            + self.scratch.cells.capacity() * std::mem::size_of::<Cell>()
     }
 
     /// Record one interaction: append it to the user's window (dropping the oldest row beyond
@@ -333,17 +415,10 @@ impl TopKFilter {
             }
         }
         for &i in &changed {
-            if i == u32::MAX {
-                continue;
+            if i != u32::MAX {
+                let value = self.entry_from_window(i, user);
+                self.change_entry(i as usize, user, value);
             }
-            let value = self.entry_from_window(i, user);
-            set_sorted(Arc::make_mut(&mut self.user_items[user]), i, value);
-            set_sorted(
-                Arc::make_mut(&mut self.item_users[i as usize]),
-                user as u32,
-                value,
-            );
-            self.refresh(i as usize, user);
         }
     }
 
@@ -356,44 +431,48 @@ impl TopKFilter {
             .fold(0.0, |a, r| a + r.1)
     }
 
-    /// Scatter item `i`'s dot products with every item sharing a user with it into the
-    /// scratch accumulator (items touched are listed; `i` itself is skipped).
-    fn scatter(&mut self, i: usize) {
+    /// Scatter item `i`'s cosines with every item sharing a user with it into the scratch
+    /// slots (`old` or `new`), listing the items touched (`i` itself is skipped). Call
+    /// `scratch.begin` first.
+    fn scatter(&mut self, i: usize, into_old: bool) {
         let Self {
             item_users,
             user_items,
             scratch,
-            n_items,
+            norms,
             ..
         } = self;
-        scratch.ensure(*n_items);
+        let ni = norms[i];
         for &(v, m_iv) in item_users[i].iter() {
-            for &(j, m_jv) in user_items[v as usize].iter() {
-                if j as usize == i {
+            let a_iv = normalised(m_iv, ni);
+            for &(j, a_jv) in user_items[v as usize].iter() {
+                let x = j as usize;
+                if x == i {
                     continue;
                 }
-                scratch.acc[j as usize] += m_iv * m_jv;
-                scratch.touch(j);
+                let c = scratch.cell(x);
+                if into_old {
+                    c.old += a_iv * a_jv;
+                } else {
+                    c.new += a_iv * a_jv;
+                }
             }
         }
     }
 
-    /// Item `i`'s list from the scattered dot products.
+    /// Item `i`'s list from the scattered cosines (`new`).
     fn list_from_scratch(&mut self, i: usize) {
-        let ni = self.norms[i];
         let Scratch {
-            acc,
+            cells,
             touched,
             cands,
             ..
         } = &mut self.scratch;
         cands.clear();
-        if ni != 0.0 {
-            for &j in touched.iter() {
-                let (d, nj) = (acc[j as usize], self.norms[j as usize]);
-                if d != 0.0 && nj != 0.0 {
-                    cands.push((j, cosine(d, ni, nj)));
-                }
+        for &j in touched.iter() {
+            let c = cells[j as usize].new;
+            if c != 0.0 {
+                cands.push((j, c as f32));
             }
         }
         let cap = self.cap;
@@ -406,78 +485,92 @@ impl TopKFilter {
         let list = Arc::make_mut(&mut self.lists[i]);
         list.clear();
         list.extend_from_slice(cands);
-        self.truncated[i] = truncated;
+        self.tails[i] = Tail::of(list, truncated);
     }
 
     fn rebuild_list(&mut self, i: usize) {
-        self.scatter(i);
+        self.scratch.begin(self.n_items);
+        self.scatter(i, false);
         self.list_from_scratch(i);
-        self.scratch.clear();
     }
 
-    /// Entry `(i, u)` changed: refresh `i`'s norm and list and its place in its neighbours'.
-    fn refresh(&mut self, i: usize, u: usize) {
-        self.norms[i] = norm_of(&self.item_users[i]);
-        self.scatter(i);
-        // Items whose only common user with `i` was `u` may have lost their dot product.
-        for &(j, _) in self.user_items[u].iter() {
-            if j as usize != i {
-                self.scratch.touch(j);
+    /// Set entry `(i, u)` to `value`; refresh `i`'s norm, its normalised entries and list, and
+    /// its place in the lists of the items sharing a user with it (the only similarities that
+    /// change).
+    fn change_entry(&mut self, i: usize, u: usize, value: f64) {
+        // Cosines before the change: the lists hold exactly these, which says whether `i` is
+        // in a list without reading it.
+        self.scratch.begin(self.n_items);
+        self.scatter(i, true);
+        set_sorted(Arc::make_mut(&mut self.item_users[i]), u as u32, value);
+        let ni = norm_of(&self.item_users[i]);
+        self.norms[i] = ni;
+        if value == 0.0 {
+            set_sorted(Arc::make_mut(&mut self.user_items[u]), i as u32, 0.0);
+        }
+        for &(v, m_iv) in self.item_users[i].iter() {
+            // Never 0 for a nonzero entry unless the whole row is (then the item has no
+            // neighbours, and the 0 stays in the column harmlessly: it adds 0 to every sum).
+            let a = normalised(m_iv, ni);
+            let row = &mut self.user_items[v as usize];
+            match row.binary_search_by_key(&(i as u32), |e| e.0) {
+                Ok(k) if row[k].1 == a => {}
+                Ok(k) => Arc::make_mut(row)[k].1 = a,
+                Err(k) => Arc::make_mut(row).insert(k, (i as u32, a)),
             }
         }
+        self.scatter(i, false);
         self.list_from_scratch(i);
-        let ni = self.norms[i];
         let mut stale = Vec::new();
         let touched = std::mem::take(&mut self.scratch.touched);
         for &j in &touched {
-            let (d, nj) = (self.scratch.acc[j as usize], self.norms[j as usize]);
-            let c = (d != 0.0 && ni != 0.0 && nj != 0.0).then(|| cosine(d, ni, nj));
-            if self.place(j as usize, i as u32, c) {
-                stale.push(j as usize);
+            let x = j as usize;
+            let cell = self.scratch.cells[x];
+            let sim = |c: f64| (c != 0.0).then_some(c as f32);
+            let (before_c, after_c) = (sim(cell.old), sim(cell.new));
+            if before_c == after_c {
+                continue;
+            }
+            let tail = self.tails[x];
+            let member = before_c.is_some_and(|c| tail.holds((i as u32, c)));
+            let enters = after_c.is_some_and(|c| tail.admits((i as u32, c)));
+            if (member || enters) && self.place(x, i as u32, member, after_c) {
+                stale.push(x);
             }
         }
         self.scratch.touched = touched;
-        self.scratch.clear();
         for j in stale {
             self.rebuild_list(j);
         }
     }
 
-    /// Move `i` in `j`'s list to similarity `c` (`None`: no longer a neighbour). Returns
-    /// whether the list must be recomputed (a truncated list left with fewer than `K`).
-    fn place(&mut self, j: usize, i: u32, c: Option<f32>) -> bool {
-        let list = &self.lists[j];
-        let pos = list.iter().position(|e| e.0 == i);
-        let truncated = self.truncated[j];
-        let entry = c.map(|c| (i, c));
-        // Nothing to do: absent and staying out.
-        match (pos, entry) {
-            (None, None) => return false,
-            (None, Some(e)) if truncated => match list.last() {
-                Some(&last) if before(e, last) => {}
-                _ => return false,
-            },
-            (Some(p), Some(e)) if list[p] == e => return false,
-            _ => {}
-        }
+    /// Move `i` in `j`'s list (where it is if `member`) to similarity `c` (`None`: no longer
+    /// a neighbour). Returns whether the list must be recomputed (a truncated list left with
+    /// fewer than `K`).
+    fn place(&mut self, j: usize, i: u32, member: bool, c: Option<f32>) -> bool {
         let cap = self.cap;
+        let mut truncated = self.tails[j].truncated;
         let list = Arc::make_mut(&mut self.lists[j]);
-        if let Some(p) = pos {
-            list.remove(p);
+        if member {
+            if let Some(p) = list.iter().position(|e| e.0 == i) {
+                list.remove(p);
+            }
         }
-        if let Some(e) = entry {
+        if let Some(c) = c {
+            let e = (i, c);
             let at = list.partition_point(|&x| before(x, e));
             if !truncated || at < list.len() {
                 list.insert(at, e);
                 if list.len() > cap {
                     list.pop();
-                    self.truncated[j] = true;
+                    truncated = true;
                 }
             }
             // Else: it ranks after every listed neighbour of a truncated list; it joins the
             // left-out ones.
         }
-        self.truncated[j] && list.len() < self.k
+        self.tails[j] = Tail::of(list, truncated);
+        truncated && list.len() < self.k
     }
 
     /// `get_recom`'s raw scores over the top-K index: for the user's rows `(h, s)` in the
@@ -485,52 +578,32 @@ impl TopKFilter {
     /// such `j` the user never saw, as `(item, score)` pairs in no particular order.
     pub fn raw_scores(&mut self, user: usize) -> Vec<(usize, f64)> {
         let k = self.k;
+        self.scratch.begin(self.n_items);
         let Self {
-            n_items,
             recent,
             seen,
             lists,
             scratch,
             ..
         } = self;
-        scratch.ensure(*n_items);
-        let Scratch {
-            acc,
-            marked,
-            touched,
-            ..
-        } = scratch;
-        let seen = &seen[user];
-        for &j in seen.iter() {
-            marked[j as usize] = true;
+        // Seen items get this call's stamp without being listed, so they never join the list.
+        for &j in seen[user].iter() {
+            scratch.cells[j as usize].stamp = scratch.stamp;
         }
-        touched.clear();
         for &(h, s) in recent[user].iter() {
             if s == 0.0 {
                 continue;
             }
             let l = &lists[h as usize];
             for &(j, sim) in &l[..l.len().min(k)] {
-                let x = j as usize;
-                acc[x] += s * sim as f64;
-                if !marked[x] {
-                    marked[x] = true;
-                    touched.push(j);
-                }
+                scratch.cell(j as usize).new += s * sim as f64;
             }
         }
-        let mut out = Vec::with_capacity(touched.len());
-        for &j in touched.iter() {
-            let x = j as usize;
-            out.push((x, std::mem::take(&mut acc[x])));
-            marked[x] = false;
-        }
-        touched.clear();
-        for &j in seen.iter() {
-            acc[j as usize] = 0.0;
-            marked[j as usize] = false;
-        }
-        out
+        scratch
+            .touched
+            .iter()
+            .map(|&j| (j as usize, scratch.cells[j as usize].new))
+            .collect()
     }
 }
 
@@ -571,10 +644,12 @@ mod tests {
                 let mut v: Vec<(u32, f32)> = (0..n_items)
                     .filter(|&j| j != i)
                     .filter_map(|j| {
-                        let dot: f64 = (0..n_users).map(|u| m[i][u] * m[j][u]).sum();
-                        let (ni, nj) = (norm(i), norm(j));
-                        (dot != 0.0 && ni != 0.0 && nj != 0.0)
-                            .then(|| (j as u32, cosine(dot, ni, nj)))
+                        // Over common users only, in ascending order, as the index sums.
+                        let cos: f64 = (0..n_users)
+                            .filter(|&u| m[i][u] != 0.0 && m[j][u] != 0.0)
+                            .map(|u| normalised(m[i][u], norm(i)) * normalised(m[j][u], norm(j)))
+                            .fold(0.0, |a, x| a + x);
+                        (cos != 0.0).then_some((j as u32, cos as f32))
                     })
                     .collect();
                 v.sort_by(rank);

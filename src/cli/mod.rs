@@ -2,6 +2,7 @@
 
 mod bench;
 mod overrides;
+mod scale;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -75,6 +76,23 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         figures: Option<std::path::PathBuf>,
     },
+    /// (bench) Build the default preset's world of one size, time it; one JSON line.
+    #[command(hide = true)]
+    BenchScale {
+        /// small, medium or large.
+        #[arg(long, value_parser = ["small", "medium", "large"])]
+        world: String,
+    },
+    /// (bench) Train a preset for many episodes, timing and measuring memory; one JSON line.
+    #[command(hide = true)]
+    BenchLong {
+        /// seed or default.
+        #[arg(long, value_parser = ["default", "seed"])]
+        preset: String,
+        /// Episodes.
+        #[arg(long, value_parser = |s: &str| whole(s, 500, 1_000_000))]
+        episodes: u64,
+    },
 }
 
 /// A whole number in `[lo, hi]`, with a message that names the range.
@@ -116,6 +134,8 @@ pub fn run() -> i32 {
             )
         }),
         Command::Bench { quick, figures } => bench::run(quick, figures.as_deref()),
+        Command::BenchScale { world } => scale::probe(&world),
+        Command::BenchLong { preset, episodes } => scale::long_run(&preset, episodes as usize),
     };
     match result {
         Ok(()) => 0,

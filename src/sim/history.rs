@@ -28,13 +28,27 @@ pub struct HistoryRow {
 /// Generate every user's history, updating view counts as the notebook does (a view for each
 /// interaction except a skip). Users are visited in id order.
 pub fn generate_history<R: Rng>(world: &mut World, cfg: &Config, rng: &mut R) -> Vec<HistoryRow> {
+    let mut rows = Vec::new();
+    extend_history(world, cfg, 0..world.users.len(), rng, &mut rows);
+    rows
+}
+
+/// Generate the histories of `users` (a range of ids, visited in order) and append them to
+/// `rows`. Calling it on consecutive ranges with the same generator gives exactly
+/// `generate_history`'s log: the staged builder uses it to build a large world in chunks.
+pub fn extend_history<R: Rng>(
+    world: &mut World,
+    cfg: &Config,
+    users: std::ops::Range<usize>,
+    rng: &mut R,
+    rows: &mut Vec<HistoryRow>,
+) {
     let w = &cfg.world;
     let b = &cfg.behaviour;
     let model = ResponseModel::new(b);
     let count_dist = Normal::new(w.history_mean, w.history_sd).expect("validated sd >= 0");
     let gap_dist = Normal::new(b.session_gap_mean, b.session_gap_sd).expect("validated sd >= 0");
-    let mut rows = Vec::new();
-    for user_id in 0..world.users.len() {
+    for user_id in users {
         let user = world.users[user_id].clone();
         let mut session = 0u32;
         let mut timestamp = 0.0f64;
@@ -80,7 +94,6 @@ pub fn generate_history<R: Rng>(world: &mut World, cfg: &Config, rng: &mut R) ->
             });
         }
     }
-    rows
 }
 
 #[cfg(test)]
