@@ -297,7 +297,7 @@ impl TopKFilter {
             seen: seen.into_iter().map(Arc::new).collect(),
             present,
             norms,
-            lists: vec![Arc::new(Vec::new()); n_items],
+            lists: (0..n_items).map(|_| Arc::default()).collect(),
             tails: vec![Tail::default(); n_items],
             recorded: log.len() as u64,
             scratch: Scratch::default(),
