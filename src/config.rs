@@ -33,6 +33,66 @@ impl Preset {
     }
 }
 
+/// World size presets: `small` is the notebook's world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorldSize {
+    /// 3,000 videos x 200 users, about 6,000 logged interactions (the notebook).
+    Small,
+    /// 20,000 videos x 5,000 users, about 200,000 logged interactions.
+    Medium,
+    /// 100,000 videos x 20,000 users, about 1,000,000 logged interactions.
+    Large,
+}
+
+impl WorldSize {
+    /// Every size, smallest first.
+    pub const ALL: [WorldSize; 3] = [WorldSize::Small, WorldSize::Medium, WorldSize::Large];
+
+    /// Parse `small`, `medium` or `large`.
+    pub fn parse(s: &str) -> Result<WorldSize> {
+        match s {
+            "small" => Ok(WorldSize::Small),
+            "medium" => Ok(WorldSize::Medium),
+            "large" => Ok(WorldSize::Large),
+            other => Err(Error::field(
+                "world",
+                format!("must be one of small, medium, large (got {other:?})"),
+            )),
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorldSize::Small => "small",
+            WorldSize::Medium => "medium",
+            WorldSize::Large => "large",
+        }
+    }
+
+    /// (videos, users, creators, mean logged interactions per user). Creators grow with the
+    /// catalogue (150 videos each, as in the notebook's 3,000 / 20).
+    fn shape(self) -> (usize, usize, usize, f64) {
+        match self {
+            WorldSize::Small => (3000, 200, 20, 30.0),
+            WorldSize::Medium => (20_000, 5000, 133, 40.0),
+            WorldSize::Large => (100_000, 20_000, 667, 50.0),
+        }
+    }
+
+    /// Set the world's size fields (the rest, e.g. view counts and ages, are kept).
+    pub fn apply(self, w: &mut WorldConfig) {
+        let (videos, users, creators, history) = self.shape();
+        w.n_videos = videos;
+        w.n_users = users;
+        w.n_creators = creators;
+        w.history_mean = history;
+        w.history_sd = 10.0;
+        w.history_min = 5;
+    }
+}
+
 /// Catalogue and user base (notebook cells 4-6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,6 +209,15 @@ pub struct CfConfig {
     pub w2: f64,
     /// Weight of "is one of the user's interests" (0.3).
     pub w3: f64,
+    /// Neighbours kept per video by the top-K index (`default`: 50), or `null` for the
+    /// notebook's exact computation over every pair (`seed`), whose cost grows with every
+    /// interaction.
+    pub top_k: Option<usize>,
+    /// With the top-K index: each user's most recent interactions that make up their column of
+    /// the item x user matrix and the history candidate generation reads (`default`: 100; the
+    /// older ones drop out, so per-step cost and memory stay flat). `null` keeps them all.
+    /// Must be `null` for the exact filter, which keeps every interaction.
+    pub history_window: Option<usize>,
 }
 
 /// The environment's episode rules.
@@ -260,6 +329,8 @@ impl Config {
                 w1: 0.5,
                 w2: 0.1,
                 w3: 0.3,
+                top_k: None,
+                history_window: None,
             },
             env: EnvConfig {
                 n_steps: 50,
@@ -288,7 +359,25 @@ impl Config {
         c.env.update_before_candidates = true;
         c.agent = AgentConfig::default_preset();
         c.experiment.eval_every = 50;
+        c.cf.top_k = Some(50);
+        c.cf.history_window = Some(100);
         c
+    }
+
+    /// This configuration with the world of a size preset (catalogue, users, creators and
+    /// history length; everything else kept).
+    pub fn with_world_size(mut self, size: WorldSize) -> Self {
+        size.apply(&mut self.world);
+        self
+    }
+
+    /// The size preset the world matches, if any.
+    pub fn world_size(&self) -> Option<WorldSize> {
+        WorldSize::ALL.into_iter().find(|s| {
+            let mut w = self.world.clone();
+            s.apply(&mut w);
+            w == self.world
+        })
     }
 
     /// A preset by name.
@@ -393,6 +482,18 @@ impl Config {
         range("cf.w1", c.w1, -10.0, 10.0)?;
         range("cf.w2", c.w2, -10.0, 10.0)?;
         range("cf.w3", c.w3, -10.0, 10.0)?;
+        if let Some(k) = c.top_k {
+            count("cf.top_k", k, 1, 1000)?;
+        }
+        if let Some(n) = c.history_window {
+            count("cf.history_window", n, 1, 100_000)?;
+            if c.top_k.is_none() {
+                return Err(Error::field(
+                    "cf.history_window",
+                    "must be null when cf.top_k is null (the exact filter keeps every interaction)",
+                ));
+            }
+        }
         count("env.n_steps", self.env.n_steps, 1, 10_000)?;
         validate_agent(&self.agent)?;
         range(
@@ -556,6 +657,19 @@ mod tests {
                 }),
             ),
             ("cf.w1", Box::new(|c| c.cf.w1 = f64::INFINITY)),
+            ("cf.top_k", Box::new(|c| c.cf.top_k = Some(0))),
+            ("cf.top_k", Box::new(|c| c.cf.top_k = Some(1001))),
+            (
+                "cf.history_window",
+                Box::new(|c| c.cf.history_window = Some(0)),
+            ),
+            (
+                "cf.history_window",
+                Box::new(|c| {
+                    c.cf.top_k = None;
+                    c.cf.history_window = Some(10);
+                }),
+            ),
             (
                 "behaviour.region_affinity[0].delta",
                 Box::new(|c| c.behaviour.region_affinity[0].delta = 2.0),
@@ -605,6 +719,39 @@ mod tests {
                 other => panic!("{field}: expected an error, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn world_sizes_have_the_promised_shape() {
+        assert_eq!(
+            Config::seed_preset().world_size(),
+            Some(WorldSize::Small),
+            "the notebook's world is small"
+        );
+        assert_eq!(
+            Config::default_preset().world_size(),
+            Some(WorldSize::Small)
+        );
+        for (size, videos, users, interactions) in [
+            (WorldSize::Small, 3000, 200, 6000.0),
+            (WorldSize::Medium, 20_000, 5000, 200_000.0),
+            (WorldSize::Large, 100_000, 20_000, 1_000_000.0),
+        ] {
+            assert_eq!(WorldSize::parse(size.name()).unwrap(), size);
+            for preset in [Preset::Seed, Preset::Default] {
+                let c = Config::preset(preset).with_world_size(size);
+                c.validate().unwrap();
+                assert_eq!(c.world_size(), Some(size));
+                assert_eq!((c.world.n_videos, c.world.n_users), (videos, users));
+                let expected = c.world.n_users as f64 * c.world.history_mean;
+                assert_eq!(expected, interactions);
+                // Everything but the world is the preset's.
+                let mut back = c.clone();
+                back.world = Config::preset(preset).world;
+                assert_eq!(back, Config::preset(preset));
+            }
+        }
+        assert!(WorldSize::parse("huge").is_err());
     }
 
     #[test]

@@ -85,16 +85,25 @@ impl Environment {
     /// Generate the world and its history from `cfg.seed`, and build the filter.
     pub fn new(cfg: &Config) -> Result<Self> {
         cfg.validate()?;
-        let mut rng = crate::rng::stream(cfg.seed, 0x3041);
+        let mut rng = crate::rng::stream(cfg.seed, STREAM_WORLD);
         let mut world = World::generate(&cfg.world, &mut rng);
         let history = generate_history(&mut world, cfg, &mut rng);
-        let log: Vec<(usize, usize, f64)> = history
-            .iter()
-            .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
-            .collect();
-        let cf = CollaborativeFilter::from_log(world.videos.len(), world.users.len(), &log);
+        let log = score_log(cfg, &history);
+        let cf = CollaborativeFilter::build(&cfg.cf, world.videos.len(), world.users.len(), &log);
+        Ok(Self::from_parts(cfg, world, &history, cf))
+    }
+
+    /// Assemble an environment from a world, its history and the filter built from it (the
+    /// staged builder's last step; `new` does all of it at once). `cfg` must be validated.
+    pub(crate) fn from_parts(
+        cfg: &Config,
+        world: World,
+        history: &[HistoryRow],
+        cf: CollaborativeFilter,
+    ) -> Self {
+        let start_state = start_states(&world, history);
         let mut interests = InterestModel::new(world.users.len(), cfg.interests.prior_strength);
-        for r in &history {
+        for r in history {
             let u = &world.users[r.user];
             interests.record(
                 r.user,
@@ -103,10 +112,9 @@ impl Environment {
                 is_positive(r.action),
             );
         }
-        let start_state = start_states(&world, &history);
         let impressions = vec![0; world.videos.len()];
         let expected = ExpectedTable::new(&cfg.behaviour);
-        Ok(Environment {
+        Environment {
             cfg: cfg.clone(),
             world,
             cf,
@@ -116,7 +124,7 @@ impl Environment {
             interests,
             session: None,
             scored_with: cfg.cf.clone(),
-        })
+        }
     }
 
     /// The configuration.
@@ -429,6 +437,17 @@ impl Environment {
     }
 }
 
+/// The random stream the world and its history are drawn from.
+pub(crate) const STREAM_WORLD: u64 = 0x3041;
+
+/// The history as the filter's log `(video, user, score)`, scored by the history table.
+pub(crate) fn score_log(cfg: &Config, history: &[HistoryRow]) -> Vec<(usize, usize, f64)> {
+    history
+        .iter()
+        .map(|r| (r.video, r.user, r.action.score(&cfg.scores.history)))
+        .collect()
+}
+
 /// The notebook's initial state per user: the last history row's `last_vid_category` and
 /// `last_action`, i.e. the previous row's if it is in the same session, else the fill values.
 fn start_states(world: &World, history: &[HistoryRow]) -> Vec<(Category, Action)> {
@@ -463,7 +482,7 @@ mod tests {
             small(&mut cfg);
             let mut env = Environment::new(&cfg).unwrap();
             let mut rng = stream(3, 9);
-            let rows_before: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
+            let rows_before = env.cf().n_recorded();
             let mut steps = 0;
             for user in 0..30 {
                 let obs = env.reset(user).unwrap();
@@ -482,8 +501,8 @@ mod tests {
                     "stepping a finished session fails"
                 );
             }
-            let rows_after: usize = (0..30).map(|u| env.cf().history(u).len()).sum();
-            assert_eq!(rows_after, rows_before + steps);
+            let rows_after = env.cf().n_recorded();
+            assert_eq!(rows_after, rows_before + steps as u64);
         }
     }
 
@@ -530,6 +549,6 @@ mod tests {
             .is_err());
         let out = env.respond(0, Action::Liked, 6.0, &mut NoProfiler).unwrap();
         assert_eq!(out.reward, 2.0);
-        assert_eq!(env.cf().history(me).len(), 1);
+        assert_eq!(env.cf().history_len(me), 1);
     }
 }

@@ -105,13 +105,19 @@ pub struct Trainer {
 impl Trainer {
     /// A fresh world and an untrained agent, from a validated config.
     pub fn new(cfg: &Config) -> Result<Self> {
-        let env = Environment::new(cfg)?;
+        Ok(Self::from_env(Environment::new(cfg)?))
+    }
+
+    /// An untrained agent on an environment already built (e.g. by `build::EnvBuilder`, in
+    /// chunks); the same as `new` with the environment's config.
+    pub fn from_env(env: Environment) -> Self {
+        let cfg = env.config().clone();
         let agent = Agent::new(
             &cfg.agent,
             cfg.cf.n_candidates,
             rand::RngCore::next_u64(&mut stream(cfg.seed, STREAM_AGENT)),
         );
-        Ok(Trainer {
+        Trainer {
             env,
             agent,
             rng: stream(cfg.seed, STREAM_TRAIN),
@@ -120,7 +126,7 @@ impl Trainer {
             reader: None,
             reader_user: None,
             steps: 0,
-        })
+        }
     }
 
     /// The environment.

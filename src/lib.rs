@@ -5,6 +5,7 @@
 //! the only module that touches wasm-bindgen; the CLI is `src/main.rs`.
 
 pub mod agent;
+pub mod build;
 pub mod cf;
 pub mod config;
 pub mod env;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cf::similarity::CollaborativeFilter;
+use crate::cf::filter::CollaborativeFilter;
 use crate::config::CfConfig;
 use crate::sim::world::World;
 
@@ -59,7 +59,7 @@ pub fn generate(
         let mut zeros: Vec<usize> = (0..world.videos.len())
             .filter(|&j| cf.is_present(j) && !nonzero[j] && !cf.has_seen(user, j))
             .collect();
-        if cf.history(user).is_empty() {
+        if cf.history_len(user) == 0 {
             zeros.sort_by_key(|&j| std::cmp::Reverse(world.videos[j].views));
         }
         picked.extend(zeros.into_iter().take(r - picked.len()).map(|j| (j, 0.0)));

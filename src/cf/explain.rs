@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cf::similarity::CollaborativeFilter;
+use crate::cf::CollaborativeFilter;
 use crate::config::CfConfig;
 use crate::error::{Error, Result};
 use crate::sim::behaviour::Action;
@@ -95,7 +95,7 @@ pub fn similar_history(
     tables: &[crate::config::ScoreTable],
 ) -> SimilarHistory {
     let mut seen: Vec<(u32, usize, f64)> = Vec::new(); // (video, interactions, last score)
-    for &(h, s) in cf.history(user) {
+    for (h, s) in cf.history(user) {
         match seen.iter_mut().find(|e| e.0 == h) {
             Some(e) => {
                 e.1 += 1;
@@ -250,7 +250,7 @@ pub fn heatmap(cf: &CollaborativeFilter, world: &World, per_category: usize) -> 
     }
     let values: Vec<Vec<f64>> = videos
         .iter()
-        .map(|&a| videos.iter().map(|&b| cf.similarity(a, b)).collect())
+        .map(|&a| videos.iter().map(|&b| cf.cosine(a, b)).collect())
         .collect();
     let (mut within, mut nw, mut between, mut nb) = (0.0, 0usize, 0.0, 0usize);
     for (i, &a) in videos.iter().enumerate() {

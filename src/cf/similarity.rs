@@ -8,7 +8,7 @@ use sprs::{CsMat, TriMat};
 /// Below this a squared norm counts as zero (a user's scores for an item can cancel out).
 const ZERO_NORM: f64 = 1e-12;
 
-/// The collaborative filter's state.
+/// The exact collaborative filter (the `seed` preset's): every pair's dot product.
 ///
 /// Holds, per user, the raw interaction rows (for `get_recom`, which sums over them) and the
 /// aggregated score per item (a column of the item x user matrix); per item, the squared norm
@@ -20,7 +20,7 @@ const ZERO_NORM: f64 = 1e-12;
 /// Rows are shared (`Arc`) and copied on write, so a clone costs a reference count per row:
 /// evaluation runs every held-out session on its own copy of the trained filter.
 #[derive(Debug, Clone)]
-pub struct CollaborativeFilter {
+pub struct ExactFilter {
     n_items: usize,
     /// user -> (item -> aggregated score): the non-zero pattern of the matrix, by column.
     user_items: Vec<Arc<BTreeMap<u32, f64>>>,
@@ -73,7 +73,7 @@ fn add_dot(row: &mut Vec<(u32, f64)>, j: u32, delta: f64) {
     }
 }
 
-impl CollaborativeFilter {
+impl ExactFilter {
     /// Build from an interaction log `(item, user, score)` with sprs: the Gram matrix `M M^T` of
     /// the aggregated item x user matrix gives every dot product and squared norm at once.
     pub fn from_log(n_items: usize, n_users: usize, log: &[(usize, usize, f64)]) -> Self {
@@ -97,7 +97,7 @@ impl CollaborativeFilter {
             history[user].push((item as u32, score));
             present[item] = true;
         }
-        CollaborativeFilter {
+        ExactFilter {
             n_items,
             user_items: user_items.into_iter().map(Arc::new).collect(),
             history: history.into_iter().map(Arc::new).collect(),
@@ -168,6 +168,11 @@ impl CollaborativeFilter {
     /// Whether the user has any row for the item.
     pub fn has_seen(&self, user: usize, item: usize) -> bool {
         self.user_items[user].contains_key(&(item as u32))
+    }
+
+    /// Number of the user's raw rows (all of them: the exact filter reads its whole history).
+    pub fn history_len(&self, user: usize) -> usize {
+        self.history[user].len()
     }
 
     /// The user's raw rows `(item, score)` in log order.
@@ -307,12 +312,12 @@ mod tests {
     proptest! {
         #[test]
         fn incremental_equals_rebuild(initial in log_strategy(), extra in log_strategy()) {
-            let mut cf = CollaborativeFilter::from_log(12, 6, &initial);
+            let mut cf = ExactFilter::from_log(12, 6, &initial);
             for &(i, u, s) in &extra {
                 cf.record(i, u, s);
             }
             let all: Vec<_> = initial.iter().chain(extra.iter()).copied().collect();
-            let rebuilt = CollaborativeFilter::from_log(12, 6, &all);
+            let rebuilt = ExactFilter::from_log(12, 6, &all);
             let dense = dense_cosine(12, 6, &all);
             for i in 0..12 {
                 prop_assert!((cf.norm2(i) - rebuilt.norm2(i)).abs() < 1e-9);
@@ -354,7 +359,7 @@ mod tests {
             (2, 1, -2.0),
             (2, 2, 1.0),
         ];
-        let cf = CollaborativeFilter::from_log(3, 3, &log);
+        let cf = ExactFilter::from_log(3, 3, &log);
         let dense = dense_cosine(3, 3, &log);
         for i in 0..3 {
             for j in 0..3 {
@@ -376,7 +381,7 @@ mod tests {
             (2, 1, 2.0),
             (3, 1, -2.0),
         ];
-        let mut cf = CollaborativeFilter::from_log(5, 2, &log);
+        let mut cf = ExactFilter::from_log(5, 2, &log);
         let mut scores = cf.raw_scores(0);
         scores.sort_by_key(|p| p.0);
         assert!(scores.iter().all(|&(j, _)| j != 0 && j != 1));
@@ -391,7 +396,7 @@ mod tests {
         assert_eq!(again, scores);
         let mut other = cf.raw_scores(1);
         other.sort_by_key(|p| p.0);
-        let mut fresh = CollaborativeFilter::from_log(5, 2, &log).raw_scores(1);
+        let mut fresh = ExactFilter::from_log(5, 2, &log).raw_scores(1);
         fresh.sort_by_key(|p| p.0);
         assert_eq!(other, fresh);
     }

@@ -38,8 +38,14 @@ impl Profiler for Timings {
 
 /// Peak resident memory of this process in MiB (Linux), if it can be read.
 fn peak_rss_mib() -> Option<f64> {
+    memory_mib("VmHWM:")
+}
+
+/// A memory line of /proc/self/status (`VmHWM:` peak resident, `VmRSS:` resident now) in
+/// MiB (Linux), if it can be read.
+pub(crate) fn memory_mib(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -153,6 +159,7 @@ pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
 
     learning(quick)?;
     println!();
+    super::scale::run(quick)?;
     if let Some(mib) = peak_rss_mib() {
         println!();
         println!("peak resident memory of the benchmark process: {mib:.0} MiB");

@@ -2,11 +2,12 @@
 
 mod bench;
 mod overrides;
+mod scale;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use instatok::agent::Agent;
-use instatok::config::{Config, Preset};
+use instatok::config::{Config, Preset, WorldSize};
 use instatok::experiment::{report, ExperimentReport, Trainer};
 use instatok::export::episodes_csv;
 use instatok::profile::NoProfiler;
@@ -40,6 +41,10 @@ struct ConfigArgs {
     /// Evaluation episodes per policy.
     #[arg(long, value_name = "N", value_parser = |s: &str| whole(s, 1, 100_000))]
     eval_episodes: Option<u64>,
+    /// World size: `small` (the notebook's 3,000 videos x 200 users), `medium` (20,000 x
+    /// 5,000, about 200,000 logged interactions) or `large` (100,000 x 20,000, about 1,000,000).
+    #[arg(long, value_name = "SIZE", value_parser = ["small", "medium", "large"])]
+    world: Option<String>,
     /// Set any configuration field by its dotted path, e.g. `--set agent.gamma=0.9`
     /// or `--set agent.replay_capacity=null`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -94,6 +99,23 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         figures: Option<std::path::PathBuf>,
     },
+    /// (bench) Build the default preset's world of one size, time it; one JSON line.
+    #[command(hide = true)]
+    BenchScale {
+        /// small, medium or large.
+        #[arg(long, value_parser = ["small", "medium", "large"])]
+        world: String,
+    },
+    /// (bench) Train a preset for many episodes, timing and measuring memory; one JSON line.
+    #[command(hide = true)]
+    BenchLong {
+        /// seed or default.
+        #[arg(long, value_parser = ["default", "seed"])]
+        preset: String,
+        /// Episodes.
+        #[arg(long, value_parser = |s: &str| whole(s, 500, 1_000_000))]
+        episodes: u64,
+    },
 }
 
 /// A whole number in `[lo, hi]`, with a message that names the range.
@@ -145,6 +167,8 @@ pub fn run() -> i32 {
             )
         }),
         Command::Bench { quick, figures } => bench::run(quick, figures.as_deref()),
+        Command::BenchScale { world } => scale::probe(&world),
+        Command::BenchLong { preset, episodes } => scale::long_run(&preset, episodes as usize),
     };
     match result {
         Ok(()) => 0,
@@ -165,6 +189,9 @@ fn build_config(a: &ConfigArgs) -> Result<Config, String> {
         }
         None => Config::preset(Preset::parse(&a.preset).map_err(|e| e.to_string())?),
     };
+    if let Some(w) = &a.world {
+        cfg = cfg.with_world_size(WorldSize::parse(w).map_err(|e| e.to_string())?);
+    }
     if let Some(n) = a.episodes {
         cfg.experiment.episodes = n as usize;
     }

@@ -28,13 +28,27 @@ pub struct HistoryRow {
 /// Generate every user's history, updating view counts as the notebook does (a view for each
 /// interaction except a skip). Users are visited in id order.
 pub fn generate_history<R: Rng>(world: &mut World, cfg: &Config, rng: &mut R) -> Vec<HistoryRow> {
+    let mut rows = Vec::new();
+    extend_history(world, cfg, 0..world.users.len(), rng, &mut rows);
+    rows
+}
+
+/// Generate the histories of `users` (a range of ids, visited in order) and append them to
+/// `rows`. Calling it on consecutive ranges with the same generator gives exactly
+/// `generate_history`'s log: the staged builder uses it to build a large world in chunks.
+pub fn extend_history<R: Rng>(
+    world: &mut World,
+    cfg: &Config,
+    users: std::ops::Range<usize>,
+    rng: &mut R,
+    rows: &mut Vec<HistoryRow>,
+) {
     let w = &cfg.world;
     let b = &cfg.behaviour;
     let model = ResponseModel::new(b);
     let count_dist = Normal::new(w.history_mean, w.history_sd).expect("validated sd >= 0");
     let gap_dist = Normal::new(b.session_gap_mean, b.session_gap_sd).expect("validated sd >= 0");
-    let mut rows = Vec::new();
-    for user_id in 0..world.users.len() {
+    for user_id in users {
         let user = world.users[user_id].clone();
         let mut session = 0u32;
         let mut timestamp = 0.0f64;
@@ -80,7 +94,6 @@ pub fn generate_history<R: Rng>(world: &mut World, cfg: &Config, rng: &mut R) ->
             });
         }
     }
-    rows
 }
 
 #[cfg(test)]
@@ -118,5 +131,18 @@ mod tests {
                 assert!(w[1].timestamp >= w[0].timestamp);
             }
         }
+    }
+
+    #[test]
+    fn the_medium_world_has_about_200000_interactions() {
+        use crate::config::WorldSize;
+        let cfg = Config::default_preset().with_world_size(WorldSize::Medium);
+        let mut rng = stream(2, 0);
+        let mut world = World::generate(&cfg.world, &mut rng);
+        assert_eq!((world.videos.len(), world.users.len()), (20_000, 5000));
+        let rows = generate_history(&mut world, &cfg, &mut rng);
+        let n = rows.len() as f64;
+        assert!((190_000.0..210_000.0).contains(&n), "{n}");
+        assert!(rows.iter().all(|r| r.video < 20_000 && r.user < 5000));
     }
 }

@@ -1,0 +1,782 @@
+//! The sparse top-K neighbour index: per video, its `K` most similar videos by cosine, kept
+//! exact as interactions arrive, over a bounded window of each user's recent interactions.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Below this a squared norm counts as zero (as in the exact filter).
+const ZERO_NORM: f64 = 1e-12;
+
+/// One neighbour: (video, cosine similarity).
+type Neighbour = (u32, f32);
+
+/// Whether `a` ranks before `b`: higher similarity first, ties by ascending id.
+#[inline]
+fn before(a: Neighbour, b: Neighbour) -> bool {
+    match b.1.total_cmp(&a.1) {
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Greater => false,
+        std::cmp::Ordering::Equal => a.0 < b.0,
+    }
+}
+
+/// The rank order as an `Ordering`, for sorting.
+#[inline]
+fn rank(a: &Neighbour, b: &Neighbour) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// An entry of the row-normalised matrix: `m / |row|` (0 for a zero row). The cosine of two
+/// items is the sum over their common users, in ascending order, of the products of these, so
+/// the same pair gives the same bits whichever side computes it.
+#[inline]
+fn normalised(m: f64, norm: f64) -> f64 {
+    if norm == 0.0 {
+        0.0
+    } else {
+        m / norm
+    }
+}
+
+fn norm_of(entries: &[(u32, f64)]) -> f64 {
+    let n2: f64 = entries.iter().map(|e| e.1 * e.1).sum();
+    if n2 <= ZERO_NORM {
+        0.0
+    } else {
+        n2.sqrt()
+    }
+}
+
+/// Set the entry for `key` in a vector sorted by key: insert, overwrite, or remove it when
+/// `value` is exactly 0.
+fn set_sorted(row: &mut Vec<(u32, f64)>, key: u32, value: f64) {
+    match row.binary_search_by_key(&key, |e| e.0) {
+        Ok(k) if value == 0.0 => {
+            row.remove(k);
+        }
+        Ok(k) => row[k].1 = value,
+        Err(_) if value == 0.0 => {}
+        Err(k) => row.insert(k, (key, value)),
+    }
+}
+
+/// An item-item collaborative filter that keeps, per video, its top-`K` neighbours by cosine
+/// similarity instead of every pair's dot product.
+///
+/// The item x user matrix holds, per user, only the `window` most recent interactions (older
+/// ones drop out as new ones arrive; `None` keeps them all), so each row and column stays
+/// bounded and an update costs the same however long training runs. An interaction changes one
+/// entry `(i, u)`: every cosine involving `i` may change (its norm moved), nothing else does.
+/// The update recomputes `i`'s dot products with the videos sharing a user with it (a bounded
+/// scatter), rebuilds `i`'s list, and moves `i` inside the lists of those videos.
+///
+/// Each list holds up to `K + K/2` entries, best first, and a flag saying whether some nonzero
+/// neighbour was left out. The invariant: every left-out neighbour ranks after every listed
+/// one. A listed neighbour whose similarity falls below the last listed one of a truncated list
+/// is dropped; when fewer than `K` remain, that list is recomputed from the matrix. The first
+/// `K` entries are therefore always exactly the brute-force top `K` (a property test checks it).
+///
+/// Rows are shared (`Arc`) and copied on write, so a clone is cheap (evaluation clones the
+/// environment for every held-out session).
+#[derive(Debug, Clone)]
+pub struct TopKFilter {
+    n_items: usize,
+    k: usize,
+    cap: usize,
+    window: Option<usize>,
+    /// item -> (user, aggregated score), sorted by user.
+    item_users: Vec<Arc<Vec<(u32, f64)>>>,
+    /// user -> (item, aggregated score over the window / the item's norm), sorted by item:
+    /// the row-normalised matrix by column, which the scatters read.
+    user_items: Vec<Arc<Vec<(u32, f64)>>>,
+    /// user -> the raw rows (item, score) inside the window, oldest first.
+    recent: Vec<Arc<VecDeque<(u32, f64)>>>,
+    /// user -> every item the user ever interacted with, sorted (bounded by the catalogue).
+    seen: Vec<Arc<Vec<u32>>>,
+    /// item -> whether it appears in the log (the notebook's `look_lst`).
+    present: Vec<bool>,
+    /// item -> norm of its row (0 for a zero row).
+    norms: Vec<f64>,
+    /// item -> neighbours, best first, at most `cap`.
+    lists: Vec<Arc<Vec<Neighbour>>>,
+    /// item -> its list's last entry and whether a nonzero neighbour was left out of it (kept
+    /// flat, beside the lists, so an update decides without reading a list whether it must
+    /// change it).
+    tails: Vec<Tail>,
+    /// Interactions recorded since the build, plus the log's rows.
+    recorded: u64,
+    scratch: Scratch,
+}
+
+/// A list's last entry and whether it was truncated.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    last: Neighbour,
+    truncated: bool,
+}
+
+impl Default for Tail {
+    fn default() -> Self {
+        Tail {
+            last: (u32::MAX, f32::NEG_INFINITY),
+            truncated: false,
+        }
+    }
+}
+
+impl Tail {
+    fn of(list: &[Neighbour], truncated: bool) -> Tail {
+        Tail {
+            last: list
+                .last()
+                .copied()
+                .unwrap_or((u32::MAX, f32::NEG_INFINITY)),
+            truncated,
+        }
+    }
+
+    /// Whether a list with this tail holds `e`, given that `e` is a nonzero neighbour with the
+    /// similarity the list would hold (every neighbour if not truncated, else those up to the
+    /// last).
+    #[inline]
+    fn holds(self, e: Neighbour) -> bool {
+        !self.truncated || e == self.last || before(e, self.last)
+    }
+
+    /// Whether `e` (not in the list) must be inserted.
+    #[inline]
+    fn admits(self, e: Neighbour) -> bool {
+        !self.truncated || before(e, self.last)
+    }
+}
+
+/// One item's slot in the scratch space: the sums of a scatter before and after a change, and
+/// the call that last wrote them (a slot from an older call reads as zero).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    new: f64,
+    old: f64,
+    stamp: u32,
+}
+
+/// Working memory for scatters, reused between calls; `touched` lists the items this call
+/// wrote.
+#[derive(Debug, Default)]
+struct Scratch {
+    cells: Vec<Cell>,
+    stamp: u32,
+    touched: Vec<u32>,
+    cands: Vec<Neighbour>,
+}
+
+/// A copy starts with fresh scratch space: nothing in it outlives a call.
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Scratch::default()
+    }
+}
+
+impl Scratch {
+    /// Start a call: every slot reads as zero and nothing is touched.
+    fn begin(&mut self, n: usize) {
+        if self.cells.len() != n {
+            self.cells = vec![Cell::default(); n];
+            self.stamp = 0;
+        }
+        if self.stamp == u32::MAX {
+            self.cells.iter_mut().for_each(|c| c.stamp = 0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        self.touched.clear();
+    }
+
+    /// The slot of item `x`, zeroed and listed on first use in this call.
+    #[inline]
+    fn cell(&mut self, x: usize) -> &mut Cell {
+        let c = &mut self.cells[x];
+        if c.stamp != self.stamp {
+            *c = Cell {
+                new: 0.0,
+                old: 0.0,
+                stamp: self.stamp,
+            };
+            self.touched.push(x as u32);
+        }
+        c
+    }
+}
+
+impl TopKFilter {
+    /// Build from an interaction log `(item, user, score)` in log order. Each user's matrix
+    /// column holds their last `window` rows (all of them for `None`); the lists hold the
+    /// top `k` neighbours (plus slack).
+    pub fn from_log(
+        n_items: usize,
+        n_users: usize,
+        log: &[(usize, usize, f64)],
+        k: usize,
+        window: Option<usize>,
+    ) -> Self {
+        let mut f = Self::unindexed(n_items, n_users, log, k, window);
+        f.rebuild_lists(0, n_items);
+        f
+    }
+
+    /// The matrix built from a log, with every neighbour list still empty: call
+    /// `rebuild_lists` over every item (in as many chunks as wanted) before using it.
+    pub fn unindexed(
+        n_items: usize,
+        n_users: usize,
+        log: &[(usize, usize, f64)],
+        k: usize,
+        window: Option<usize>,
+    ) -> Self {
+        let k = k.max(1);
+        let mut recent: Vec<VecDeque<(u32, f64)>> = vec![VecDeque::new(); n_users];
+        let mut seen: Vec<Vec<u32>> = vec![Vec::new(); n_users];
+        let mut present = vec![false; n_items];
+        for &(item, user, score) in log {
+            let r = &mut recent[user];
+            r.push_back((item as u32, score));
+            if window.is_some_and(|w| r.len() > w) {
+                r.pop_front();
+            }
+            seen[user].push(item as u32);
+            present[item] = true;
+        }
+        for s in &mut seen {
+            s.sort_unstable();
+            s.dedup();
+            s.shrink_to_fit();
+        }
+        let mut user_items: Vec<Vec<(u32, f64)>> = Vec::with_capacity(n_users);
+        let mut counts = vec![0u32; n_items];
+        for r in &recent {
+            // Fold each item's rows in window order, as `entry_from_window` does.
+            // A stable sort keeps each item's rows in window order.
+            let mut rows: Vec<(u32, f64)> = r.iter().copied().collect();
+            rows.sort_by_key(|e| e.0);
+            let mut row: Vec<(u32, f64)> = Vec::with_capacity(rows.len());
+            for (i, s) in rows {
+                match row.last_mut() {
+                    Some(e) if e.0 == i => e.1 += s,
+                    _ => row.push((i, s)),
+                }
+            }
+            row.retain(|e| e.1 != 0.0);
+            row.shrink_to_fit();
+            for e in &row {
+                counts[e.0 as usize] += 1;
+            }
+            user_items.push(row);
+        }
+        let mut item_users: Vec<Vec<(u32, f64)>> = counts
+            .iter()
+            .map(|&c| Vec::with_capacity(c as usize))
+            .collect();
+        for (u, row) in user_items.iter().enumerate() {
+            for &(i, s) in row {
+                item_users[i as usize].push((u as u32, s));
+            }
+        }
+        let norms: Vec<f64> = item_users.iter().map(|r| norm_of(r)).collect();
+        for row in &mut user_items {
+            for e in row.iter_mut() {
+                e.1 = normalised(e.1, norms[e.0 as usize]);
+            }
+        }
+        TopKFilter {
+            n_items,
+            k,
+            cap: k + k / 2,
+            window,
+            item_users: item_users.into_iter().map(Arc::new).collect(),
+            user_items: user_items.into_iter().map(Arc::new).collect(),
+            recent: recent.into_iter().map(Arc::new).collect(),
+            seen: seen.into_iter().map(Arc::new).collect(),
+            present,
+            norms,
+            lists: (0..n_items).map(|_| Arc::default()).collect(),
+            tails: vec![Tail::default(); n_items],
+            recorded: log.len() as u64,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Recompute the lists of items `from..to` from the matrix (the build, in chunks).
+    pub fn rebuild_lists(&mut self, from: usize, to: usize) {
+        for i in from..to.min(self.n_items) {
+            self.rebuild_list(i);
+        }
+    }
+
+    /// Number of items.
+    pub fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    /// Number of users.
+    pub fn n_users(&self) -> usize {
+        self.user_items.len()
+    }
+
+    /// `K`.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Add an empty column for a new user; returns its index.
+    pub fn add_user(&mut self) -> usize {
+        self.user_items.push(Arc::default());
+        self.recent.push(Arc::default());
+        self.seen.push(Arc::default());
+        self.user_items.len() - 1
+    }
+
+    /// Interactions recorded (the log's rows included).
+    pub fn n_recorded(&self) -> u64 {
+        self.recorded
+    }
+
+    /// Whether the user ever interacted with the item.
+    pub fn has_seen(&self, user: usize, item: usize) -> bool {
+        self.seen[user].binary_search(&(item as u32)).is_ok()
+    }
+
+    /// Number of the user's rows inside the window (the rows candidate generation reads).
+    pub fn history_len(&self, user: usize) -> usize {
+        self.recent[user].len()
+    }
+
+    /// Whether the item appears anywhere in the log.
+    pub fn is_present(&self, item: usize) -> bool {
+        self.present[item]
+    }
+
+    /// The aggregated matrix entry (over the window).
+    pub fn entry(&self, item: usize, user: usize) -> f64 {
+        let row = &self.item_users[item];
+        row.binary_search_by_key(&(user as u32), |e| e.0)
+            .map_or(0.0, |k| row[k].1)
+    }
+
+    /// The user's rows inside the window, oldest first: `(item, score)`.
+    pub fn recent_rows(&self, user: usize) -> Vec<(u32, f64)> {
+        self.recent[user].iter().copied().collect()
+    }
+
+    /// The exact cosine between two items' rows of the windowed matrix (1 for an item with
+    /// itself when its row is not empty, 0 when either row is empty), whether or not either
+    /// is in the other's top-K list.
+    pub fn cosine(&self, i: usize, j: usize) -> f64 {
+        let (a, b) = (&self.item_users[i], &self.item_users[j]);
+        let (na, nb) = (self.norms[i], self.norms[j]);
+        if na == 0.0 || nb == 0.0 {
+            return 0.0;
+        }
+        let (mut x, mut y, mut dot) = (0, 0, 0.0);
+        while x < a.len() && y < b.len() {
+            match a[x].0.cmp(&b[y].0) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += a[x].1 * b[y].1;
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        dot / (na * nb)
+    }
+
+    /// Squared norm of the item's row of the windowed matrix.
+    pub fn norm2(&self, item: usize) -> f64 {
+        self.norms[item] * self.norms[item]
+    }
+
+    /// The item's top neighbours, best first: at most `K`, each `(video, cosine)`.
+    pub fn neighbours(&self, item: usize) -> &[(u32, f32)] {
+        let l = &self.lists[item];
+        &l[..l.len().min(self.k)]
+    }
+
+    /// Bytes held by the index and the matrix (capacities, not counting allocator overhead).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let arc = 2 * size_of::<usize>() + size_of::<Vec<u8>>();
+        let rows = |v: &Vec<Arc<Vec<(u32, f64)>>>| -> usize {
+            v.iter().map(|r| arc + r.capacity() * 16).sum()
+        };
+        rows(&self.item_users)
+            + rows(&self.user_items)
+            + self
+                .recent
+                .iter()
+                .map(|r| arc + r.capacity() * 16)
+                .sum::<usize>()
+            + self
+                .seen
+                .iter()
+                .map(|r| arc + r.capacity() * 4)
+                .sum::<usize>()
+            + self
+                .lists
+                .iter()
+                .map(|r| arc + r.capacity() * 8)
+                .sum::<usize>()
+            + self.n_items * (1 + 8 + std::mem::size_of::<Tail>())
+            + self.scratch.cells.capacity() * std::mem::size_of::<Cell>()
+    }
+
+    /// Record one interaction: append it to the user's window (dropping the oldest row beyond
+    /// the window), update the changed matrix entries and the index.
+    pub fn record(&mut self, item: usize, user: usize, score: f64) {
+        self.recorded += 1;
+        self.present[item] = true;
+        let seen = &mut self.seen[user];
+        if let Err(k) = seen.binary_search(&(item as u32)) {
+            Arc::make_mut(seen).insert(k, item as u32);
+        }
+        let recent = Arc::make_mut(&mut self.recent[user]);
+        recent.push_back((item as u32, score));
+        let mut changed = [item as u32, u32::MAX];
+        if self.window.is_some_and(|w| recent.len() > w) {
+            if let Some((old, _)) = recent.pop_front() {
+                if old as usize != item {
+                    changed[1] = old;
+                }
+            }
+        }
+        for &i in &changed {
+            if i != u32::MAX {
+                let value = self.entry_from_window(i, user);
+                self.change_entry(i as usize, user, value);
+            }
+        }
+    }
+
+    /// The matrix entry as the sum of the user's rows for the item in window order (so an
+    /// entry equals a rebuild's bit for bit, whatever the scores).
+    fn entry_from_window(&self, item: u32, user: usize) -> f64 {
+        self.recent[user]
+            .iter()
+            .filter(|r| r.0 == item)
+            .fold(0.0, |a, r| a + r.1)
+    }
+
+    /// Scatter item `i`'s cosines with every item sharing a user with it into the scratch
+    /// slots (`old` or `new`), listing the items touched (`i` itself is skipped). Call
+    /// `scratch.begin` first.
+    fn scatter(&mut self, i: usize, into_old: bool) {
+        let Self {
+            item_users,
+            user_items,
+            scratch,
+            norms,
+            ..
+        } = self;
+        let ni = norms[i];
+        for &(v, m_iv) in item_users[i].iter() {
+            let a_iv = normalised(m_iv, ni);
+            for &(j, a_jv) in user_items[v as usize].iter() {
+                let x = j as usize;
+                if x == i {
+                    continue;
+                }
+                let c = scratch.cell(x);
+                if into_old {
+                    c.old += a_iv * a_jv;
+                } else {
+                    c.new += a_iv * a_jv;
+                }
+            }
+        }
+    }
+
+    /// Item `i`'s list from the scattered cosines (`new`).
+    fn list_from_scratch(&mut self, i: usize) {
+        let Scratch {
+            cells,
+            touched,
+            cands,
+            ..
+        } = &mut self.scratch;
+        cands.clear();
+        for &j in touched.iter() {
+            let c = cells[j as usize].new;
+            if c != 0.0 {
+                cands.push((j, c as f32));
+            }
+        }
+        let cap = self.cap;
+        let truncated = cands.len() > cap;
+        if truncated {
+            cands.select_nth_unstable_by(cap - 1, rank);
+            cands.truncate(cap);
+        }
+        cands.sort_unstable_by(rank);
+        let list = Arc::make_mut(&mut self.lists[i]);
+        list.clear();
+        list.extend_from_slice(cands);
+        self.tails[i] = Tail::of(list, truncated);
+    }
+
+    fn rebuild_list(&mut self, i: usize) {
+        self.scratch.begin(self.n_items);
+        self.scatter(i, false);
+        self.list_from_scratch(i);
+    }
+
+    /// Set entry `(i, u)` to `value`; refresh `i`'s norm, its normalised entries and list, and
+    /// its place in the lists of the items sharing a user with it (the only similarities that
+    /// change).
+    fn change_entry(&mut self, i: usize, u: usize, value: f64) {
+        // Cosines before the change: the lists hold exactly these, which says whether `i` is
+        // in a list without reading it.
+        self.scratch.begin(self.n_items);
+        self.scatter(i, true);
+        set_sorted(Arc::make_mut(&mut self.item_users[i]), u as u32, value);
+        let ni = norm_of(&self.item_users[i]);
+        self.norms[i] = ni;
+        if value == 0.0 {
+            set_sorted(Arc::make_mut(&mut self.user_items[u]), i as u32, 0.0);
+        }
+        for &(v, m_iv) in self.item_users[i].iter() {
+            // Never 0 for a nonzero entry unless the whole row is (then the item has no
+            // neighbours, and the 0 stays in the column harmlessly: it adds 0 to every sum).
+            let a = normalised(m_iv, ni);
+            let row = &mut self.user_items[v as usize];
+            match row.binary_search_by_key(&(i as u32), |e| e.0) {
+                Ok(k) if row[k].1 == a => {}
+                Ok(k) => Arc::make_mut(row)[k].1 = a,
+                Err(k) => Arc::make_mut(row).insert(k, (i as u32, a)),
+            }
+        }
+        self.scatter(i, false);
+        self.list_from_scratch(i);
+        let mut stale = Vec::new();
+        let touched = std::mem::take(&mut self.scratch.touched);
+        for &j in &touched {
+            let x = j as usize;
+            let cell = self.scratch.cells[x];
+            let sim = |c: f64| (c != 0.0).then_some(c as f32);
+            let (before_c, after_c) = (sim(cell.old), sim(cell.new));
+            if before_c == after_c {
+                continue;
+            }
+            let tail = self.tails[x];
+            let member = before_c.is_some_and(|c| tail.holds((i as u32, c)));
+            let enters = after_c.is_some_and(|c| tail.admits((i as u32, c)));
+            if (member || enters) && self.place(x, i as u32, member, after_c) {
+                stale.push(x);
+            }
+        }
+        self.scratch.touched = touched;
+        for j in stale {
+            self.rebuild_list(j);
+        }
+    }
+
+    /// Move `i` in `j`'s list (where it is if `member`) to similarity `c` (`None`: no longer
+    /// a neighbour). Returns whether the list must be recomputed (a truncated list left with
+    /// fewer than `K`).
+    fn place(&mut self, j: usize, i: u32, member: bool, c: Option<f32>) -> bool {
+        let cap = self.cap;
+        let mut truncated = self.tails[j].truncated;
+        let list = Arc::make_mut(&mut self.lists[j]);
+        if member {
+            if let Some(p) = list.iter().position(|e| e.0 == i) {
+                list.remove(p);
+            }
+        }
+        if let Some(c) = c {
+            let e = (i, c);
+            let at = list.partition_point(|&x| before(x, e));
+            if !truncated || at < list.len() {
+                list.insert(at, e);
+                if list.len() > cap {
+                    list.pop();
+                    truncated = true;
+                }
+            }
+            // Else: it ranks after every listed neighbour of a truncated list; it joins the
+            // left-out ones.
+        }
+        self.tails[j] = Tail::of(list, truncated);
+        truncated && list.len() < self.k
+    }
+
+    /// `get_recom`'s raw scores over the top-K index: for the user's rows `(h, s)` in the
+    /// window, `sum of s * similarity(h, j)` over `j` among `h`'s top `K` neighbours, for every
+    /// such `j` the user never saw, as `(item, score)` pairs in no particular order.
+    pub fn raw_scores(&mut self, user: usize) -> Vec<(usize, f64)> {
+        let k = self.k;
+        self.scratch.begin(self.n_items);
+        let Self {
+            recent,
+            seen,
+            lists,
+            scratch,
+            ..
+        } = self;
+        // Seen items get this call's stamp without being listed, so they never join the list.
+        for &j in seen[user].iter() {
+            scratch.cells[j as usize].stamp = scratch.stamp;
+        }
+        for &(h, s) in recent[user].iter() {
+            if s == 0.0 {
+                continue;
+            }
+            let l = &lists[h as usize];
+            for &(j, sim) in &l[..l.len().min(k)] {
+                scratch.cell(j as usize).new += s * sim as f64;
+            }
+        }
+        scratch
+            .touched
+            .iter()
+            .map(|&j| (j as usize, scratch.cells[j as usize].new))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Brute force: the windowed matrix, every cosine, each item's top `k`.
+    fn brute_top_k(
+        n_items: usize,
+        n_users: usize,
+        log: &[(usize, usize, f64)],
+        k: usize,
+        window: Option<usize>,
+    ) -> Vec<Vec<(u32, f32)>> {
+        let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_users];
+        for &(i, u, s) in log {
+            rows[u].push((i, s));
+        }
+        let mut m = vec![vec![0.0f64; n_users]; n_items];
+        for (u, r) in rows.iter().enumerate() {
+            let start = window.map_or(0, |w| r.len().saturating_sub(w));
+            for &(i, s) in &r[start..] {
+                m[i][u] += s;
+            }
+        }
+        let norm = |i: usize| {
+            let n2: f64 = m[i].iter().map(|x| x * x).sum();
+            if n2 <= ZERO_NORM {
+                0.0
+            } else {
+                n2.sqrt()
+            }
+        };
+        (0..n_items)
+            .map(|i| {
+                let mut v: Vec<(u32, f32)> = (0..n_items)
+                    .filter(|&j| j != i)
+                    .filter_map(|j| {
+                        // Over common users only, in ascending order, as the index sums.
+                        let cos: f64 = (0..n_users)
+                            .filter(|&u| m[i][u] != 0.0 && m[j][u] != 0.0)
+                            .map(|u| normalised(m[i][u], norm(i)) * normalised(m[j][u], norm(j)))
+                            .fold(0.0, |a, x| a + x);
+                        (cos != 0.0).then_some((j as u32, cos as f32))
+                    })
+                    .collect();
+                v.sort_by(rank);
+                v.truncate(k);
+                v
+            })
+            .collect()
+    }
+
+    fn log_strategy(
+        n_items: usize,
+        n_users: usize,
+    ) -> impl Strategy<Value = Vec<(usize, usize, f64)>> {
+        let score = prop::sample::select(vec![1.0, -2.0, 2.0, -0.5, -1.0, 0.25]);
+        prop::collection::vec((0..n_items, 0..n_users, score), 0..120)
+    }
+
+    fn check(
+        f: &TopKFilter,
+        all: &[(usize, usize, f64)],
+        n_items: usize,
+        n_users: usize,
+        k: usize,
+        window: Option<usize>,
+    ) -> Result<(), TestCaseError> {
+        let brute = brute_top_k(n_items, n_users, all, k, window);
+        for (i, expected) in brute.iter().enumerate() {
+            prop_assert_eq!(f.neighbours(i), &expected[..], "item {}", i);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn index_equals_brute_force_after_incremental_updates(
+            initial in log_strategy(14, 6),
+            extra in log_strategy(14, 6),
+            k in 1usize..6,
+            window in prop::option::of(1usize..12),
+        ) {
+            let mut f = TopKFilter::from_log(14, 6, &initial, k, window);
+            check(&f, &initial, 14, 6, k, window)?;
+            let mut all = initial.clone();
+            for &(i, u, s) in &extra {
+                f.record(i, u, s);
+                all.push((i, u, s));
+                check(&f, &all, 14, 6, k, window)?;
+            }
+            // A rebuild from the whole log agrees with the incremental index.
+            let rebuilt = TopKFilter::from_log(14, 6, &all, k, window);
+            for i in 0..14 {
+                prop_assert_eq!(f.neighbours(i), rebuilt.neighbours(i));
+            }
+        }
+    }
+
+    #[test]
+    fn raw_scores_follow_the_index_and_skip_seen_items() {
+        // User 0 saw items 0 and 1 (item 1 twice, so with window 2 item 0 leaves the window
+        // but stays seen); user 1 saw 0, 2, 3.
+        let log = vec![
+            (0, 0, 1.0),
+            (1, 0, 2.0),
+            (0, 1, 1.0),
+            (2, 1, 2.0),
+            (3, 1, -2.0),
+            (1, 1, 1.0),
+        ];
+        let mut f = TopKFilter::from_log(5, 2, &log, 3, Some(3));
+        f.record(1, 0, 1.0);
+        f.record(1, 0, 1.0);
+        assert_eq!(f.history_len(0), 3);
+        assert_eq!(f.entry(0, 0), 0.0, "item 0 left user 0's window");
+        assert!(f.has_seen(0, 0));
+        let mut s = f.raw_scores(0);
+        s.sort_by_key(|p| p.0);
+        assert!(s.iter().all(|p| p.0 != 0 && p.0 != 1), "{s:?}");
+        for &(j, score) in &s {
+            let expected: f64 = [(1u32, 2.0), (1, 1.0), (1, 1.0)]
+                .iter()
+                .map(|&(h, w)| {
+                    w * f
+                        .neighbours(h as usize)
+                        .iter()
+                        .find(|e| e.0 as usize == j)
+                        .map_or(0.0, |e| e.1 as f64)
+                })
+                .sum();
+            assert!((score - expected).abs() < 1e-12);
+        }
+        // The scratch space is clean: a second call agrees.
+        let mut again = f.raw_scores(0);
+        again.sort_by_key(|p| p.0);
+        assert_eq!(again, s);
+    }
+}
