@@ -180,14 +180,15 @@ pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
             println!(
                 "{:<8} seed {seed}: score {:>6.3} | dqn {:>6.2} random {:>6.2} most_viewed {:>6.2} greedy {:>6.2} oracle {:>6.2}",
                 format!("{preset:?}").to_lowercase(),
-                r.learning_score,
+                r.learning_score.unwrap_or(f64::NAN),
                 m("dqn"),
                 m("random"),
                 m("most_viewed"),
                 m("greedy"),
                 m("oracle")
             );
-            scores.push(r.learning_score);
+            // NaN (no ratio: the oracle did not beat random) shows in the summary as NaN.
+            scores.push(r.learning_score.unwrap_or(f64::NAN));
             if preset == Preset::Default {
                 let (random, oracle) = (m("random"), m("oracle"));
                 let score = |v: f64| (v - random) / (oracle - random);
