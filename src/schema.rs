@@ -632,6 +632,18 @@ pub fn parse_number(raw: &str, kind: Kind) -> std::result::Result<f64, String> {
     Ok(v)
 }
 
+/// Read a whole number typed by a person (a CLI flag) in `[lo, hi]`; the message names the
+/// range and shows the value cut to [`crate::error::MAX_SHOWN`] characters.
+pub fn parse_whole(raw: &str, lo: u64, hi: u64) -> std::result::Result<u64, String> {
+    match raw.trim().parse::<u64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "must be a whole number in [{lo}, {hi}] (got {})",
+            shown_quoted(raw)
+        )),
+    }
+}
+
 fn shown_quoted(raw: &str) -> String {
     format!("\"{}\"", shown(raw))
 }

@@ -93,10 +93,7 @@ enum Command {
 
 /// A whole number in `[lo, hi]`, with a message that names the range.
 fn whole(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-        _ => Err(format!("must be a whole number in [{lo}, {hi}]")),
-    }
+    instatok::schema::parse_whole(s, lo, hi)
 }
 
 /// Parse, run, and return the exit code. Errors are one line on stderr.
