@@ -133,14 +133,14 @@ pub fn estimate(cfg: &Config) -> Estimate {
     }
 }
 
-/// `bytes` as text: `512 MB`, `3.1 GB` (decimal units).
+/// `bytes` as text in binary units: `512 MiB`, `3.1 GiB`.
 pub fn human(bytes: f64) -> String {
-    if bytes >= 1e9 {
-        format!("{:.1} GB", bytes / 1e9)
-    } else if bytes >= 1e6 {
-        format!("{:.0} MB", bytes / 1e6)
+    if bytes >= GIB as f64 {
+        format!("{:.1} GiB", bytes / GIB as f64)
+    } else if bytes >= (1u64 << 20) as f64 {
+        format!("{:.0} MiB", bytes / (1u64 << 20) as f64)
     } else {
-        format!("{:.0} kB", bytes / 1e3)
+        format!("{:.0} KiB", bytes / 1024.0)
     }
 }
 
@@ -233,7 +233,7 @@ mod tests {
         ] {
             let err = check(&with(sets)).unwrap_err().to_string();
             assert!(
-                err.contains("exceeds the budget of 2.1 GB") && err.contains("estimated memory"),
+                err.contains("exceeds the budget of 2.0 GiB") && err.contains("estimated memory"),
                 "{err}"
             );
         }

@@ -95,7 +95,8 @@ impl Limits {
             .fold(0.0, f64::max);
         let (kind, value, threshold) = if skipped_now > 0 {
             (DivergenceKind::NonFiniteLoss, f64::INFINITY, f64::INFINITY)
-        } else if let Some(l) = mean_loss.filter(|&l| !(f64::from(l) <= self.loss_limit)) {
+        } else if let Some(l) = mean_loss.filter(|&l| l.is_nan() || f64::from(l) > self.loss_limit)
+        {
             (DivergenceKind::ExplodingLoss, f64::from(l), self.loss_limit)
         } else if q_max > self.q_limit {
             (DivergenceKind::ExplodingQ, q_max, self.q_limit)
@@ -108,10 +109,10 @@ impl Limits {
                 "{skipped_now} update(s) in episode {episode} had a non-finite loss and were skipped ({skipped_total} in all)"
             ),
             DivergenceKind::ExplodingLoss => format!(
-                "the mean loss of episode {episode} reached {value:.3e}, above the limit {threshold:.0e}"
+                "the mean loss of episode {episode} reached {value:.3e}, above the limit {threshold:.1e}"
             ),
             DivergenceKind::ExplodingQ => format!(
-                "a Q-value reached {value:.3e} in episode {episode}, above the limit {threshold:.0e}"
+                "a Q-value reached {value:.3e} in episode {episode}, above the limit {threshold:.1e}"
             ),
         };
         let clip = match a.grad_clip {

@@ -794,6 +794,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_field() {
+        let readme = include_str!("../README.md");
+        for f in FIELDS {
+            let row = format!("| `{}` | ", f.path);
+            assert!(readme.contains(&row), "README.md has no row for {}", f.path);
+        }
+    }
+
+    #[test]
     fn documented_minimum_tau_is_accepted() {
         let mut c = Config::default_preset();
         c.agent.target = crate::agent::TargetUpdate::Soft { tau: 1e-6 };

@@ -307,6 +307,12 @@ fn print_table(r: &ExperimentReport) {
         );
     }
     println!();
+    if let Some(d) = &r.divergence {
+        println!(
+            "Warning: {} The figures below are of the agent as it was when training stopped.",
+            d.message
+        );
+    }
     match r.learning_score {
         Some(s) => println!(
             "DQN closes {:.0}% of the gap from random to oracle: (dqn - random) / (oracle - random) = {s:.3}",
@@ -322,9 +328,6 @@ fn print_table(r: &ExperimentReport) {
             "{} update(s) were skipped because their loss was not finite.",
             r.skipped_updates
         );
-    }
-    if let Some(d) = &r.divergence {
-        println!("Warning: {}", d.message);
     }
 }
 
