@@ -429,15 +429,16 @@ pub fn field(path: &str) -> Option<&'static FieldSpec> {
 
 /// The allowed range of `f` as text, e.g. `[0, 1]`, `one of mse, huber`.
 pub fn describe(f: &FieldSpec, doc: &Value) -> String {
-    let bound = |v: Option<f64>, other: Option<&str>| -> String {
-        let v = v.map(fmt_num);
-        match (other, v) {
-            (Some(o), Some(v)) => match lookup(doc, o).first().and_then(|x| x.1.as_f64()) {
-                Some(ov) => format!("{o}={} / {v}", fmt_num(ov)),
-                None => v,
-            },
-            (Some(o), None) => o.to_string(),
-            (None, Some(v)) => v,
+    // The effective bound, and the field it comes from when that field is the tighter one:
+    // `18 (world.age_min)`.
+    let bound = |v: Option<f64>, other: Option<&str>, lower: bool| -> String {
+        let ov = other.and_then(|o| lookup(doc, o).first().and_then(|x| x.1.as_f64()));
+        match (v, ov) {
+            (Some(a), Some(b)) if (lower && b > a) || (!lower && b < a) => {
+                format!("{} ({})", fmt_num(b), other.unwrap_or_default())
+            }
+            (Some(a), _) => fmt_num(a),
+            (None, Some(b)) => format!("{} ({})", fmt_num(b), other.unwrap_or_default()),
             (None, None) => "?".into(),
         }
     };
@@ -447,18 +448,18 @@ pub fn describe(f: &FieldSpec, doc: &Value) -> String {
         Kind::Enum => format!("one of {}", f.values.join(", ")),
         Kind::List => format!(
             "a list of {} to {} entries",
-            bound(f.min, None),
-            bound(f.max, None)
+            bound(f.min, None, true),
+            bound(f.max, None, false)
         ),
         Kind::Int => format!(
             "a whole number in [{}, {}]{null}",
-            bound(f.min, f.min_field),
-            bound(f.max, f.max_field)
+            bound(f.min, f.min_field, true),
+            bound(f.max, f.max_field, false)
         ),
         Kind::F32 | Kind::F64 => format!(
             "a number in [{}, {}]{null}",
-            bound(f.min, f.min_field),
-            bound(f.max, f.max_field)
+            bound(f.min, f.min_field, true),
+            bound(f.max, f.max_field, false)
         ),
     }
 }
@@ -851,7 +852,7 @@ mod tests {
         assert!(e.contains("agent.gamma") && e.contains("twice"), "{e}");
         let e = set_err(&["world.age_max=10"]);
         assert!(
-            e.contains("world.age_max") && e.contains("world.age_min=18"),
+            e.starts_with("world.age_max: must be a whole number in [18 (world.age_min), 120]"),
             "{e}"
         );
         let long = format!("agent.gamma={}", "9".repeat(12_000));

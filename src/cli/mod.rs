@@ -382,10 +382,10 @@ fn soak(cfg: &Config, total: u64) -> Result<(), String> {
             bar.set_position(i);
             if first.is_none() {
                 first = Some(rate);
-                bar.println(format!(
-                    "first {n} steps: {rate:.0} steps/s, VmRSS {}",
-                    rss_text()
-                ));
+                // Not bar.println: a hidden bar (stdout not a terminal) would drop the line.
+                bar.suspend(|| {
+                    println!("first {n} steps: {rate:.0} steps/s, VmRSS {}", rss_text())
+                });
             }
             last_rate = rate;
         }
