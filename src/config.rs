@@ -4,10 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::{AgentConfig, TargetUpdate, MAX_CANDIDATES};
+use crate::agent::AgentConfig;
+#[cfg(test)]
+use crate::agent::TargetUpdate;
 use crate::error::{Error, Result};
 use crate::interests::InterestsConfig;
 use crate::sim::world::{Category, Region};
+
+/// Largest configuration document read (a config file or an imported one): 1 MB.
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
 
 /// Which preset a configuration started from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +32,10 @@ impl Preset {
             "default" => Ok(Preset::Default),
             other => Err(Error::field(
                 "preset",
-                format!("must be one of seed, default (got {other:?})"),
+                format!(
+                    "must be one of seed, default (got \"{}\")",
+                    crate::error::shown(other)
+                ),
             )),
         }
     }
@@ -388,144 +396,36 @@ impl Config {
         }
     }
 
-    /// Parse and validate a JSON document.
+    /// Parse and validate a JSON document (at most [`MAX_CONFIG_BYTES`]).
     pub fn from_json(text: &str) -> Result<Self> {
-        let c: Config =
-            serde_json::from_str(text).map_err(|e| Error::field("config", e.to_string()))?;
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(Error::field(
+                "config",
+                format!(
+                    "a configuration is at most {MAX_CONFIG_BYTES} bytes (got {})",
+                    text.len()
+                ),
+            ));
+        }
+        let c: Config = serde_json::from_str(text)
+            .map_err(|e| Error::field("config", crate::error::shown(&e.to_string())))?;
         c.validate()?;
         Ok(c)
     }
 
-    /// Check every field; the error names the first field at fault.
+    /// Check every field against its row of [`crate::schema::FIELDS`] (the one table of
+    /// documented ranges, shared with `--set`, config files and the page); the error names the
+    /// first field at fault and its range.
     pub fn validate(&self) -> Result<()> {
-        let w = &self.world;
-        count("world.n_videos", w.n_videos, 1, 1_000_000)?;
-        count("world.n_creators", w.n_creators, 1, 1_000_000)?;
-        count("world.n_users", w.n_users, 1, 100_000)?;
-        range("world.video_duration", w.video_duration, 0.1, 3600.0)?;
-        range("world.views_mean", w.views_mean, 0.0, 1e9)?;
-        range("world.views_sd", w.views_sd, 0.0, 1e9)?;
-        if w.age_min == 0 || w.age_min > 120 {
+        let doc = serde_json::to_value(self).map_err(|e| Error::field("config", e.to_string()))?;
+        crate::schema::validate_value(&doc, "")?;
+        // The one rule across fields that the table's bounds cannot say.
+        if self.cf.history_window.is_some() && self.cf.top_k.is_none() {
             return Err(Error::field(
-                "world.age_min",
-                format!("must be in [1, 120] (got {})", w.age_min),
+                "cf.history_window",
+                "must be null when cf.top_k is null (the exact filter keeps every interaction)",
             ));
         }
-        if w.age_max < w.age_min || w.age_max > 120 {
-            return Err(Error::field(
-                "world.age_max",
-                format!(
-                    "must be in [age_min={}, 120] (got {})",
-                    w.age_min, w.age_max
-                ),
-            ));
-        }
-        range("world.history_mean", w.history_mean, 0.0, 10_000.0)?;
-        range("world.history_sd", w.history_sd, 0.0, 10_000.0)?;
-        count("world.history_min", w.history_min, 0, 10_000)?;
-        let b = &self.behaviour;
-        range("behaviour.interest_boost", b.interest_boost, -1.0, 1.0)?;
-        for (i, a) in b.region_affinity.iter().enumerate() {
-            range(
-                &format!("behaviour.region_affinity[{i}].delta"),
-                a.delta,
-                -1.0,
-                1.0,
-            )?;
-        }
-        range(
-            "behaviour.history_like_boost",
-            b.history_like_boost,
-            -1.0,
-            1.0,
-        )?;
-        range(
-            "behaviour.history_skip_drop",
-            b.history_skip_drop,
-            -1.0,
-            1.0,
-        )?;
-        range(
-            "behaviour.skip_seconds_min",
-            b.skip_seconds_min,
-            0.0,
-            3600.0,
-        )?;
-        range(
-            "behaviour.skip_seconds_max",
-            b.skip_seconds_max,
-            b.skip_seconds_min,
-            3600.0,
-        )?;
-        range("behaviour.session_gap_mean", b.session_gap_mean, 0.0, 1e7)?;
-        range("behaviour.session_gap_sd", b.session_gap_sd, 0.0, 1e7)?;
-        for (name, t) in [
-            ("scores.history", &self.scores.history),
-            ("scores.live", &self.scores.live),
-        ] {
-            range(&format!("{name}.watched"), t.watched, -100.0, 100.0)?;
-            range(&format!("{name}.skipped"), t.skipped, -100.0, 100.0)?;
-            range(&format!("{name}.liked"), t.liked, -100.0, 100.0)?;
-            range(&format!("{name}.other"), t.other, -100.0, 100.0)?;
-        }
-        let c = &self.cf;
-        count("cf.n_candidates", c.n_candidates, 1, MAX_CANDIDATES)?;
-        if c.n_candidates > w.n_videos {
-            return Err(Error::field(
-                "cf.n_candidates",
-                format!(
-                    "must not exceed world.n_videos={} (got {})",
-                    w.n_videos, c.n_candidates
-                ),
-            ));
-        }
-        range("cf.w1", c.w1, -10.0, 10.0)?;
-        range("cf.w2", c.w2, -10.0, 10.0)?;
-        range("cf.w3", c.w3, -10.0, 10.0)?;
-        if let Some(k) = c.top_k {
-            count("cf.top_k", k, 1, 1000)?;
-        }
-        if let Some(n) = c.history_window {
-            count("cf.history_window", n, 1, 100_000)?;
-            if c.top_k.is_none() {
-                return Err(Error::field(
-                    "cf.history_window",
-                    "must be null when cf.top_k is null (the exact filter keeps every interaction)",
-                ));
-            }
-        }
-        count("env.n_steps", self.env.n_steps, 1, 10_000)?;
-        validate_agent(&self.agent)?;
-        range(
-            "interests.prior_strength",
-            self.interests.prior_strength,
-            0.0,
-            1000.0,
-        )?;
-        count(
-            "experiment.episodes",
-            self.experiment.episodes,
-            0,
-            1_000_000,
-        )?;
-        count(
-            "experiment.eval_episodes",
-            self.experiment.eval_episodes,
-            1,
-            100_000,
-        )?;
-        count(
-            "experiment.eval_every",
-            self.experiment.eval_every,
-            0,
-            1_000_000,
-        )?;
-        count(
-            "experiment.curve_sessions",
-            self.experiment.curve_sessions,
-            1,
-            100_000,
-        )?;
         Ok(())
     }
 
@@ -536,54 +436,12 @@ impl Config {
     }
 }
 
-/// Check the agent's hyperparameters.
+/// Check the agent's hyperparameters (the `agent.*` rows of [`crate::schema::FIELDS`]).
 pub fn validate_agent(a: &AgentConfig) -> Result<()> {
-    if a.hidden != 64 {
-        return Err(Error::field(
-            "agent.hidden",
-            format!("must be 64 (got {})", a.hidden),
-        ));
-    }
-    range("agent.gamma", a.gamma as f64, 0.0, 1.0)?;
-    range("agent.learning_rate", a.learning_rate as f64, 1e-7, 1.0)?;
-    if a.learning_rate <= 0.0 {
-        return Err(Error::field("agent.learning_rate", "must be > 0"));
-    }
-    count("agent.batch_size", a.batch_size, 1, 4096)?;
-    if let Some(cap) = a.replay_capacity {
-        count("agent.replay_capacity", cap, 1, 10_000_000)?;
-        if cap < a.batch_size {
-            return Err(Error::field(
-                "agent.replay_capacity",
-                format!(
-                    "must be at least agent.batch_size={} (got {cap})",
-                    a.batch_size
-                ),
-            ));
-        }
-    }
-    range("agent.epsilon_start", a.epsilon_start as f64, 0.0, 1.0)?;
-    range("agent.epsilon_decay", a.epsilon_decay as f64, 0.5, 1.0)?;
-    range("agent.epsilon_min", a.epsilon_min as f64, 0.0, 1.0)?;
-    let b = &a.bandit;
-    range("agent.bandit.prior_precision", b.prior_precision, 1e-9, 1e6)?;
-    range("agent.bandit.noise_sd", b.noise_sd, 1e-9, 100.0)?;
-    range("agent.bandit.ucb_alpha", b.ucb_alpha, 0.0, 100.0)?;
-    match a.target {
-        TargetUpdate::None => {}
-        TargetUpdate::Hard { every } => {
-            if every == 0 || every > 1_000_000 {
-                return Err(Error::field(
-                    "agent.target.every",
-                    format!("must be in [1, 1000000] (got {every})"),
-                ));
-            }
-        }
-        TargetUpdate::Soft { tau } => {
-            range("agent.target.tau", tau as f64, 1e-6, 1.0)?;
-        }
-    }
-    Ok(())
+    let doc = serde_json::json!({
+        "agent": serde_json::to_value(a).map_err(|e| Error::field("agent", e.to_string()))?
+    });
+    crate::schema::validate_value(&doc, "agent.")
 }
 
 /// The notebook's region-interest table: the post's positive affinities (+0.1) and the

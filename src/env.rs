@@ -82,9 +82,12 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// Generate the world and its history from `cfg.seed`, and build the filter.
+    /// Generate the world and its history from `cfg.seed`, and build the filter. Refuses,
+    /// before allocating, a configuration whose estimated memory exceeds the budget (see
+    /// [`crate::budget`]).
     pub fn new(cfg: &Config) -> Result<Self> {
         cfg.validate()?;
+        crate::budget::check(cfg)?;
         let mut rng = crate::rng::stream(cfg.seed, STREAM_WORLD);
         let mut world = World::generate(&cfg.world, &mut rng);
         let history = generate_history(&mut world, cfg, &mut rng);

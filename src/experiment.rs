@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{Agent, Observation, Transition};
 use crate::cf::Candidate;
 use crate::config::Config;
+use crate::divergence::{Divergence, Limits};
 use crate::env::{Environment, StepOutcome};
 use crate::error::{Error, Result};
 use crate::policy::PolicyKind;
@@ -100,6 +101,10 @@ pub struct Trainer {
     reader: Option<ReaderSession>,
     reader_user: Option<usize>,
     steps: u64,
+    /// The first divergence detected (training pauses: `train` stops), see [`Divergence`].
+    divergence: Option<Divergence>,
+    /// Skipped updates already looked at by the divergence check.
+    skipped_seen: u64,
 }
 
 impl Trainer {
@@ -126,6 +131,8 @@ impl Trainer {
             reader: None,
             reader_user: None,
             steps: 0,
+            divergence: None,
+            skipped_seen: 0,
         }
     }
 
@@ -232,6 +239,7 @@ impl Trainer {
             run.record.mean_loss =
                 (run.loss_n > 0).then(|| (run.loss_sum / run.loss_n as f64) as f32);
             self.episodes.push(run.record.clone());
+            self.check_divergence(&run.record, &outcome.next_obs);
             Some(run.record)
         } else {
             None
@@ -248,7 +256,44 @@ impl Trainer {
         })
     }
 
-    /// Run whole episodes; `on_episode` sees each record as it finishes.
+    /// The divergence detected, if any: training is paused (`train` returns early) until
+    /// [`Trainer::clear_divergence`].
+    pub fn divergence(&self) -> Option<&Divergence> {
+        self.divergence.as_ref()
+    }
+
+    /// Forget a detected divergence (after the reader changed what it suggested), so that
+    /// `train` runs again; a still-diverging agent trips the detector again.
+    pub fn clear_divergence(&mut self) {
+        self.divergence = None;
+    }
+
+    /// At the end of an episode: record a divergence (see [`crate::divergence`]) from its
+    /// mean loss, the Q-values of its last observation and the updates skipped during it.
+    fn check_divergence(&mut self, rec: &EpisodeRecord, last: &Observation) {
+        let skipped = self.agent.skipped_updates();
+        let now = skipped - self.skipped_seen;
+        self.skipped_seen = skipped;
+        if self.divergence.is_some() {
+            return;
+        }
+        let q = if last.candidates.is_empty() {
+            Vec::new()
+        } else {
+            self.agent.q_values(last)
+        };
+        let cfg = self.env.config();
+        self.divergence = Limits::for_config(cfg).check(
+            cfg,
+            (rec.episode, self.steps),
+            rec.mean_loss,
+            &q,
+            (now, skipped),
+        );
+    }
+
+    /// Run whole episodes; `on_episode` sees each record as it finishes. Stops early when a
+    /// divergence is detected (see [`Trainer::divergence`]).
     pub fn train<P: Profiler>(
         &mut self,
         episodes: usize,
@@ -256,7 +301,7 @@ impl Trainer {
         mut on_episode: impl FnMut(&EpisodeRecord),
     ) -> Result<()> {
         let target = self.episodes.len() + episodes;
-        while self.episodes.len() < target {
+        while self.episodes.len() < target && self.divergence.is_none() {
             if let Some(rec) = self.step(prof)?.finished {
                 on_episode(&rec);
             }
@@ -470,13 +515,44 @@ pub fn evaluate(
     evaluate_with(env, n, seed, |env, rng| policy.choose(env, agent, rng))
 }
 
+/// [`evaluate`], calling `on_session` after each held-out session (for a progress bar).
+pub fn evaluate_progress(
+    env: &Environment,
+    agent: Option<&Agent>,
+    policy: PolicyKind,
+    n: usize,
+    seed: u64,
+    on_session: &mut dyn FnMut(),
+) -> Result<EvalResult> {
+    if policy == PolicyKind::Dqn && agent.is_none() {
+        return Err(Error::State("evaluating the DQN needs an agent".into()));
+    }
+    evaluate_sessions(
+        env,
+        n,
+        seed,
+        |env, rng| policy.choose(env, agent, rng),
+        on_session,
+    )
+}
+
 /// [`evaluate`] for any rule that picks a slot of the session in progress (for analyses that
 /// compare the agent with learners outside [`PolicyKind`]); same sessions, same random numbers.
 pub fn evaluate_with(
     env: &Environment,
     n: usize,
     seed: u64,
+    choose: impl FnMut(&Environment, &mut CoreRng) -> usize,
+) -> Result<EvalResult> {
+    evaluate_sessions(env, n, seed, choose, &mut || {})
+}
+
+fn evaluate_sessions(
+    env: &Environment,
+    n: usize,
+    seed: u64,
     mut choose: impl FnMut(&Environment, &mut CoreRng) -> usize,
+    on_session: &mut dyn FnMut(),
 ) -> Result<EvalResult> {
     let n_users = env.config().world.n_users;
     let n_steps = env.config().env.n_steps;
@@ -524,6 +600,7 @@ pub fn evaluate_with(
         {
             *total += after - before;
         }
+        on_session();
     }
     let world = env.world();
     let (skill, skill_ci95) = ratio_ci95(&skill_num, &skill_den);
@@ -616,9 +693,10 @@ pub struct ExperimentReport {
     pub evaluation: BTreeMap<String, EvalResult>,
     /// Impressions during training.
     pub training_marketplace: Marketplace,
-    /// `(dqn - random) / (oracle - random)`: share of the gap to the oracle the DQN closes,
-    /// in mean returns (noisy: the reward's own noise enters; see `skill`).
-    pub learning_score: f64,
+    /// `(dqn - random) / (oracle - random)`: share of the gap to the oracle the DQN closes;
+    /// `None` (JSON `null`) when the oracle does not beat random by more than the noise (see
+    /// [`learning_score`]), so no ratio is printed.
+    pub learning_score: Option<f64>,
     /// The trained agent's skill (`evaluation.dqn.skill`): the headline figure.
     pub skill: f64,
     /// Half-width of its 95% interval.
@@ -626,6 +704,19 @@ pub struct ExperimentReport {
     /// For every baseline, the trained agent minus that baseline, paired over the same
     /// held-out sessions: `paired.<policy>.{mean_return, mean_return_ci95, skill, skill_ci95}`.
     pub paired: BTreeMap<String, PairedDifference>,
+    /// The divergence that stopped training early, if any.
+    pub divergence: Option<Divergence>,
+    /// Updates skipped during training because their loss was not finite.
+    pub skipped_updates: u64,
+}
+
+/// `(dqn - random) / (oracle - random)`, or `None` when the oracle's mean return does not
+/// exceed random's by more than the combined 95% half-widths `sqrt(ci_o^2 + ci_r^2)`: the
+/// ratio would then divide by noise (or by a negative gap) and mean nothing.
+pub fn learning_score(dqn: &EvalResult, random: &EvalResult, oracle: &EvalResult) -> Option<f64> {
+    let gap = oracle.mean_return - random.mean_return;
+    let noise = oracle.ci95.hypot(random.ci95);
+    (gap > noise && gap > 1e-12).then(|| (dqn.mean_return - random.mean_return) / gap)
 }
 
 /// Train for `cfg.experiment.episodes`, then evaluate the DQN and every baseline on the
@@ -656,6 +747,16 @@ pub fn run_experiment<P: Profiler>(
 /// The report of a `trainer` trained from `cfg`: its training series and marketplace, and
 /// the DQN and every baseline evaluated on `cfg.experiment.eval_episodes` held-out sessions.
 pub fn report(cfg: &Config, trainer: &Trainer) -> Result<ExperimentReport> {
+    report_progress(cfg, trainer, &mut || {})
+}
+
+/// [`report`], calling `on_session` after each held-out session of each policy
+/// (`5 * cfg.experiment.eval_episodes` calls in all).
+pub fn report_progress(
+    cfg: &Config,
+    trainer: &Trainer,
+    on_session: &mut dyn FnMut(),
+) -> Result<ExperimentReport> {
     let env = trainer.env();
     let world = env.world();
     let training_marketplace = Marketplace::from_impressions(
@@ -666,22 +767,21 @@ pub fn report(cfg: &Config, trainer: &Trainer) -> Result<ExperimentReport> {
     let eval_seed = eval_seed(cfg);
     let mut evaluation = BTreeMap::new();
     for p in PolicyKind::ALL {
-        let r = evaluate(
+        let r = evaluate_progress(
             env,
             Some(trainer.agent()),
             p,
             cfg.experiment.eval_episodes,
             eval_seed,
+            on_session,
         )?;
         evaluation.insert(p.name().to_string(), r);
     }
-    let score = |name: &str| evaluation[name].mean_return;
-    let gap = score("oracle") - score("random");
-    let learning_score = if gap.abs() > 1e-12 {
-        (score("dqn") - score("random")) / gap
-    } else {
-        0.0
-    };
+    let learning_score = learning_score(
+        &evaluation["dqn"],
+        &evaluation["random"],
+        &evaluation["oracle"],
+    );
     let dqn = &evaluation[PolicyKind::Dqn.name()];
     let paired = PolicyKind::BASELINES
         .iter()
@@ -697,6 +797,8 @@ pub fn report(cfg: &Config, trainer: &Trainer) -> Result<ExperimentReport> {
         evaluation,
         training_marketplace,
         learning_score,
+        divergence: trainer.divergence().cloned(),
+        skipped_updates: trainer.agent().skipped_updates(),
     })
 }
 

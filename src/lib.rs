@@ -5,9 +5,11 @@
 //! the only module that touches wasm-bindgen; the CLI is `src/main.rs`.
 
 pub mod agent;
+pub mod budget;
 pub mod build;
 pub mod cf;
 pub mod config;
+pub mod divergence;
 pub mod env;
 pub mod error;
 pub mod experiment;
@@ -17,6 +19,7 @@ pub mod interests;
 pub mod policy;
 pub mod profile;
 pub mod rng;
+pub mod schema;
 pub mod sim;
 pub mod stats;
 

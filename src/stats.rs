@@ -29,7 +29,9 @@ pub fn ci95(xs: &[f64]) -> f64 {
 /// the denominator sums to zero; half-width 0 for fewer than 2 units.
 pub fn ratio_ci95(a: &[f64], b: &[f64]) -> (f64, f64) {
     let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
-    if sb.abs() < 1e-300 {
+    // A denominator at rounding level (every candidate equally good: nothing to choose)
+    // gives no ratio worth printing; 0 keeps the figure finite.
+    if sb.abs() <= 1e-9 * b.len() as f64 {
         return (0.0, 0.0);
     }
     let r = sa / sb;

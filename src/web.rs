@@ -53,6 +53,14 @@ pub fn default_config(preset: &str) -> Result<JsValue, JsError> {
     to_js(&Config::preset(Preset::parse(preset).map_err(js_err)?))
 }
 
+/// Every configuration field's documented range, and the memory budgets:
+/// `{ fields: [{ path, kind, min, max, min_field, max_field, nullable, values, doc }],
+/// budget: { native_bytes, browser_bytes } }` (see `instatok::schema`).
+#[wasm_bindgen(js_name = configSchema)]
+pub fn config_schema() -> Result<JsValue, JsError> {
+    to_js(&crate::schema::schema())
+}
+
 /// Parse and validate a configuration object; returns it normalised or throws naming the field.
 #[wasm_bindgen(js_name = validateConfig)]
 pub fn validate_config(cfg: JsValue) -> Result<JsValue, JsError> {

@@ -153,6 +153,10 @@ pub struct AgentConfig {
     pub target: TargetUpdate,
     /// TD loss.
     pub loss: LossKind,
+    /// Clip the gradient's global L2 norm to this before each Adam step; `None` is off (both
+    /// presets; configs written before this field existed read as off).
+    #[serde(default)]
+    pub grad_clip: Option<f32>,
 }
 
 impl AgentConfig {
@@ -174,6 +178,7 @@ impl AgentConfig {
             epsilon_min: 0.01,
             target: TargetUpdate::None,
             loss: LossKind::Mse,
+            grad_clip: None,
         }
     }
 

@@ -156,6 +156,9 @@ impl Learner {
         let applied = loss.is_finite();
         if applied {
             self.online.backward(&pass, &self.dq, &mut self.grads);
+            if let Some(max_norm) = cfg.grad_clip {
+                clip_global_norm(&mut self.grads, max_norm);
+            }
             self.adam.update(self.online.params_mut(), &self.grads);
         }
         StepOutcome { loss, applied }
@@ -202,6 +205,21 @@ fn loss_and_slope(kind: LossKind, x: f32) -> (f32, f32) {
         LossKind::Huber if x.abs() < 1.0 => (0.5 * x * x, x),
         LossKind::Huber => (x.abs() - 0.5, x.signum()),
     }
+}
+
+/// Scales `grads` so that their global L2 norm is at most `max_norm` (PyTorch's
+/// `clip_grad_norm_`); returns the norm before clipping.
+pub(crate) fn clip_global_norm(grads: &mut [f32], max_norm: f32) -> f32 {
+    let norm = grads
+        .iter()
+        .map(|&g| f64::from(g) * f64::from(g))
+        .sum::<f64>()
+        .sqrt() as f32;
+    if norm.is_finite() && norm > max_norm && norm > 0.0 {
+        let k = max_norm / norm;
+        grads.iter_mut().for_each(|g| *g *= k);
+    }
+    norm
 }
 
 /// Number of usable slots of `obs`: its candidates, at most `n_candidates`.
@@ -917,5 +935,33 @@ mod tests {
         };
         assert!(agent2.learn().unwrap().is_finite());
         assert!(agent2.online_checksum().is_finite());
+    }
+
+    #[test]
+    fn gradient_clipping_bounds_the_global_norm() {
+        let mut g = vec![3.0, 4.0];
+        assert_eq!(clip_global_norm(&mut g, 1.0), 5.0);
+        assert!((g[0] - 0.6).abs() < 1e-6 && (g[1] - 0.8).abs() < 1e-6);
+        let mut small = vec![0.3, 0.4];
+        clip_global_norm(&mut small, 1.0);
+        assert_eq!(small, vec![0.3, 0.4]);
+        // The same agent and batch: a clipped SGD-like step moves the weights differently.
+        let run = |clip: Option<f32>| {
+            let mut c = cfg(Architecture::SlotHeads, TargetUpdate::None, 4);
+            c.grad_clip = clip;
+            let mut agent = DqnAgent::new(&c, 3, 1);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            for _ in 0..4 {
+                let mut t = random_transition(&mut rng, 3);
+                t.reward = 100.0;
+                agent.remember(t);
+            }
+            for _ in 0..3 {
+                agent.learn().unwrap();
+            }
+            agent.online_checksum()
+        };
+        assert_eq!(run(None), run(None));
+        assert_ne!(run(None), run(Some(1e-3)));
     }
 }

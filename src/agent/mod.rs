@@ -196,6 +196,15 @@ impl Agent {
         }
     }
 
+    /// Updates dropped because their loss was not finite (the DQN; 0 for the bandit, which
+    /// ignores a non-finite reward).
+    pub fn skipped_updates(&self) -> u64 {
+        match self {
+            Agent::Dqn(a) => a.skipped_updates(),
+            Agent::Bandit(_) => 0,
+        }
+    }
+
     /// Stored transitions (the DQN); observations absorbed (the bandit).
     pub fn replay_len(&self) -> usize {
         match self {

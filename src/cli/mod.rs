@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use instatok::agent::Agent;
 use instatok::config::{Config, Preset, WorldSize};
-use instatok::experiment::{report, ExperimentReport, Trainer};
+use instatok::experiment::{report, report_progress, ExperimentReport, Trainer};
 use instatok::export::episodes_csv;
 use instatok::profile::NoProfiler;
 
@@ -88,6 +88,24 @@ enum Command {
     Config {
         #[command(flatten)]
         cfg: ConfigArgs,
+        /// Print every field's documented range instead (the table `--set`, config files and
+        /// the page validate against), as JSON.
+        #[arg(long, conflicts_with = "estimate")]
+        schema: bool,
+        /// Print the configuration's estimated memory instead, as JSON (bytes).
+        #[arg(long)]
+        estimate: bool,
+    },
+    /// Train for many steps and print memory (VmRSS) and steps per second at the start and
+    /// the end (a long-run check for leaks and slow-downs).
+    #[command(allow_negative_numbers = true)]
+    Soak {
+        #[command(flatten)]
+        cfg: ConfigArgs,
+        /// Environment steps to train.
+        #[arg(long = "soak-steps", alias = "total-steps", value_name = "N", default_value = "1000000",
+              value_parser = |s: &str| whole(s, 1, 1_000_000_000))]
+        soak_steps: u64,
     },
     /// Print the benchmark figures: speed per phase, DQN updates per second, learning.
     Bench {
@@ -120,10 +138,7 @@ enum Command {
 
 /// A whole number in `[lo, hi]`, with a message that names the range.
 fn whole(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-        _ => Err(format!("must be a whole number in [{lo}, {hi}]")),
-    }
+    instatok::schema::parse_whole(s, lo, hi)
 }
 
 /// Parse, run, and return the exit code. Errors are one line on stderr.
@@ -144,7 +159,10 @@ pub fn run() -> i32 {
                 };
             }
             let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("invalid arguments"));
+            eprintln!(
+                "{}",
+                shorten_quoted(text.lines().next().unwrap_or("invalid arguments"))
+            );
             return 2;
         }
     };
@@ -160,12 +178,31 @@ pub fn run() -> i32 {
             eval_episodes,
             json,
         } => eval(&load, eval_episodes, json),
-        Command::Config { cfg } => build_config(&cfg).map(|c| {
+        Command::Config { schema: true, .. } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&instatok::schema::schema()).expect("serialisable")
+            );
+            Ok(())
+        }
+        Command::Config {
+            cfg,
+            estimate: true,
+            ..
+        } => build_unchecked(&cfg).map(|c| {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&instatok::budget::estimate(&c))
+                    .expect("serialisable")
+            )
+        }),
+        Command::Config { cfg, .. } => build_config(&cfg).map(|c| {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&c).expect("serialisable")
             )
         }),
+        Command::Soak { cfg, soak_steps } => build_config(&cfg).and_then(|c| soak(&c, soak_steps)),
         Command::Bench { quick, figures } => bench::run(quick, figures.as_deref()),
         Command::BenchScale { world } => scale::probe(&world),
         Command::BenchLong { preset, episodes } => scale::long_run(&preset, episodes as usize),
@@ -179,10 +216,46 @@ pub fn run() -> i32 {
     }
 }
 
-/// The configuration: preset or file, then flags, then `--set` overrides, then validation.
+/// Cuts every '…'-quoted value in a line of clap's to [`instatok::error::MAX_SHOWN`]
+/// characters (clap echoes the whole value it refused).
+fn shorten_quoted(line: &str) -> String {
+    let parts: Vec<&str> = line.split('\'').collect();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                instatok::error::shown(p)
+            } else {
+                p.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("'")
+}
+
+/// The configuration: preset or file, then flags, then `--set` overrides (applied last, so
+/// `--set` wins over a flag for the same field), then validation, then the memory budget.
 fn build_config(a: &ConfigArgs) -> Result<Config, String> {
+    let cfg = build_unchecked(a)?;
+    instatok::budget::check(&cfg).map_err(|e| e.to_string())?;
+    Ok(cfg)
+}
+
+/// [`build_config`] without the memory budget (to print the estimate itself).
+fn build_unchecked(a: &ConfigArgs) -> Result<Config, String> {
     let mut cfg = match &a.config {
         Some(path) => {
+            let shown = instatok::error::shown(&path.display().to_string());
+            let len = std::fs::metadata(path)
+                .map_err(|e| format!("--config {shown}: {e}"))?
+                .len();
+            if len > instatok::config::MAX_CONFIG_BYTES as u64 {
+                return Err(format!(
+                    "--config {shown}: the file has {len} bytes; a configuration is at most {}",
+                    instatok::config::MAX_CONFIG_BYTES
+                ));
+            }
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("--config {}: {e}", path.display()))?;
             Config::from_json(&text).map_err(|e| format!("--config {}: {e}", path.display()))?
@@ -209,17 +282,26 @@ fn build_config(a: &ConfigArgs) -> Result<Config, String> {
     Ok(cfg)
 }
 
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+fn progress_bar(len: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
 fn train(
     cfg: &Config,
     json: bool,
     save: Option<&std::path::Path>,
     csv: Option<&std::path::Path>,
 ) -> Result<(), String> {
-    let bar = ProgressBar::new(cfg.experiment.episodes as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} training [{bar:30}] {pos}/{len} episodes  {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
+    let bar = progress_bar(
+        cfg.experiment.episodes as u64,
+        "{spinner} training [{bar:30}] {pos}/{len} episodes  {msg}",
     );
     let mut recent = std::collections::VecDeque::new();
     let mut trainer = Trainer::new(cfg).map_err(|e| e.to_string())?;
@@ -240,6 +322,14 @@ fn train(
         })
         .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
+    if let Some(d) = trainer.divergence() {
+        eprintln!(
+            "warning: {} (training stopped after {} of {} episodes)",
+            d.message,
+            trainer.episodes().len(),
+            cfg.experiment.episodes
+        );
+    }
     if let Some(path) = save {
         std::fs::write(path, trainer.agent().to_file(cfg))
             .map_err(|e| format!("--save {}: {e}", path.display()))?;
@@ -248,7 +338,12 @@ fn train(
         std::fs::write(path, episodes_csv(trainer.episodes()))
             .map_err(|e| format!("--csv {}: {e}", path.display()))?;
     }
-    let report = report(cfg, &trainer).map_err(|e| e.to_string())?;
+    let eval = progress_bar(
+        5 * cfg.experiment.eval_episodes as u64,
+        "{spinner} evaluating [{bar:30}] {pos}/{len} held-out sessions (5 policies)  eta {eta}",
+    );
+    let report = report_progress(cfg, &trainer, &mut || eval.inc(1)).map_err(|e| e.to_string())?;
+    eval.finish_and_clear();
     if json {
         println!(
             "{}",
@@ -321,6 +416,12 @@ fn print_table(r: &ExperimentReport) {
         );
     }
     println!();
+    if let Some(d) = &r.divergence {
+        println!(
+            "Warning: {} The figures below are of the agent as it was when training stopped.",
+            d.message
+        );
+    }
     println!("{agent_name} minus each baseline, paired over the same sessions (95% intervals):");
     for (name, d) in &r.paired {
         println!(
@@ -330,7 +431,94 @@ fn print_table(r: &ExperimentReport) {
     }
     println!();
     println!(
-        "{agent_name} skill {:.3} ± {:.3} (0 = random choice, 1 = oracle, from the exact expected rewards); return-based (agent - random) / (oracle - random) = {:.3}",
-        r.skill, r.skill_ci95, r.learning_score
+        "{agent_name} skill {:.3} ± {:.3} (0 = random choice, 1 = oracle, from the exact expected rewards); return-based (agent - random) / (oracle - random) = {}",
+        r.skill, r.skill_ci95, r.learning_score.map_or("none (the oracle does not beat random)".into(), |s| format!("{s:.3}"))
     );
+    if r.skipped_updates > 0 {
+        println!(
+            "{} update(s) were skipped because their loss was not finite.",
+            r.skipped_updates
+        );
+    }
+}
+
+/// A memory figure of this process in bytes from /proc/self/status (`VmRSS:` resident now,
+/// `VmHWM:` peak resident), where available.
+fn proc_status(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn rss_text() -> String {
+    match (proc_status("VmRSS:"), proc_status("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(
+            "{:.1} MB (peak VmHWM {:.1} MB)",
+            now as f64 / 1e6,
+            peak as f64 / 1e6
+        ),
+        _ => "unknown (no /proc/self/status)".into(),
+    }
+}
+
+/// `instatok soak`: train `total` steps; print memory and speed over the first and the last
+/// window of steps.
+fn soak(cfg: &Config, total: u64) -> Result<(), String> {
+    use std::time::Instant;
+    let t0 = Instant::now();
+    let mut trainer = Trainer::new(cfg).map_err(|e| e.to_string())?;
+    println!(
+        "soak: {total} steps, preset {:?}, {} videos, {} users; world built in {:.1} s",
+        cfg.preset,
+        cfg.world.n_videos,
+        cfg.world.n_users,
+        t0.elapsed().as_secs_f64()
+    );
+    println!("start: VmRSS {}", rss_text());
+    let window = (total / 10).clamp(1, 100_000);
+    let bar = progress_bar(
+        total,
+        "{spinner} soak [{bar:30}] {pos}/{len} steps  {per_sec}  eta {eta}",
+    );
+    let mut window_start = Instant::now();
+    let mut first: Option<f64> = None;
+    let mut last_rate = 0.0;
+    for i in 1..=total {
+        trainer.step(&mut NoProfiler).map_err(|e| e.to_string())?;
+        if i % window == 0 || i == total {
+            let n = if i % window == 0 { window } else { i % window };
+            let rate = n as f64 / window_start.elapsed().as_secs_f64().max(1e-9);
+            window_start = Instant::now();
+            bar.set_position(i);
+            if first.is_none() {
+                first = Some(rate);
+                // Not bar.println: a hidden bar (stdout not a terminal) would drop the line.
+                bar.suspend(|| {
+                    println!("first {n} steps: {rate:.0} steps/s, VmRSS {}", rss_text())
+                });
+            }
+            last_rate = rate;
+        }
+    }
+    bar.finish_and_clear();
+    println!(
+        "end: {total} steps, {} episodes, replay {} transitions; last {} steps {last_rate:.0} steps/s (first {:.0}); VmRSS {}; {:.1} s in all",
+        trainer.episodes().len(),
+        trainer.agent().replay_len(),
+        window.min(total),
+        first.unwrap_or(0.0),
+        rss_text(),
+        t0.elapsed().as_secs_f64()
+    );
+    if let Some(d) = trainer.divergence() {
+        println!("warning: {}", d.message);
+    }
+    if trainer.agent().skipped_updates() > 0 {
+        println!(
+            "{} update(s) were skipped because their loss was not finite.",
+            trainer.agent().skipped_updates()
+        );
+    }
+    Ok(())
 }

@@ -1,32 +1,12 @@
-//! `--set path=value`: change any configuration field by its dotted path.
+//! `--set path=value`: change any configuration field by its dotted path (see
+//! [`instatok::schema::apply_sets`], shared with the library so the same rules apply everywhere).
 
 use instatok::config::Config;
-use serde_json::Value;
 
-/// Apply each `path=value` in order. The value is read as JSON when it parses (numbers,
-/// `true`, `null`, objects), else as a string. Unknown paths are an error naming them.
+/// Apply each `path=value` in order (each path at most once) and validate the result; the
+/// error names the field and its range.
 pub fn apply(cfg: Config, sets: &[String]) -> Result<Config, String> {
-    if sets.is_empty() {
-        return Ok(cfg);
-    }
-    let mut doc = serde_json::to_value(&cfg).map_err(|e| e.to_string())?;
-    for s in sets {
-        let (path, raw) = s
-            .split_once('=')
-            .ok_or_else(|| format!("--set {s}: expected PATH=VALUE, e.g. agent.gamma=0.9"))?;
-        let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
-        let mut node = &mut doc;
-        for key in path.split('.') {
-            node = node
-                .as_object_mut()
-                .and_then(|o| o.get_mut(key))
-                .ok_or_else(|| format!("--set {path}: no such configuration field"))?;
-        }
-        *node = value;
-        // Read back after each one, so a bad value (say an unknown variant) names its path.
-        serde_json::from_value::<Config>(doc.clone()).map_err(|e| format!("--set {path}: {e}"))?;
-    }
-    serde_json::from_value(doc).map_err(|e| format!("--set: {e}"))
+    instatok::schema::apply_sets(&cfg, sets).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -69,5 +49,10 @@ mod tests {
             let path = bad.split('=').next().unwrap();
             assert!(err.contains(path), "{err}");
         }
+        let e = apply(Config::default_preset(), &["agent.gamma=NaN".into()]).unwrap_err();
+        assert!(
+            e.starts_with("agent.gamma: must be a number in [0, 1]"),
+            "{e}"
+        );
     }
 }

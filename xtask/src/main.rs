@@ -27,6 +27,13 @@ enum Command {
     Test,
     /// Print native and in-browser benchmark figures and the bundle's gzip sizes.
     Bench,
+    /// Long run: train many native steps (release build) and print memory and steps per
+    /// second at the start and the end.
+    Soak {
+        /// Native environment steps.
+        #[arg(long, default_value_t = 1_000_000)]
+        steps: u64,
+    },
 }
 
 fn main() {
@@ -36,9 +43,25 @@ fn main() {
         Command::Serve(args) => serve::run(&args),
         Command::Test => test::run(),
         Command::Bench => bench::run(),
+        Command::Soak { steps } => soak(steps),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
         std::process::exit(1);
     }
+}
+
+/// `cargo xtask soak`: `instatok soak` in a release build on the checkout's own tree.
+fn soak(steps: u64) -> Result<()> {
+    tools::section(&format!("soak: {steps} native steps"));
+    tools::run(tools::cargo().args([
+        "run",
+        "--release",
+        "--bin",
+        "instatok",
+        "--",
+        "soak",
+        "--soak-steps",
+        &steps.to_string(),
+    ]))
 }

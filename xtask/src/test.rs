@@ -23,8 +23,88 @@ const WEBDRIVER_JSON: &str = r#"{
 /// One step of the run: a name for the summary and the function that runs it.
 type Step = (&'static str, fn() -> Result<()>);
 
-/// Runs all three steps, even after a failure, and fails if any failed.
+/// Where the browser tests expect Chromium and ChromeDriver (Debian's packages).
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The one command that installs them (what `.ci/run` runs).
+const APT_INSTALL: &str = "apt-get update && apt-get install -y chromium chromium-driver";
+
+/// What to do about the browser before building anything.
+#[derive(Debug, PartialEq, Eq)]
+enum BrowserPlan {
+    /// Both are there.
+    Ready,
+    /// Missing, and we are root: install them with apt-get.
+    Install,
+    /// Missing, and we cannot install: stop with the command to run.
+    Stop(String),
+}
+
+fn browser_plan(chromium: bool, chromedriver: bool, root: bool, apt: bool) -> BrowserPlan {
+    if chromium && chromedriver {
+        return BrowserPlan::Ready;
+    }
+    let missing = match (chromium, chromedriver) {
+        (false, false) => format!("{CHROMIUM} and {CHROMEDRIVER} are"),
+        (false, true) => format!("{CHROMIUM} is"),
+        _ => format!("{CHROMEDRIVER} is"),
+    };
+    if root && apt {
+        BrowserPlan::Install
+    } else if apt {
+        BrowserPlan::Stop(format!(
+            "{missing} missing (the wasm and e2e tests need them); install them with:\n  sudo sh -c '{APT_INSTALL}'\nthen run cargo xtask test again"
+        ))
+    } else {
+        BrowserPlan::Stop(format!(
+            "{missing} missing (the wasm and e2e tests need them) and this machine has no apt-get; \
+             install Chromium and a matching ChromeDriver at those paths (on Debian/Ubuntu: {APT_INSTALL}), \
+             then run cargo xtask test again"
+        ))
+    }
+}
+
+fn executable(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+fn running_as_root() -> bool {
+    tools::output(std::process::Command::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
+}
+
+/// Makes sure Chromium and ChromeDriver are installed before anything is built: installs them
+/// with apt-get as root (as `.ci/run` does), otherwise stops with the one command to run.
+fn ensure_browser() -> Result<()> {
+    let plan = browser_plan(
+        executable(CHROMIUM),
+        executable(CHROMEDRIVER),
+        running_as_root(),
+        executable("/usr/bin/apt-get"),
+    );
+    match plan {
+        BrowserPlan::Ready => Ok(()),
+        BrowserPlan::Install => {
+            section("system packages: chromium, chromedriver (apt-get)");
+            tools::run(
+                std::process::Command::new("sh")
+                    .args(["-c", APT_INSTALL])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
+            if !(executable(CHROMIUM) && executable(CHROMEDRIVER)) {
+                bail!("apt-get ran but {CHROMIUM} or {CHROMEDRIVER} is still missing");
+            }
+            Ok(())
+        }
+        BrowserPlan::Stop(msg) => bail!("{msg}"),
+    }
+}
+
+/// Runs all three steps, even after a failure, and fails if any failed. Checks for Chromium
+/// and ChromeDriver first (installing them as root), before building anything.
 pub fn run() -> Result<()> {
+    ensure_browser()?;
     let steps: [Step; 3] = [("native", native), ("wasm", wasm), ("e2e", e2e)];
     let mut summary = Vec::new();
     let mut failed = false;
@@ -113,4 +193,33 @@ pub fn node_against(root: &Path, server: &StaticServer) -> std::process::Command
     node.env("BASE_URL", server.url())
         .env("ARTIFACTS_DIR", artifacts);
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_is_installed_as_root_or_the_command_is_named() {
+        assert_eq!(browser_plan(true, true, false, true), BrowserPlan::Ready);
+        assert_eq!(browser_plan(false, true, true, true), BrowserPlan::Install);
+        assert_eq!(browser_plan(true, false, true, true), BrowserPlan::Install);
+        match browser_plan(false, false, false, true) {
+            BrowserPlan::Stop(m) => {
+                assert!(
+                    m.contains("/usr/bin/chromium and /usr/bin/chromedriver are missing"),
+                    "{m}"
+                );
+                assert!(
+                    m.contains("apt-get install -y chromium chromium-driver"),
+                    "{m}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            browser_plan(false, true, true, false),
+            BrowserPlan::Stop(_)
+        ));
+    }
 }

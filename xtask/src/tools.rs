@@ -11,12 +11,40 @@ use std::time::Instant;
 /// The wasm target the crate is compiled for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// The repository root (the workspace that holds `xtask/`).
+/// The repository root: the checkout `cargo xtask` runs in, found by walking up from the
+/// current directory (see [`find_root`]), never the path baked in at build time, so a checkout
+/// copied elsewhere with its `target/` works on its own tree. Exits with a message outside a
+/// checkout.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask/ sits inside the repository")
-        .to_path_buf()
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let cwd = std::env::current_dir().unwrap_or_else(|e| {
+            eprintln!("error: cannot read the current directory: {e}");
+            std::process::exit(1)
+        });
+        find_root(&cwd).unwrap_or_else(|| {
+            eprintln!(
+                "error: {} is not inside an InstaTok checkout (no parent directory holds xtask/ \
+                 and a Cargo.toml with [workspace]); run cargo xtask from the checkout",
+                cwd.display()
+            );
+            std::process::exit(1)
+        })
+    })
+    .clone()
+}
+
+/// The nearest directory at or above `start` that holds `xtask/` and a `Cargo.toml` declaring
+/// a `[workspace]`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| {
+            dir.join("xtask").is_dir()
+                && fs::read_to_string(dir.join("Cargo.toml"))
+                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
 }
 
 /// The `cargo` that invoked us, so nested builds use the same toolchain.
@@ -183,5 +211,46 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             Some("0.2.130")
         );
         assert_eq!(parse_lock_version(LOCK, "js-sys"), None);
+    }
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::*;
+
+    /// A scratch checkout skeleton: `Cargo.toml` with `[workspace]`, `xtask/`, `src/deep/`.
+    fn skeleton(dir: &Path) {
+        fs::create_dir_all(dir.join("xtask/src")).unwrap();
+        fs::create_dir_all(dir.join("src/deep")).unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\".\", \"xtask\"]\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("xtask/Cargo.toml"),
+            "[package]\nname = \"xtask\"\n",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_root_is_found_from_where_it_runs() {
+        let base = std::env::temp_dir().join(format!("xtask-root-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("copy/b"));
+        skeleton(&a);
+        skeleton(&b);
+        // A copied checkout (with a target/ built elsewhere) resolves to itself.
+        fs::create_dir_all(b.join("target/debug")).unwrap();
+        assert_eq!(find_root(&a.join("src/deep")), Some(a.clone()));
+        assert_eq!(find_root(&b.join("src/deep")), Some(b.clone()));
+        assert_eq!(find_root(&b.join("target/debug")), Some(b.clone()));
+        // xtask/'s own Cargo.toml has no [workspace]: the walk goes past it.
+        assert_eq!(find_root(&b.join("xtask/src")), Some(b.clone()));
+        // Outside any checkout: none (unless the temp dir itself sits in one).
+        let outside = base.join("nothing");
+        fs::create_dir_all(&outside).unwrap();
+        assert_eq!(find_root(&outside), find_root(&std::env::temp_dir()));
+        fs::remove_dir_all(&base).unwrap();
     }
 }
