@@ -235,7 +235,7 @@ function afterBuild() {
     feed.showNotice('A simulated user is opening the app.', h('br'), 'Press ',
       h('b', null, iconEl('play', 'icon inline-icon'), ' Train'),
       ` to let ${S.cfg ? S.cfg.world.n_users : ''} users scroll while the agent learns, or press `,
-      h('b', { text: 'Step' }), ' (or drag the card up) for one video at a time.');
+      h('b', { text: 'Step' }), ' for one video at a time.');
   }
 }
 
@@ -384,6 +384,9 @@ function setInteraction(action, reward, ret) {
   r.dataset.reward = String(reward);
   r.className = `ia-value ${reward > 0 ? 'pos' : reward < 0 ? 'neg' : ''}`;
   $('feed-return').textContent = Number.isFinite(ret) ? rewardText(Number(ret.toFixed(1))) : '–';
+  // At full speed the feed shows a sample of the steps, so a session's running sum is unknown.
+  $('feed-return').title = Number.isFinite(ret) || !action ? ''
+    : 'Known when every step of the session is on screen: press Step, or train at 10 steps/s or slower';
 }
 
 // ------------------------------------------------------------------ user mode
@@ -554,7 +557,7 @@ function setMode(mode) {
   const kbd = (t) => h('kbd', { text: t });
   $('feed-hint').replaceChildren(...(mode === 'user'
     ? ['Let a video play to watch it · swipe up or ', kbd('↑'), '/', kbd('↓'), ' to skip · double-tap or ', kbd('L'), ' to like']
-    : ['Drag the card up or press ', kbd('↑'), '/', kbd('↓'), ': the simulated user moves on one video']).map((x) => (typeof x === 'string' ? document.createTextNode(x) : x)));
+    : ['Press Step or ', kbd('↑'), '/', kbd('↓'), ' (or drag the card up with the mouse): the simulated user moves on one video']).map((x) => (typeof x === 'string' ? document.createTextNode(x) : x)));
   setInteraction(null, NaN, mode === 'user' ? 0 : NaN);
   S.user = null;
   afterBuild();
