@@ -44,11 +44,10 @@ function message(err) {
   return typeof err === 'string' ? err : String(err);
 }
 
-/** The series values the page has not seen yet, as transferable Float32Arrays. */
-function seriesDelta(full = false) {
+/** The series values the page has not seen yet (up to episode `n`), as transferable Float32Arrays. */
+function seriesDelta(n, full = false) {
   if (!W.pg) return null;
   if (full) W.sent = 0;
-  const n = W.pg.stats().episode;
   if (n === W.sent && !full) return null;
   const out = { from: W.sent };
   for (const s of SERIES) out[s] = W.pg.seriesFrom(s, W.sent);
@@ -61,7 +60,8 @@ function buffers(series) {
 }
 
 function snapshot(full = false) {
-  return { gen: W.gen, stats: W.pg ? W.pg.stats() : null, series: seriesDelta(full) };
+  const stats = W.pg ? W.pg.stats() : null;
+  return { gen: W.gen, stats, series: stats ? seriesDelta(stats.episode, full) : null };
 }
 
 function post(msg) {
