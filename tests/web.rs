@@ -44,7 +44,11 @@ fn constructs_and_trains() {
             let all = pg.series(name).unwrap();
             for k in [0, 1, all.len() / 2, all.len(), all.len() + 7] {
                 let tail = pg.series_from(name, k).unwrap();
-                assert_eq!(bits(&tail), bits(&all[k.min(all.len())..]), "{name} from {k}");
+                assert_eq!(
+                    bits(&tail),
+                    bits(&all[k.min(all.len())..]),
+                    "{name} from {k}"
+                );
             }
         }
         assert!(pg.series_from("bogus", 0).is_err());
