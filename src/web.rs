@@ -290,7 +290,15 @@ impl Playground {
     /// One value per finished episode: `return`, `loss` (NaN without updates), `epsilon`,
     /// `session_seconds`, `watched`, `likes` or `skips`.
     pub fn series(&self, name: &str) -> Result<Vec<f32>, JsError> {
+        self.series_from(name, 0)
+    }
+
+    /// The values of `series(name)` from episode index `start` on (empty when `start` is at or
+    /// past the end): the Worker sends plot series to the page as deltas.
+    #[wasm_bindgen(js_name = seriesFrom)]
+    pub fn series_from(&self, name: &str, start: usize) -> Result<Vec<f32>, JsError> {
         let eps = self.trainer.episodes();
+        let eps = &eps[start.min(eps.len())..];
         let pick: fn(&crate::experiment::EpisodeRecord) -> f32 = match name {
             "return" => |e| e.return_ as f32,
             "loss" => |e| e.mean_loss.unwrap_or(f32::NAN),

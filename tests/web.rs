@@ -38,6 +38,20 @@ fn constructs_and_trains() {
             returns.len() as f64,
             get(&report, "episode").as_f64().unwrap()
         );
+        // The Worker sends series as deltas: seriesFrom(k) is series()[k..], empty past the end.
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for name in ["return", "loss", "epsilon", "session_seconds"] {
+            let all = pg.series(name).unwrap();
+            for k in [0, 1, all.len() / 2, all.len(), all.len() + 7] {
+                let tail = pg.series_from(name, k).unwrap();
+                assert_eq!(
+                    bits(&tail),
+                    bits(&all[k.min(all.len())..]),
+                    "{name} from {k}"
+                );
+            }
+        }
+        assert!(pg.series_from("bogus", 0).is_err());
         let stats = pg.stats().unwrap();
         assert!(get(&stats, "updates").as_f64().unwrap() > 0.0);
         let b = pg.baselines().unwrap();

@@ -1,11 +1,13 @@
-// InstaTok Playground: wires the wasm Playground to the feed, the candidate panel, the plots,
-// the settings and the URL. Training runs in slices inside requestAnimationFrame, each slice
-// sized to take about FRAME_BUDGET_MS, so the page never freezes.
+// InstaTok Playground: wires the simulation Worker (which owns the wasm Playground, see
+// www/protocol.js for the messages) to the feed, the candidate panel, the plots, the settings
+// and the URL. The main thread only draws: building a world and training happen in the Worker.
 
-import { hydrateIcons, icon } from './icons.js';
+import { hydrateIcons, iconEl } from './icons.js';
 import { Messages } from './messages.js';
-import { PARAM, getValue, setValue, sameValue, formatValue } from './params.js';
+import { PARAMS, PARAM, getValue, setValue, sameValue, formatValue } from './params.js';
 import { readUrl, queryFor, writeUrl, flushUrl } from './url.js';
+import { SimWorker, SeriesStore } from './protocol.js';
+import { h, clip } from './dom.js';
 import { Controls } from './controls.js';
 import { Plots } from './plots.js';
 import { Feed, ACTION_TEXT, rewardText } from './feed.js';
@@ -19,10 +21,6 @@ const SPEEDS = [
   { name: 'max', label: 'max', sps: 0, view: 'none' },
 ];
 const DEFAULT_SPEED = 'max';
-/** Milliseconds of training per animation frame at full speed. */
-const FRAME_BUDGET_MS = 7;
-/** Upper bound on the steps of one training slice. */
-const MAX_SLICE_STEPS = 50000;
 const DEFAULT_PROFILE = { age: 24, gender: 'f', region: 'west', interests: ['comedy', 'tech'] };
 
 const $ = (id) => document.getElementById(id);
@@ -30,7 +28,17 @@ const messages = new Messages(document.querySelector('[data-testid="message"]'))
 
 /** All mutable page state. */
 const S = {
-  pg: null,
+  /** The simulation Worker (SimWorker); `ready` once a world is built in it. */
+  sim: null,
+  ready: false,
+  /** The world's number in the Worker (messages about older worlds are ignored); -1 while building. */
+  gen: -1,
+  building: false,
+  /** Latest Playground.stats() and the per-episode series, as the Worker reported them. */
+  stats: null,
+  series: new SeriesStore(),
+  /** A single step or a reader's response is on its way to the Worker. */
+  busy: false,
   cfg: null,
   baselines: null,
   preset: 'default',
@@ -39,7 +47,6 @@ const S = {
   mode: 'agent',
   running: false,
   speed: SPEEDS.findIndex((s) => s.name === DEFAULT_SPEED),
-  acc: 0,
   lastEvent: null,
   epRet: NaN,
   feedDirty: false,
@@ -55,8 +62,8 @@ const S = {
 };
 
 let feed, plots, controls, cands;
-/** The wasm module's exports, loaded in boot() so a missing build gives a readable message. */
-let Playground, defaultConfig, validateConfig;
+/** The wasm module's pure functions (the page's own instance, no Playground in it). */
+let defaultConfig, validateConfig;
 
 // ------------------------------------------------------------------ errors
 
@@ -110,10 +117,7 @@ function updateUrl() {
 /** Reads the URL into S.preset / S.overrides / mode / speed, reporting every problem. */
 function applyUrl() {
   const url = readUrl(location.search, SPEEDS.map((s) => s.name));
-  const raw = new URLSearchParams(location.search);
-  // One message for all of them: several would cover a phone's screen, each to be closed.
-  if (url.problems.length === 1) messages.warn(url.problems[0]);
-  else if (url.problems.length > 1) messages.warn(`${url.problems.length} problems in the link: ${url.problems.join(' ')}`);
+  const problems = [...url.problems];
   if (url.values.has('preset')) S.preset = url.values.get('preset');
   for (const [key, value] of url.values) {
     if (key === 'preset') continue;
@@ -124,19 +128,42 @@ function applyUrl() {
       S.overrides = trial;
     } catch (e) {
       const def = formatValue(p, getValue(defaultConfig(S.preset), p));
-      messages.warn(`URL parameter ${key}=${raw.get(key)}: ${describe(e)}; using the default ${def}.`);
+      problems.push(`${key}=${clip(url.raw.get(key))}: ${clip(describe(e), 200)}; using the default ${def}.`);
     }
   }
+  // One message for all of them, as a short list: several would cover a phone's screen.
+  if (problems.length === 1) messages.warn(`Link: ${problems[0]}${url.known ? ` ${url.known}` : ''}`);
+  else if (problems.length > 1) messages.warn(`${problems.length} problems in the link:`, url.known ? [...problems, url.known] : problems);
   if (url.mode) S.mode = url.mode;
   if (url.speed) S.speed = SPEEDS.findIndex((s) => s.name === url.speed);
 }
 
 // ------------------------------------------------------------------ building
 
-const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+/** Takes a Worker snapshot ({gen, stats, series}) into the page's state. */
+function absorb(snap) {
+  if (!snap || snap.gen !== S.gen) return;
+  if (snap.stats) S.stats = snap.stats;
+  S.series.append(snap.series);
+}
+
+/** The building indicator over the feed: a moving bar and the seconds so far. */
+function showBuilding() {
+  const t0 = performance.now();
+  const secs = h('span', { class: 'build-secs', text: '' });
+  feed.showNotice(h('div', { class: 'building', dataset: { testid: 'building' }, attrs: { role: 'progressbar', 'aria-label': 'Building the world' } },
+    h('b', { text: 'Building the world\u2026' }), h('br'),
+    'videos, users, the similarity matrix and the baselines ', secs,
+    h('div', { class: 'build-bar' }, h('i'))));
+  const timer = setInterval(() => {
+    const s = (performance.now() - t0) / 1000;
+    if (s >= 0.5) secs.textContent = `(${s.toFixed(1)} s)`;
+  }, 100);
+  return () => clearInterval(timer);
+}
 
 /**
- * Builds a new Playground from preset + overrides. On failure the old one stays.
+ * Builds a new Playground in the Worker from preset + overrides. On failure the old one stays.
  * @returns {Promise<boolean>}
  */
 async function rebuild(preset = S.preset, overrides = S.overrides) {
@@ -149,30 +176,41 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
   }
   stopTraining();
   feed.stopPlaying();
-  feed.showNotice('<b>Building the world…</b><br>videos, users, the similarity matrix and the baselines');
-  await nextFrame();
-  let pg;
+  const oldGen = S.gen;
+  S.gen = -1;
+  S.building = true;
+  document.body.classList.add('is-building');
+  const done = showBuilding();
+  let built;
   try {
-    pg = new Playground(cfg);
+    built = await S.sim.call('build', { config: cfg });
   } catch (e) {
     messages.error(describe(e));
-    if (S.pg) afterBuild();
+    S.gen = oldGen;
+    if (S.ready) afterBuild();
     return false;
+  } finally {
+    done();
+    S.building = false;
+    document.body.classList.remove('is-building');
   }
-  if (S.pg && typeof S.pg.free === 'function') S.pg.free();
-  S.pg = pg;
+  S.ready = true;
+  S.gen = built.gen;
   S.preset = preset;
   S.overrides = overrides;
-  S.cfg = pg.config();
-  S.baselines = pg.baselines();
+  S.cfg = built.config;
+  S.baselines = built.baselines;
+  S.stats = built.stats;
+  S.series.clear();
   S.lastEvent = null;
   // A frame queued before the reset must not redraw the old world's last event.
   S.feedDirty = false;
   S.epRet = NaN;
   S.user = null;
+  S.busy = false;
   S.pending.clear();
   plots.reset(S.baselines);
-  plots.update(pg, true);
+  plots.update(S.series, true);
   controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));
   updatePending();
   updateStats();
@@ -185,7 +223,7 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
 function afterBuild() {
   feed.hideOverlay();
   if (S.mode === 'user') {
-    cands.empty('Start a session: the candidates the agent picks from for <b>you</b> appear here.');
+    cands.empty('Start a session: the candidates the agent picks from for ', h('b', { text: 'you' }), ' appear here.');
     feed.blank();
     if (S.user && S.user.active && S.user.card) showUserCard(S.user.card, { animate: false });
     else feed.showProfileForm(S.profile);
@@ -193,65 +231,84 @@ function afterBuild() {
     showAgentEvent(S.lastEvent, { view: 'none' });
   } else {
     feed.blank();
-    cands.empty('Press <b>Train</b>, <b>Step</b> or swipe the feed: the candidates of each step appear here.');
-    feed.showNotice(`A simulated user is opening the app.<br>Press <b>${icon('play', 'icon inline-icon')} Train</b> to let
-      ${S.cfg ? S.cfg.world.n_users : ''} users scroll while the agent learns, or swipe up / <b>Step</b> for one video at a time.`);
+    cands.empty('Press ', h('b', { text: 'Train' }), ', ', h('b', { text: 'Step' }), ' or swipe the feed: the candidates of each step appear here.');
+    feed.showNotice('A simulated user is opening the app.', h('br'), 'Press ',
+      h('b', null, iconEl('play', 'icon inline-icon'), ' Train'),
+      ` to let ${S.cfg ? S.cfg.world.n_users : ''} users scroll while the agent learns, or press `,
+      h('b', { text: 'Step' }), ' for one video at a time.');
   }
 }
 
 // ------------------------------------------------------------------ training (agent mode)
 
 function setRunning(on) {
-  S.running = on && S.mode === 'agent' && !!S.pg;
-  S.acc = 0;
+  const run = on && S.mode === 'agent' && S.ready && !S.building;
+  if (run === S.running) return;
+  S.running = run;
   const b = $('train-toggle');
   b.setAttribute('aria-pressed', S.running ? 'true' : 'false');
   b.querySelector('.btn-label').textContent = S.running ? 'Pause' : 'Train';
-  b.querySelector('svg').outerHTML = icon(S.running ? 'pause' : 'play');
+  b.querySelector('svg').replaceWith(iconEl(S.running ? 'pause' : 'play'));
+  if (run) {
+    S.sim.call('start', { sps: SPEEDS[S.speed].sps }).catch((e) => trainingStopped(describe(e)));
+  } else if (S.ready) {
+    const gen = S.gen;
+    S.sim.call('pause').then((r) => { if (gen === S.gen) absorb(r); }).catch(() => {});
+  }
 }
 
 function stopTraining() {
   if (S.running) setRunning(false);
 }
 
-/** One simulated step shown with full animation (Step button, swipe or key in agent mode). */
-function singleStep(fromPx = 0) {
-  if (!S.pg) return;
-  const res = S.pg.train(1);
-  afterTrain(res, { view: 'full', fromPx, stepMs: 900 });
-  updateStats();
-  if (res.episodes_finished) plots.update(S.pg);
+function trainingStopped(why) {
+  stopTraining();
+  messages.error(`Training stopped: ${clip(why, 300)}. Press Reset to start again.`);
 }
 
-/**
- * Trains for about FRAME_BUDGET_MS: pg.trainFor reads the clock between steps, so a slice
- * overshoots by one step at most even when the cost per step jumps (learning starts once the
- * replay memory holds a batch). `cap` bounds the number of steps.
- */
-function timedTrain(cap = MAX_SLICE_STEPS) {
-  return S.pg.trainFor(FRAME_BUDGET_MS, Math.max(1, Math.min(cap, MAX_SLICE_STEPS)));
-}
-
-function runTraining(dt) {
-  const sp = SPEEDS[S.speed];
-  if (!sp.sps) {
-    afterTrain(timedTrain(), { view: 'none' });
+/** Messages the Worker sends by itself while training. */
+function onPush(m) {
+  if (m.gen !== S.gen) {
+    if (m.type === 'stopped' && m.gen === -1) trainingStopped(m.error);
     return;
   }
-  S.acc += (sp.sps * Math.min(dt, 250)) / 1000;
-  const n = Math.floor(S.acc);
-  if (n <= 0) return;
-  S.acc -= n;
-  if (sp.view === 'none') {
-    afterTrain(timedTrain(n), { view: 'none' });
-  } else {
-    afterTrain(S.pg.train(n), { view: sp.view, stepMs: 1000 / sp.sps });
+  absorb(m);
+  if (m.type === 'stopped') {
+    trainingStopped(m.error);
+    return;
+  }
+  if (m.type !== 'tick' || !S.running) return;
+  S.rate.steps += m.steps;
+  if (!m.last) return;
+  const sp = SPEEDS[S.speed];
+  const report = { steps: m.steps, last: m.last };
+  if (m.paced && sp.view !== 'none') afterTrain(report, { view: sp.view, stepMs: 1000 / sp.sps });
+  else afterTrain(report, { view: 'none' });
+}
+
+/** One simulated step shown with full animation (Step button, swipe or key in agent mode). */
+async function singleStep(fromPx = 0) {
+  if (!S.ready || S.busy || S.building) return;
+  stopTraining();
+  S.busy = true;
+  const gen = S.gen;
+  try {
+    const r = await S.sim.call('step', { n: 1 });
+    if (gen !== S.gen) return;
+    absorb(r);
+    S.rate.steps += r.report.steps;
+    afterTrain(r.report, { view: 'full', fromPx, stepMs: 900 });
+    updateStats();
+    if (r.report.episodes_finished) plots.update(S.series);
+  } catch (e) {
+    messages.error(describe(e));
+  } finally {
+    S.busy = false;
   }
 }
 
-/** Bookkeeping after pg.train; shows the last step now or marks the feed for sampling. */
+/** Bookkeeping after training steps; shows the last step now or marks the feed for sampling. */
 function afterTrain(res, view) {
-  S.rate.steps += res.steps;
   const ev = res.last;
   if (!ev) return;
   // `step` counts the videos of the episode so far (1 = its first video). Per-step seconds and
@@ -327,21 +384,32 @@ function setInteraction(action, reward, ret) {
   r.dataset.reward = String(reward);
   r.className = `ia-value ${reward > 0 ? 'pos' : reward < 0 ? 'neg' : ''}`;
   $('feed-return').textContent = Number.isFinite(ret) ? rewardText(Number(ret.toFixed(1))) : '–';
+  // At full speed the feed shows a sample of the steps, so a session's running sum is unknown.
+  $('feed-return').title = Number.isFinite(ret) || !action ? ''
+    : 'Known when every step of the session is on screen: press Step, or train at 10 steps/s or slower';
 }
 
 // ------------------------------------------------------------------ user mode
 
-function startUserSession(profile) {
+async function startUserSession(profile) {
   if (!profile || profile.interests.length !== 2) {
     messages.warn('Pick exactly two interests.');
     return;
   }
+  if (!S.ready || S.busy || S.building) return;
+  S.busy = true;
+  const gen = S.gen;
   let card;
   try {
-    card = S.pg.userStart(profile);
+    const r = await S.sim.call('userStart', { profile });
+    if (gen !== S.gen || S.mode !== 'user') return;
+    absorb(r);
+    card = r.card;
   } catch (e) {
     messages.error(describe(e));
     return;
+  } finally {
+    S.busy = false;
   }
   S.profile = profile;
   S.user = { active: true, card, ret: 0, videos: 0, seconds: 0, updates: 0, timer: 0, waiting: false };
@@ -375,9 +443,9 @@ function showUserCard(card, o) {
 }
 
 /** The reader's response to the current video goes to the agent. */
-function userRespond(action, opts = {}) {
+async function userRespond(action, opts = {}) {
   const u = S.user;
-  if (!u || !u.active) return;
+  if (!u || !u.active || u.sending) return;
   if (u.waiting) {
     // The response to this card is recorded and the next one is about to slide in.
     // A swipe skips the pause; "end" shows the next card and leaves on it.
@@ -392,13 +460,19 @@ function userRespond(action, opts = {}) {
   const secs = action === 'watched' ? duration : feed.watchedSeconds();
   feed.stopPlaying();
   let step;
+  u.sending = true;
   try {
-    step = S.pg.userRespond(action, secs);
+    const r = await S.sim.call('userRespond', { action, seconds: secs });
+    absorb(r);
+    step = r.step;
   } catch (e) {
     messages.error(describe(e));
-    feed.startPlaying(duration);
+    if (S.user === u) feed.startPlaying(duration);
     return;
+  } finally {
+    u.sending = false;
   }
+  if (S.user !== u) return;
   u.ret += step.reward;
   u.videos += 1;
   u.seconds += secs;
@@ -442,7 +516,7 @@ function advanceUser(fromPx = 0, animate = true) {
 // ------------------------------------------------------------------ feed input
 
 function onNext(source, fromPx) {
-  if (!S.pg) return;
+  if (!S.ready) return;
   if (S.mode === 'user') {
     if (S.user && S.user.active) userRespond('skipped', { fromPx });
     else if (!S.user) startUserSession(feed.readProfile() || S.profile);
@@ -480,9 +554,10 @@ function setMode(mode) {
     $(id).disabled = mode === 'user';
     $(id).title = mode === 'user' ? 'Simulated users pause while you are the user; switch back to “Watch the agent” to train' : '';
   }
-  $('feed-hint').innerHTML = mode === 'user'
-    ? 'Let a video play to watch it · swipe up or <kbd>↑</kbd>/<kbd>↓</kbd> to skip · double-tap or <kbd>L</kbd> to like'
-    : 'Swipe up, scroll or press <kbd>↑</kbd>/<kbd>↓</kbd>: the simulated user moves on one video';
+  const kbd = (t) => h('kbd', { text: t });
+  $('feed-hint').replaceChildren(...(mode === 'user'
+    ? ['Let a video play to watch it · swipe up or ', kbd('↑'), '/', kbd('↓'), ' to skip · double-tap or ', kbd('L'), ' to like']
+    : ['Press Step or ', kbd('↑'), '/', kbd('↓'), ' (or drag the card up with the mouse): the simulated user moves on one video']).map((x) => (typeof x === 'string' ? document.createTextNode(x) : x)));
   setInteraction(null, NaN, mode === 'user' ? 0 : NaN);
   S.user = null;
   afterBuild();
@@ -491,23 +566,14 @@ function setMode(mode) {
 
 // ------------------------------------------------------------------ settings
 
+/** Per live parameter, the number of the newest change sent (older replies only update S.cfg). */
+const liveSeq = new Map();
+
 function onControlChange(p, value, source) {
+  controls.setError(p.key, null);
   // "∞" replay and "off" target sync change the agent's structure: they need a rebuild.
-  if (p.live && value !== null) {
-    const old = getValue(S.cfg, p);
-    try {
-      S.pg.setParam(p.live, value);
-    } catch (e) {
-      messages.error(`${p.label}: ${describe(e)}`);
-      controls.show(p.key, old);
-      return;
-    }
-    setValue(S.cfg, p, value);
-    S.overrides.set(p.key, value);
-    controls.show(p.key, value, source === 'slider');
-    if (S.pending.delete(p.key)) updatePending();
-    updateStats();
-    updateUrl();
+  if (p.live && value !== null && !(S.pending.has('preset'))) {
+    setLive(p, value, source);
     return;
   }
   // World settings wait for "Apply & reset"; check them now so a bad value never gets that far.
@@ -516,14 +582,41 @@ function onControlChange(p, value, source) {
   try {
     configFor(preset, overrides);
   } catch (e) {
-    messages.error(`${p.label}: ${describe(e)}`);
+    controls.setError(p.key, `${p.label}: ${describe(e)}`);
     controls.show(p.key, S.pending.has(p.key) ? S.pending.get(p.key) : appliedValue(p));
     return;
   }
-  if (sameValue(p, value, appliedValue(p))) S.pending.delete(p.key);
+  if (sameValue(p, value, appliedValue(p)) && !(p.key !== 'preset' && S.pending.has('preset'))) S.pending.delete(p.key);
   else S.pending.set(p.key, value);
   updatePending();
-  if (p.live && S.pending.has(p.key)) messages.info(`${p.label} ${formatValue(p, value)} needs a new agent: press “Apply & reset”.`);
+  if (p.live && value === null) controls.setError(p.key, `${p.label} ${formatValue(p, value)} needs a new agent: press \u201cApply & reset\u201d.`, 'info');
+}
+
+/** A live parameter goes to the Worker; the control shows it at once and reverts if refused. */
+async function setLive(p, value, source) {
+  const seq = (liveSeq.get(p.key) || 0) + 1;
+  liveSeq.set(p.key, seq);
+  if (!S.ready || S.building) {
+    controls.show(p.key, appliedValue(p));
+    controls.setError(p.key, `${p.label}: the world is still being built; try again in a moment.`);
+    return;
+  }
+  controls.show(p.key, value, source === 'slider');
+  const gen = S.gen;
+  try {
+    const r = await S.sim.call('set', { name: p.live, value });
+    if (gen !== S.gen) return;
+    absorb(r);
+    S.cfg = r.config;
+    S.overrides.set(p.key, value);
+    if (S.pending.delete(p.key)) updatePending();
+    updateStats();
+    updateUrl();
+  } catch (e) {
+    if (gen !== S.gen || liveSeq.get(p.key) !== seq) return;
+    controls.setError(p.key, `${p.label}: ${describe(e)}`);
+    controls.show(p.key, appliedValue(p));
+  }
 }
 
 function appliedValue(p) {
@@ -540,10 +633,39 @@ function withPending(pending) {
   return { preset, overrides };
 }
 
+/**
+ * Shows what "Apply & reset" would build: the pending values, and for a pending preset its
+ * defaults (a preview), each marked pending.
+ */
 function updatePending() {
   const any = S.pending.size > 0;
   $('pending').hidden = !any;
-  controls.markPending(new Set(S.pending.keys()));
+  let preview = null;
+  if (any) {
+    try {
+      const w = withPending(S.pending);
+      preview = configFor(w.preset, w.overrides);
+    } catch {
+      preview = null;
+    }
+  }
+  const marked = new Set(S.pending.keys());
+  for (const p of PARAMS) {
+    if (p.key === 'preset') continue;
+    if (S.pending.has(p.key)) continue;
+    const applied = appliedValue(p);
+    const next = preview ? getValue(preview, p) : applied;
+    if (!sameValue(p, next, applied)) marked.add(p.key);
+    controls.show(p.key, next);
+  }
+  controls.markPending(marked);
+  const presetNote = $('pending-preset');
+  if (S.pending.has('preset')) {
+    presetNote.hidden = false;
+    presetNote.textContent = ` Preset \u201c${S.pending.get('preset')}\u201d: the controls marked pending show its values (${marked.size - 1} differ).`;
+  } else {
+    presetNote.hidden = true;
+  }
   $('reset').classList.toggle('btn-attention', any);
   $('reset').title = any ? 'Apply the pending settings: a new world and a fresh agent' : 'Rebuild the world and a fresh agent with the current settings';
   $('preset-name').textContent = S.preset;
@@ -557,7 +679,21 @@ async function applyPending() {
 function cancelPending() {
   for (const k of S.pending.keys()) controls.show(k, appliedValue(PARAM[k]));
   S.pending.clear();
+  controls.clearErrors();
   updatePending();
+}
+
+/** The link to share: the applied settings, or the pending ones when `pending` is set. */
+function shareUrl(pending) {
+  let cfg = S.cfg;
+  let preset = S.preset;
+  if (pending && S.pending.size) {
+    const w = withPending(S.pending);
+    cfg = configFor(w.preset, w.overrides);
+    preset = w.preset;
+  }
+  const q = queryFor(cfg, defaultConfig(preset), { mode: S.mode, speed: SPEEDS[S.speed].name, defaultSpeed: DEFAULT_SPEED });
+  return location.origin + location.pathname + q;
 }
 
 // ------------------------------------------------------------------ stats & per-frame UI
@@ -565,8 +701,8 @@ function cancelPending() {
 const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 
 function updateStats() {
-  if (!S.pg) return;
-  const st = S.pg.stats();
+  const st = S.stats;
+  if (!st || !S.cfg) return;
   $('episode-count').textContent = fmtInt(st.episode);
   $('stat-steps').textContent = fmtInt(st.steps);
   $('stat-updates').textContent = fmtInt(st.updates);
@@ -612,9 +748,8 @@ function frame(now) {
   requestAnimationFrame(frame);
   const dt = Math.max(0, now - S.lastFrame);
   S.lastFrame = now;
-  if (!S.pg) return;
+  if (!S.ready) return;
   try {
-    if (S.running) profiled('train', () => runTraining(dt));
     if (S.mode === 'user') feed.tick(dt);
     if (now - S.lastStats > 100) {
       S.lastStats = now;
@@ -625,7 +760,7 @@ function frame(now) {
     }
     if (now - S.lastPlot > 100) {
       S.lastPlot = now;
-      profiled('plots', () => plots.update(S.pg));
+      profiled('plots', () => plots.update(S.series));
     }
     if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
@@ -633,8 +768,7 @@ function frame(now) {
       profiled('feed', () => showAgentEvent(S.lastEvent, { view: 'none' }));
     }
   } catch (e) {
-    stopTraining();
-    messages.error(`Training stopped: ${describe(e)}. Press Reset to start again.`);
+    trainingStopped(describe(e));
   }
 }
 
@@ -660,11 +794,24 @@ function wire() {
   });
   $('copy-link').addEventListener('click', async () => {
     flushUrl();
+    // Pending World changes go into the link, and the message says they are not applied here.
+    const withPendingChanges = S.pending.size > 0;
+    let link;
     try {
-      await navigator.clipboard.writeText(location.href);
-      messages.info('Link copied: it reproduces this experiment.');
+      link = shareUrl(withPendingChanges);
+    } catch (e) {
+      messages.error(describe(e));
+      return;
+    }
+    const what = withPendingChanges
+      ? 'it includes your pending changes, which are not applied on this page yet (press \u201cApply & reset\u201d to run them here).'
+      : 'it reproduces this experiment.';
+    $('copy-link').dataset.link = link;
+    try {
+      await navigator.clipboard.writeText(link);
+      messages.info(`Link copied: ${what}`);
     } catch {
-      messages.info(`Copy this link: ${location.href}`);
+      messages.info(`Copy this link (${what.replace(/\.$/, '')}): ${link}`);
     }
   });
   for (const r of document.querySelectorAll('input[name="mode"]')) {
@@ -674,7 +821,7 @@ function wire() {
   speed.value = String(S.speed);
   const onSpeed = () => {
     S.speed = Number(speed.value);
-    S.acc = 0;
+    if (S.running) S.sim.call('speed', { sps: SPEEDS[S.speed].sps }).catch(() => {});
     speed.setAttribute('aria-valuetext', SPEEDS[S.speed].label);
     updateSpeedLabel(performance.now());
     updateUrl();
@@ -702,6 +849,47 @@ function wire() {
     });
   }
   window.addEventListener('pagehide', flushUrl);
+  // Links to the presets explanation unfold it.
+  for (const a of document.querySelectorAll('a[href="#presets"]')) {
+    a.addEventListener('click', () => { $('presets').open = true; });
+  }
+}
+
+/**
+ * Keeps --sticky-top at the sticky toolbar's bottom edge, and the settings panel beside the
+ * plots (desktop) no taller than the part of the window below its top, so its last control and
+ * the "Apply & reset" bar pinned to its bottom are on screen whether the page is scrolled or not.
+ */
+function trackToolbar() {
+  const bar = $('toolbar');
+  const panel = $('controls');
+  const wide = matchMedia('(min-width: 1181px)');
+  let stickyTop = 0;
+  const set = () => {
+    stickyTop = Math.ceil(bar.getBoundingClientRect().height) + 14;
+    document.documentElement.style.setProperty('--sticky-top', `${stickyTop}px`);
+    fit();
+  };
+  const fit = () => {
+    if (!wide.matches) {
+      panel.style.maxHeight = '';
+      return;
+    }
+    const top = Math.max(panel.getBoundingClientRect().top, stickyTop);
+    panel.style.maxHeight = `${Math.max(240, Math.floor(window.innerHeight - top - 10))}px`;
+  };
+  let queued = 0;
+  const later = (f) => () => {
+    if (queued) return;
+    queued = requestAnimationFrame(() => {
+      queued = 0;
+      f();
+    });
+  };
+  new ResizeObserver(later(set)).observe(bar);
+  window.addEventListener('scroll', later(fit), { passive: true });
+  window.addEventListener('resize', later(fit));
+  set();
 }
 
 function toggleReveal() {
@@ -712,8 +900,7 @@ function toggleReveal() {
 async function boot() {
   installErrorHandlers();
   hydrateIcons();
-  // On a phone the feed should be near the top: fold the preset explanation.
-  if (matchMedia('(max-width: 720px)').matches) $('about').open = false;
+  trackToolbar();
   feed = new Feed({
     onNext,
     onLike,
@@ -723,19 +910,24 @@ async function boot() {
     onOverlayAction,
   });
   feed.blank();
-  feed.showNotice('<b>Loading the simulator…</b>');
+  feed.showNotice(h('b', { text: 'Loading the simulator\u2026' }));
   cands = new CandidatePanel($('candidates'), $('cand-note'));
   try {
+    // Compiled once here; the page's instance only answers defaultConfig / validateConfig,
+    // the Worker instantiates the same module for the Playground.
     const wasm = await import('../pkg/instatok.js');
-    await wasm.default();
-    ({ Playground, defaultConfig, validateConfig } = wasm);
+    const module = await WebAssembly.compileStreaming(fetch(new URL('../pkg/instatok_bg.wasm', import.meta.url)));
+    await wasm.default({ module_or_path: module });
+    ({ defaultConfig, validateConfig } = wasm);
+    S.sim = new SimWorker(onPush);
+    await S.sim.call('init', { module });
   } catch (e) {
     feed.showNotice('The simulator could not be loaded.');
     messages.error(`Could not load the WebAssembly module (pkg/instatok.js): ${describe(e)}`);
     return;
   }
   plots = new Plots({ ret: $('plot-return'), loss: $('plot-loss'), eps: $('plot-epsilon'), session: $('plot-session') });
-  controls = new Controls($('controls'), { onChange: onControlChange, onError: (m) => messages.error(m) });
+  controls = new Controls($('controls'), { onChange: onControlChange });
   applyUrl();
   wire();
   document.body.dataset.mode = S.mode;
@@ -750,32 +942,6 @@ async function boot() {
   if (ok) setMode(S.mode);
   requestAnimationFrame(frame);
   document.body.classList.add('is-ready');
-  (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(warmUp);
-}
-
-/**
- * The browser compiles each WebAssembly function the first time it runs, so the first training
- * slice after pressing Train used to take 20-30 ms more than the others (one long task).
- * Training a throwaway tiny world once, while the page is idle, compiles that code up front.
- */
-function warmUp() {
-  // Both presets: they use different networks, and the reader may switch.
-  for (const preset of ['seed', 'default']) {
-    try {
-      const c = defaultConfig(preset);
-      Object.assign(c.world, { n_videos: 40, n_users: 10, n_creators: 5 });
-      c.cf.n_candidates = Math.min(c.cf.n_candidates, 10);
-      c.agent.batch_size = 4;
-      c.experiment.eval_episodes = 2;
-      const w = new Playground(c);
-      w.trainFor(1000, 60);
-      w.stats();
-      w.series('return');
-      w.free();
-    } catch (e) {
-      // Only an optimisation: the real Playground is unaffected.
-    }
-  }
 }
 
 boot();

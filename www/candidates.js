@@ -2,20 +2,21 @@
 // each candidate's business score and the agent's Q-value, with the slot it showed highlighted.
 
 import { categoryChip } from './icons.js';
+import { h, fill } from './dom.js';
 
 const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
 export class CandidatePanel {
   /** @param {HTMLElement} table  container of the table  @param {HTMLElement} note  line under it */
   constructor(table, note) {
     this.table = table;
     this.note = note;
-    this.empty('Press <b>Train</b> or swipe the feed: the candidates of each step appear here.');
+    this.empty('Press ', h('b', { text: 'Train' }), ' or swipe the feed: the candidates of each step appear here.');
   }
 
-  empty(html) {
-    this.table.innerHTML = `<p class="cand-empty">${html}</p>`;
+  /** An empty panel with a short explanation (strings and nodes). */
+  empty(...parts) {
+    fill(this.table, h('p', { class: 'cand-empty' }, ...parts));
     this.note.textContent = '';
     this.table.dataset.signature = '';
   }
@@ -35,29 +36,32 @@ export class CandidatePanel {
     const rows = cands.map((c, i) => {
       const chosen = i === step.slot;
       const w = Number.isFinite(c.q) ? 8 + (92 * (c.q - qmin)) / span : 0;
-      return `<tr class="${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}">
-        <td class="c-slot"${chosen ? ' title="Shown to the user"' : ''}>${i + 1}</td>
-        <td class="c-video" title="video #${esc(c.video_id)}">${categoryChip(c.category)}</td>
-        <td class="c-num c-sim">${f2(c.similarity)}</td>
-        <td class="c-num c-views">${Number.isFinite(c.views) ? Math.round(c.views) : '–'}</td>
-        <td class="c-int" title="${c.interest ? 'In the user\u2019s interests' : ''}">${c.interest ? '★' : ''}</td>
-        <td class="c-num c-score">${f2(c.score)}</td>
-        <td class="c-q"${i === best ? ' title="Highest Q-value"' : ''}><span class="qbar" style="width:${w.toFixed(1)}%"></span><span class="qval">${f2(c.q)}</span></td>
-      </tr>`;
+      return h('tr', { class: `${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}`.trim() || null },
+        h('td', { class: 'c-slot', title: chosen ? 'Shown to the user' : null, text: i + 1 }),
+        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category)),
+        h('td', { class: 'c-num c-sim', text: f2(c.similarity) }),
+        h('td', { class: 'c-num c-views', text: Number.isFinite(c.views) ? Math.round(c.views) : '–' }),
+        h('td', { class: 'c-int', title: c.interest ? 'In the user\u2019s interests' : null, text: c.interest ? '★' : '' }),
+        h('td', { class: 'c-num c-score', text: f2(c.score) }),
+        h('td', { class: 'c-q', title: i === best ? 'Highest Q-value' : null },
+          h('span', { class: 'qbar', style: { width: `${w.toFixed(1)}%` } }),
+          h('span', { class: 'qval', text: f2(c.q) })));
     });
-    this.table.innerHTML = `<table>
-      <caption class="visually-hidden">Candidates for this step, ranked by business score</caption>
-      <thead><tr>
-        <th scope="col" class="c-slot" title="Slot (action index)">#</th>
-        <th scope="col">Video</th>
-        <th scope="col" class="c-num c-sim" title="Collaborative-filter similarity score">sim</th>
-        <th scope="col" class="c-num c-views" title="Views">views</th>
-        <th scope="col" class="c-int" title="In the user's interests">★</th>
-        <th scope="col" class="c-num" title="Business score w1·sim + w2·views/10 + w3·interest">score</th>
-        <th scope="col" class="c-q" title="Q-value: the agent's estimate of the return after showing this slot">Q</th>
-      </tr></thead>
-      <tbody>${rows.join('')}</tbody></table>`;
-    this.table.insertAdjacentHTML('beforeend', '<p class="cand-legend"><span class="key key-shown"></span>shown to the user <span class="key key-best"></span>highest Q-value</p>');
+    const th = (cls, title, text) => h('th', { attrs: { scope: 'col' }, class: cls, title, text });
+    fill(this.table,
+      h('table', null,
+        h('caption', { class: 'visually-hidden', text: 'Candidates for this step, ranked by business score' }),
+        h('thead', null, h('tr', null,
+          th('c-slot', 'Slot (action index)', '#'),
+          th(null, null, 'Video'),
+          th('c-num c-sim', 'Collaborative-filter similarity score', 'sim'),
+          th('c-num c-views', 'Views', 'views'),
+          th('c-int', "In the user's interests", '★'),
+          th('c-num', 'Business score w1·sim + w2·views/10 + w3·interest', 'score'),
+          th('c-q', "Q-value: the agent's estimate of the return after showing this slot", 'Q'))),
+        h('tbody', null, rows)),
+      h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), 'shown to the user ',
+        h('span', { class: 'key key-best' }), 'highest Q-value'));
     this.table.dataset.signature = cands.map((c) => `${c.video_id}:${f2(c.q)}`).join(',');
 
     const eps = Number.isFinite(step.epsilon) ? step.epsilon.toFixed(2) : '?';

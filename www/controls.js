@@ -2,11 +2,13 @@
 // built from PARAMS. Knows nothing about the Playground; reports changes through a callback.
 
 import { PARAMS, PARAM, formatValue, parseValue, toSlider, fromSlider, sliderRange } from './params.js';
+import { clip } from './dom.js';
 
 export class Controls {
   /**
    * @param {HTMLElement} root  element holding the `.ctl-list[data-group]` containers
-   * @param {{onChange: (p: object, value: any, source: string) => void, onError: (msg: string) => void}} handlers
+   * @param {{onChange: (p: object, value: any, source: string) => void}} handlers
+   *   A value that does not parse is reported beside its field (setError), not to the handler.
    */
   constructor(root, handlers) {
     this.handlers = handlers;
@@ -52,7 +54,7 @@ export class Controls {
         try {
           v = parseValue(p, box.value);
         } catch (e) {
-          this.handlers.onError(`${p.label} (${p.key}): ${e.message}`);
+          this.setError(p.key, `${p.label} (${p.key}): ${e.message}`);
           this.show(p.key, this.values.get(p.key));
           return;
         }
@@ -107,12 +109,48 @@ export class Controls {
     help.className = 'ctl-help';
     help.id = helpId;
     help.textContent = p.help || '';
-    wrap.append(help);
+    // The field's own message line: a refused value is explained here, beside it, and a new
+    // message replaces the old one instead of stacking.
+    const error = document.createElement('p');
+    error.className = 'ctl-error';
+    error.id = `error-${p.key}`;
+    error.dataset.testid = `error-${p.key}`;
+    error.setAttribute('role', 'status');
+    error.hidden = true;
+    wrap.append(help, error);
     list.append(wrap);
-    return { wrap, range, box, select };
+    return { wrap, range, box, select, error };
+  }
+
+  /**
+   * Shows `text` beside the field (null clears it). Level 'error' (refused value) or 'info'.
+   */
+  setError(key, text, level = 'error') {
+    const el = this.els.get(key);
+    if (!el) return;
+    const input = el.box || el.select;
+    el.error.hidden = !text;
+    el.error.textContent = text ? clip(text, 240) : '';
+    el.error.className = `ctl-error ctl-${level}`;
+    el.wrap.classList.toggle('has-error', !!text && level === 'error');
+    if (input) {
+      if (text && level === 'error') {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-errormessage', el.error.id);
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.removeAttribute('aria-errormessage');
+      }
+    }
+  }
+
+  /** Clears every field's message. */
+  clearErrors() {
+    for (const key of this.els.keys()) this.setError(key, null);
   }
 
   commit(p, value, source) {
+    this.setError(p.key, null);
     this.handlers.onChange(p, value, source);
   }
 

@@ -2,7 +2,8 @@
 // the next card and turns pointer / wheel / keyboard input into "next", "like" and "end"
 // requests. It does not talk to the Playground; app.js decides what each request means.
 
-import { CATEGORIES, CATEGORY_NAMES, categoryIcon, categoryColor, categoryChip, icon } from './icons.js';
+import { CATEGORY_NAMES, categoryIconEl, categoryColor, categoryChip, categoryLabel, iconEl } from './icons.js';
+import { h, fill } from './dom.js';
 
 const SWIPE_PX = 60;
 const DOUBLE_TAP_MS = 320;
@@ -16,8 +17,6 @@ export function rewardText(r) {
   const s = Math.abs(r) % 1 ? Math.abs(r).toFixed(1) : String(Math.abs(r));
   return (r > 0 ? '+' : r < 0 ? '\u2212' : '') + s;
 }
-
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
 export class Feed {
   /**
@@ -65,6 +64,9 @@ export class Feed {
     let lastTap = { t: 0, x: 0, y: 0 };
     card.addEventListener('pointerdown', (e) => {
       if (e.button !== 0 || e.target.closest('button, a, input, select')) return;
+      // Watching the agent, a finger on the card scrolls the page like anywhere else
+      // (touch-action: pan-y); swiping to skip is for when the reader is the user.
+      if (e.pointerType === 'touch' && this.mode !== 'user') return;
       start = { id: e.pointerId, x: e.clientX, y: e.clientY, t: performance.now(), dy: 0 };
       try { card.setPointerCapture(e.pointerId); } catch { /* synthetic pointers */ }
     });
@@ -105,7 +107,8 @@ export class Feed {
 
     let wheelAcc = 0, wheelLock = 0;
     card.addEventListener('wheel', (e) => {
-      if (!this.swipeEnabled) return;
+      // The wheel scrolls the page unless the reader is the user (then it skips a video).
+      if (!this.swipeEnabled || this.mode !== 'user') return;
       e.preventDefault();
       const now = performance.now();
       if (now < wheelLock) return;
@@ -159,16 +162,20 @@ export class Feed {
   /** The user line at the top of the card: who is watching, and their (hidden) interests. */
   renderWho(u, o) {
     if (!u) {
-      this.who.innerHTML = '';
+      this.who.replaceChildren();
       return;
     }
     const interests = o.revealed || o.you
-      ? u.interests.map((c) => categoryChip(c)).join('')
-      : '<span class="secret" title="Hidden: reveal them to check whether the agent learns them">? ?</span>';
-    const reveal = o.you ? '' : `<button type="button" class="reveal" data-reveal data-testid="reveal" aria-pressed="${o.revealed ? 'true' : 'false'}" title="Show the simulated user's two interest categories (the agent sees them: they are part of its state)">${icon('eye')}${o.revealed ? 'hide' : 'reveal'}</button>`;
-    this.who.innerHTML = `<div class="who-line">${icon('user', 'icon who-icon')}<b>${o.you ? 'You' : `User #${esc(u.id)}`}</b>
-      <span>${esc(u.age)} y</span><span>${u.gender === 'f' ? 'female' : 'male'}</span><span>${esc(u.region)}</span></div>
-      <div class="who-line interests" id="interests"><span class="muted">interests</span>${interests}${reveal}</div>`;
+      ? u.interests.map((c) => categoryChip(c))
+      : h('span', { class: 'secret', title: 'Hidden: reveal them to check whether the agent learns them', text: '? ?' });
+    const reveal = o.you ? null : h('button', {
+      type: 'button', class: 'reveal', title: "Show the simulated user's two interest categories (the agent sees them: they are part of its state)",
+      dataset: { reveal: '', testid: 'reveal' }, attrs: { 'aria-pressed': o.revealed ? 'true' : 'false' },
+    }, iconEl('eye'), o.revealed ? 'hide' : 'reveal');
+    fill(this.who,
+      h('div', { class: 'who-line' }, iconEl('user', 'icon who-icon'), h('b', { text: o.you ? 'You' : `User #${u.id}` }),
+        h('span', { text: `${u.age} y` }), h('span', { text: u.gender === 'f' ? 'female' : 'male' }), h('span', { text: u.region })),
+      h('div', { class: 'who-line interests', id: 'interests' }, h('span', { class: 'muted', text: 'interests' }), interests, reveal));
   }
 
   /**
@@ -191,18 +198,17 @@ export class Feed {
    */
   fill(v) {
     const cat = v.video.category;
-    const info = CATEGORIES[cat] || { label: cat };
     this.card.style.setProperty('--cat', categoryColor(cat));
     this.card.dataset.category = cat;
     this.card.dataset.videoId = String(v.video.id);
     this.renderWho(v.user, { you: v.you, revealed: v.revealed });
     this.setSession(v.session);
-    this.body.innerHTML = `<div class="cover">${categoryIcon(cat, 'icon cover-icon')}</div>
-      <div class="cat-name">${esc(info.label)}</div>
-      <div class="vid-id">video #${esc(v.video.id)}</div>`;
-    this.meta.innerHTML = `<span class="creator">@creator${esc(v.video.creator)}</span>
-      <span>${esc(v.video.views)} views</span>
-      <span title="Position in the candidate list the agent picked from">slot ${v.slot + 1} of ${v.nCandidates}</span>`;
+    fill(this.body, h('div', { class: 'cover' }, categoryIconEl(cat, 'icon cover-icon')),
+      h('div', { class: 'cat-name', text: categoryLabel(cat) }),
+      h('div', { class: 'vid-id', text: `video #${v.video.id}` }));
+    fill(this.meta, h('span', { class: 'creator', text: `@creator${v.video.creator}` }),
+      h('span', { text: `${v.video.views} views` }),
+      h('span', { title: 'Position in the candidate list the agent picked from', text: `slot ${v.slot + 1} of ${v.nCandidates}` }));
     this.setLiked(false);
     this.hideBadge();
     this.seq += 1;
@@ -218,7 +224,7 @@ export class Feed {
   showBadge(action, reward) {
     this.badge.hidden = false;
     this.badge.className = `badge badge-${action}`;
-    this.badge.innerHTML = `${ACTION_TEXT[action] || action} <b>${rewardText(reward)}</b>`;
+    fill(this.badge, `${Object.hasOwn(ACTION_TEXT, action) ? ACTION_TEXT[action] : action} `, h('b', { text: rewardText(reward) }));
     if (!this.reduceMotion) this.badge.animate([{ transform: 'scale(0.7)', opacity: 0 }, { transform: 'scale(1)', opacity: 1 }], { duration: 160, easing: 'ease-out' });
   }
 
@@ -227,7 +233,7 @@ export class Feed {
   }
 
   heartBurst(ev) {
-    this.burst.innerHTML = icon('heart', 'icon burst-icon');
+    fill(this.burst, iconEl('heart', 'icon burst-icon'));
     const r = this.card.getBoundingClientRect();
     const x = ev && Number.isFinite(ev.clientX) ? ev.clientX - r.left : r.width / 2;
     const y = ev && Number.isFinite(ev.clientY) ? ev.clientY - r.top : r.height / 2;
@@ -334,33 +340,35 @@ export class Feed {
   hideOverlay() {
     this.overlay.hidden = true;
     this.overlay.className = 'overlay';
-    this.overlay.innerHTML = '';
+    this.overlay.replaceChildren();
   }
 
-  /** A message over the card that does not block swipes. */
-  showNotice(html) {
+  /** A message over the card that does not block swipes (strings and nodes). */
+  showNotice(...parts) {
     this.overlay.className = 'overlay passive';
-    this.overlay.innerHTML = `<div class="notice">${html}</div>`;
+    fill(this.overlay, h('div', { class: 'notice' }, ...parts));
     this.overlay.hidden = false;
   }
 
   /** The "who are you?" form for user mode. */
   showProfileForm(p) {
     this.overlay.className = 'overlay form';
-    const cats = CATEGORY_NAMES.map((c) => `<label class="cat-toggle" style="--cat:${categoryColor(c)}">
-        <input type="checkbox" name="interest" value="${c}" ${p.interests.includes(c) ? 'checked' : ''}>${categoryIcon(c, 'icon')}<span>${CATEGORIES[c].label}</span></label>`).join('');
-    this.overlay.innerHTML = `<form class="profile" data-testid="profile-form" onsubmit="return false">
-      <h3>Who are you?</h3>
-      <p>Pick a profile. The agent only knows what a simulated user would tell it.</p>
-      <div class="row">
-        <label>Age <select name="age">${Array.from({ length: 12 }, (_, i) => 18 + i).map((a) => `<option ${a === p.age ? 'selected' : ''}>${a}</option>`).join('')}</select></label>
-        <label>Gender <select name="gender"><option value="f" ${p.gender === 'f' ? 'selected' : ''}>female</option><option value="m" ${p.gender === 'm' ? 'selected' : ''}>male</option></select></label>
-        <label>Region <select name="region">${['west', 'mid', 'east'].map((r) => `<option ${r === p.region ? 'selected' : ''}>${r}</option>`).join('')}</select></label>
-      </div>
-      <fieldset class="cats"><legend>Your two interests</legend>${cats}</fieldset>
-      <p class="small">Region matters too (the post's market research): west leans to tech, mid to animals, east to food.</p>
-      <button type="button" class="btn btn-primary btn-block" data-action="start" data-testid="user-start">Start scrolling</button>
-    </form>`;
+    const cats = CATEGORY_NAMES.map((c) => h('label', { class: 'cat-toggle', vars: { '--cat': categoryColor(c) } },
+      h('input', { type: 'checkbox', name: 'interest', value: c, checked: p.interests.includes(c) }),
+      categoryIconEl(c, 'icon'), h('span', { text: categoryLabel(c) })));
+    const select = (name, options, current) => h('select', { name },
+      options.map(([value, text]) => h('option', { value: String(value), text, selected: value === current })));
+    const form = h('form', { class: 'profile', dataset: { testid: 'profile-form' }, on: { submit: (e) => e.preventDefault() } },
+      h('h3', { text: 'Who are you?' }),
+      h('p', { text: 'Pick a profile. The agent only knows what a simulated user would tell it.' }),
+      h('div', { class: 'row' },
+        h('label', null, 'Age ', select('age', Array.from({ length: 12 }, (_, i) => [18 + i, String(18 + i)]), p.age)),
+        h('label', null, 'Gender ', select('gender', [['f', 'female'], ['m', 'male']], p.gender)),
+        h('label', null, 'Region ', select('region', ['west', 'mid', 'east'].map((r) => [r, r]), p.region))),
+      h('fieldset', { class: 'cats' }, h('legend', { text: 'Your two interests' }), cats),
+      h('p', { class: 'small', text: "Region matters too (the post's market research): west leans to tech, mid to animals, east to food." }),
+      h('button', { type: 'button', class: 'btn btn-primary btn-block', dataset: { action: 'start', testid: 'user-start' }, text: 'Start scrolling' }));
+    fill(this.overlay, form);
     this.overlay.hidden = false;
     // Keep exactly two interests ticked: a third tick drops the oldest one.
     const order = [...p.interests];
@@ -392,13 +400,14 @@ export class Feed {
   /** End-of-session summary (user mode). */
   showSummary(s) {
     this.overlay.className = 'overlay form';
-    this.overlay.innerHTML = `<div class="summary" data-testid="session-summary">
-      <h3>Session over</h3>
-      <p><b>${s.videos}</b> videos · <b>${Math.round(s.seconds)}</b> s · return <b>${rewardText(Number(s.ret.toFixed(1)))}</b></p>
-      <p>The agent made <b>${s.updates}</b> learning updates during your session${s.updates ? '' : ` (learning starts once its replay memory holds a batch of ${s.batch})`}.</p>
-      <button type="button" class="btn btn-primary btn-block" data-action="again" data-testid="user-again">New session</button>
-      <button type="button" class="btn btn-block" data-action="profile">Change profile</button>
-    </div>`;
+    fill(this.overlay, h('div', { class: 'summary', dataset: { testid: 'session-summary' } },
+      h('h3', { text: 'Session over' }),
+      h('p', null, h('b', { text: s.videos }), ' videos · ', h('b', { text: Math.round(s.seconds) }), ' s · return ',
+        h('b', { text: rewardText(Number(s.ret.toFixed(1))) })),
+      h('p', null, 'The agent made ', h('b', { text: s.updates }),
+        ` learning updates during your session${s.updates ? '' : ` (learning starts once its replay memory holds a batch of ${s.batch})`}.`),
+      h('button', { type: 'button', class: 'btn btn-primary btn-block', dataset: { action: 'again', testid: 'user-again' }, text: 'New session' }),
+      h('button', { type: 'button', class: 'btn btn-block', dataset: { action: 'profile' }, text: 'Change profile' })));
     this.overlay.hidden = false;
     this.overlay.querySelector('[data-action="again"]').focus({ preventScroll: true });
   }
@@ -407,10 +416,10 @@ export class Feed {
   blank() {
     this.card.style.setProperty('--cat', '#334155');
     delete this.card.dataset.category;
-    this.who.innerHTML = '';
+    this.who.replaceChildren();
     this.sessionLine.textContent = '';
-    this.body.innerHTML = `<div class="cover cover-idle">${icon('play', 'icon cover-icon')}</div>`;
-    this.meta.innerHTML = '';
+    fill(this.body, h('div', { class: 'cover cover-idle' }, iconEl('play', 'icon cover-icon')));
+    this.meta.replaceChildren();
     this.setProgress(0);
     this.hideBadge();
     this.setLiked(false);

@@ -34,30 +34,54 @@ function svg(body, cls = 'icon') {
 
 /** SVG markup of a UI icon by name. */
 export function icon(name, cls) {
-  return svg(UI[name] || '', cls);
+  return svg(Object.hasOwn(UI, name) ? UI[name] : '', cls);
 }
 
 /** SVG markup of a category's icon. Unknown categories get a neutral circle. */
 export function categoryIcon(cat, cls) {
-  const c = CATEGORIES[cat];
+  const c = Object.hasOwn(CATEGORIES, cat) ? CATEGORIES[cat] : null;
   return svg(c ? c.icon : '<circle cx="12" cy="12" r="8"/>', cls);
 }
 
 /** A category's colour (grey for unknown ones). */
 export function categoryColor(cat) {
-  return (CATEGORIES[cat] || { color: '#6b7280' }).color;
+  return Object.hasOwn(CATEGORIES, cat) ? CATEGORIES[cat].color : '#6b7280';
 }
 
-/** Small inline chip: coloured dot + icon + name. */
+/** An SVG element for markup built from the constants above only (never from data). */
+function svgEl(markup) {
+  const t = document.createElement('template');
+  t.innerHTML = markup;
+  return t.content.firstElementChild;
+}
+
+/** A UI icon as an SVG element. */
+export function iconEl(name, cls) {
+  return svgEl(icon(name, cls));
+}
+
+/** A category's icon as an SVG element (unknown categories: a neutral circle). */
+export function categoryIconEl(cat, cls) {
+  return svgEl(categoryIcon(Object.hasOwn(CATEGORIES, cat) ? cat : '', cls));
+}
+
+/** A category's display name (the raw name, as text, for an unknown one). */
+export function categoryLabel(cat) {
+  return Object.hasOwn(CATEGORIES, cat) ? CATEGORIES[cat].label : String(cat);
+}
+
+/** Small inline chip: coloured dot + icon + name, as an element. */
 export function categoryChip(cat) {
-  const c = CATEGORIES[cat];
-  const label = c ? c.label : String(cat);
-  return `<span class="chip" style="--cat:${categoryColor(cat)}">${categoryIcon(cat, 'icon chip-icon')}${label}</span>`;
+  const el = document.createElement('span');
+  el.className = 'chip';
+  el.style.setProperty('--cat', categoryColor(cat));
+  el.append(categoryIconEl(cat, 'icon chip-icon'), document.createTextNode(categoryLabel(cat)));
+  return el;
 }
 
 /** Fills every `[data-icon]` placeholder under `root` with its SVG. */
 export function hydrateIcons(root = document) {
   for (const el of root.querySelectorAll('[data-icon]')) {
-    if (!el.querySelector('svg')) el.insertAdjacentHTML('afterbegin', icon(el.dataset.icon));
+    if (!el.querySelector('svg')) el.prepend(iconEl(el.dataset.icon));
   }
 }

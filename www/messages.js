@@ -1,6 +1,7 @@
 // The message area (aria-live): validation errors, URL problems, runtime errors and hints.
 
-import { icon } from './icons.js';
+import { iconEl } from './icons.js';
+import { h, clip } from './dom.js';
 
 export class Messages {
   /** @param {HTMLElement} box  the `[data-testid="message"]` element */
@@ -15,10 +16,12 @@ export class Messages {
   /**
    * Shows a message. Errors and warnings stay until dismissed; info messages fade out.
    * Repeating the text of a visible message just refreshes it.
-   * @param {string} text
+   * @param {string} text   shown as text, at most 600 characters
    * @param {'error'|'warn'|'info'} level
+   * @param {string[]} [items]  a short list under the text (at most 8, each at most 800 characters)
    */
-  show(text, level = 'error') {
+  show(text, level = 'error', items = null) {
+    text = clip(text, 600);
     for (const old of this.box.querySelectorAll('.msg')) {
       if (old.dataset.text === text) old.remove();
     }
@@ -28,11 +31,16 @@ export class Messages {
     const span = document.createElement('span');
     span.className = 'msg-text';
     span.textContent = text;
+    if (items && items.length) {
+      const shown = items.slice(0, 8).map((t) => h('li', { text: clip(t, 800) }));
+      if (items.length > 8) shown.push(h('li', { text: `and ${items.length - 8} more` }));
+      span.append(h('ul', { class: 'msg-list' }, shown));
+    }
     const close = document.createElement('button');
     close.type = 'button';
     close.className = 'msg-close';
     close.setAttribute('aria-label', 'Dismiss message');
-    close.innerHTML = icon('close');
+    close.append(iconEl('close'));
     p.append(span, close);
     this.box.append(p);
     while (this.box.children.length > 6) this.box.firstElementChild.remove();
@@ -40,16 +48,16 @@ export class Messages {
     return p;
   }
 
-  error(text) {
-    return this.show(text, 'error');
+  error(text, items) {
+    return this.show(text, 'error', items);
   }
 
-  warn(text) {
-    return this.show(text, 'warn');
+  warn(text, items) {
+    return this.show(text, 'warn', items);
   }
 
-  info(text) {
-    return this.show(text, 'info');
+  info(text, items) {
+    return this.show(text, 'info', items);
   }
 
   /** Removes every message (e.g. the early-error placeholders). */

@@ -55,7 +55,22 @@ export const PARAMS = [
   { key: 'n_steps', label: 'Max videos per session', help: 'An episode ends when the user leaves or after this many videos.', group: 'world', path: ['env', 'n_steps'], kind: 'range', min: 5, max: 200, step: 5, integer: true, fmt: int },
 ];
 
-export const PARAM = Object.fromEntries(PARAMS.map((p) => [p.key, p]));
+/**
+ * Parameters by key. A null-prototype, frozen object: a key from a link such as "constructor"
+ * or "__proto__" finds nothing here (use `paramFor`, which also checks own properties).
+ */
+export const PARAM = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(PARAMS.map((p) => [p.key, p]))));
+
+/** The parameter named `key`, or null: never an inherited property. */
+export function paramFor(key) {
+  return typeof key === 'string' && Object.hasOwn(PARAM, key) ? PARAM[key] : null;
+}
+
+/** A value as messages quote it: at most 80 characters, then an ellipsis. */
+export function quote(text, max = 80) {
+  const s = String(text);
+  return `"${s.length > max ? `${s.slice(0, max)}\u2026` : s}"`;
+}
 
 /** Reads a parameter's value out of a config object (null for "∞"/"off"). */
 export function getValue(cfg, p) {
@@ -97,8 +112,9 @@ export function encodeValue(p, v) {
  */
 export function parseValue(p, text) {
   const t = String(text).trim();
+  const got = `(got ${quote(t)})`;
   if (p.kind === 'select') {
-    if (!p.options.includes(t)) throw new Error(`must be one of ${p.options.join(', ')} (got "${t}")`);
+    if (!p.options.includes(t)) throw new Error(`must be one of ${p.options.join(', ')} ${got}`);
     return t;
   }
   if (p.nullable) {
@@ -108,16 +124,20 @@ export function parseValue(p, text) {
     const words = p.nullable === 'max' ? ['unbounded', 'infinity', 'inf', 'none', 'null'] : ['none', 'null'];
     if (low === p.nullUrl || low === p.nullText || words.includes(low)) return null;
   }
-  if (t === '' || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) {
-    throw new Error(`must be a number (got "${t}")`);
+  if (t === '' || t.length > 400 || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) {
+    throw new Error(`must be a number ${got}`);
   }
   const v = Number(t);
-  if (p.integer && !Number.isInteger(v)) throw new Error(`must be a whole number (got "${t}")`);
+  // "1e-400" is no way to write 0: a value too small for a double is refused, not rounded.
+  const mantissa = t.replace(/e.*$/i, '');
+  if (v === 0 && /[1-9]/.test(mantissa)) throw new Error(`is too small to represent (it would round to 0) ${got}`);
+  if (!Number.isFinite(v)) throw new Error(`is too large ${got}`);
+  if (p.integer && !Number.isInteger(v)) throw new Error(`must be a whole number ${got}`);
   // The page keeps to its controls' ranges: the core accepts wider ones (a million videos,
   // which would take the browser many seconds to build), and the seed, a u64 on the Rust side,
   // must stay where JS numbers are exact (below 2^53).
   const show = (x) => (p.fmt ? p.fmt(x) : String(x));
-  if (v < p.min || v > p.max) throw new Error(`must be between ${show(p.min)} and ${show(p.max)} (got "${t}")`);
+  if (v < p.min || v > p.max) throw new Error(`must be between ${show(p.min)} and ${show(p.max)} ${got}`);
   return v;
 }
 

@@ -94,7 +94,7 @@ export class Plots {
       };
       return opts;
     };
-    const ret = base(els.ret, 200, {
+    const ret = base(els.ret, 240, {
       series: [
         { label: 'episode' },
         line('return', 'rgba(79,70,229,0.28)', 1),

@@ -2,36 +2,72 @@
 // ?preset=default&seed=7&w1=0.5&gamma=0.95&lr=0.001&n_videos=3000&mode=user
 // Only the preset, the seed and the values that differ from the preset's defaults are written.
 
-import { PARAMS, PARAM, parseValue, encodeValue, getValue, sameValue } from './params.js';
+import { PARAMS, paramFor, parseValue, encodeValue, getValue, sameValue, quote } from './params.js';
+import { clip } from './dom.js';
 
 export const MODES = ['agent', 'user'];
 
+/** Unknown names quoted in a message at most. */
+const MAX_UNKNOWN = 16;
+
+/** A parameter name as messages show it (at most 40 characters). */
+const name = (key) => quote(key, 40);
+
 /**
- * Reads the query string. Returns the parsed values and a list of human-readable problems
- * (unknown names, unparsable values); problematic entries are left out so the caller falls
- * back to the defaults for them.
+ * Reads the query string. Returns the parsed values, the raw text of each accepted key, a
+ * list of human-readable problems (unknown names, unparsable values, repeated keys) and, if a
+ * name was unknown, `known`: a sentence listing the known ones;
+ * problematic entries are left out so the caller falls back to the defaults for them. Names are
+ * looked up as own properties only: "constructor", "__proto__" and the like are unknown.
  * @param {string} search  location.search
  * @param {string[]} speeds  accepted speed names
  */
 export function readUrl(search, speeds) {
   const q = new URLSearchParams(search);
-  const out = { values: new Map(), mode: null, speed: null, problems: [] };
+  const out = { values: new Map(), raw: new Map(), mode: null, speed: null, problems: [], known: null };
+  const counts = new Map();
   for (const [key, raw] of q) {
+    counts.set(key, (counts.get(key) || 0) + 1);
+    if (!out.raw.has(key)) out.raw.set(key, raw);
+  }
+  const unknown = [];
+  for (const [key, n] of counts) {
+    const raw = out.raw.get(key);
+    const known = key === 'mode' || key === 'speed' || paramFor(key);
+    if (!known) {
+      unknown.push(key);
+      continue;
+    }
+    if (n > 1) {
+      // Neither the first nor the last: a link that says two things is not half-applied.
+      const all = q.getAll(key).slice(0, 4).map((v) => quote(v, 20)).join(', ');
+      const def = key === 'mode' ? 'showing the agent' : 'using the default';
+      out.problems.push(`${name(key)} is given ${n} times (${all}${n > 4 ? ', \u2026' : ''}); ${def}.`);
+      continue;
+    }
     if (key === 'mode') {
       if (MODES.includes(raw)) out.mode = raw;
-      else out.problems.push(`URL parameter mode=${raw}: must be "agent" or "user"; showing the agent.`);
+      else out.problems.push(`mode=${clip(raw)}: must be "agent" or "user"; showing the agent.`);
     } else if (key === 'speed') {
       if (speeds.includes(raw)) out.speed = raw;
-      else out.problems.push(`URL parameter speed=${raw}: must be one of ${speeds.join(', ')}; using the default.`);
-    } else if (PARAM[key]) {
-      try {
-        out.values.set(key, parseValue(PARAM[key], raw));
-      } catch (e) {
-        out.problems.push(`URL parameter ${key}=${raw}: ${e.message}; using the default.`);
-      }
+      else out.problems.push(`speed=${clip(raw)}: must be one of ${speeds.join(', ')}; using the default.`);
     } else {
-      out.problems.push(`Unknown URL parameter "${key}" ignored. Known: ${['mode', 'speed', ...PARAMS.map((p) => p.key)].join(', ')}.`);
+      try {
+        out.values.set(key, parseValue(paramFor(key), raw));
+      } catch (e) {
+        out.problems.push(`${key}=${clip(raw)}: ${e.message}; using the default.`);
+      }
     }
+  }
+  if (unknown.length) {
+    // One item for all unknown names (a link full of them stays a short list).
+    const known = `Known parameters: ${['mode', 'speed', ...PARAMS.map((p) => p.key)].join(', ')}.`;
+    const shown = unknown.slice(0, MAX_UNKNOWN).map(name).join(', ');
+    const more = unknown.length > MAX_UNKNOWN ? ` and ${unknown.length - MAX_UNKNOWN} more` : '';
+    out.problems.unshift(unknown.length === 1
+      ? `${shown}: unknown parameter, ignored.`
+      : `${shown}${more}: unknown parameters, ignored.`);
+    out.known = known;
   }
   return out;
 }

@@ -48,33 +48,34 @@ test('?bogus=1 names the unknown parameter and the page still trains', async () 
   await context.close();
 });
 
-test('an invalid typed value is rejected with the validator\u2019s message and the old value stays', async () => {
+test('an invalid typed value is rejected with the validator\u2019s message beside its field and the old value stays', async () => {
   const { page, problems, context } = await openPage(browser);
   await gotoReady(page);
+  const fieldError = (key) => page.locator(`[data-testid="error-${key}"]`).innerText();
   await page.fill('[data-testid="value-gamma"]', '1.5');
   await page.press('[data-testid="value-gamma"]', 'Enter');
-  await until(async () => /gamma/.test(await message(page)), 3000, 50);
-  assert.match(await message(page), /gamma/);
+  await until(async () => /gamma/.test(await fieldError('gamma')), 3000, 50);
+  assert.match(await fieldError('gamma'), /gamma/);
   assert.equal(Number(await page.inputValue('[data-testid="value-gamma"]')), 0.95, 'reverted');
   assert.equal(new URL(page.url()).searchParams.get('gamma'), null, 'URL unchanged');
 
   await page.fill('[data-testid="value-n_candidates"]', '500');
   await page.press('[data-testid="value-n_candidates"]', 'Enter');
-  await until(async () => /n_candidates/.test(await message(page)), 3000, 50);
-  assert.match(await message(page), /n_candidates/);
+  await until(async () => /n_candidates/.test(await fieldError('n_candidates')), 3000, 50);
+  assert.match(await fieldError('n_candidates'), /n_candidates/);
   assert.equal(await page.locator('[data-testid="apply-reset"]').isVisible(), false, 'nothing pending');
 
   // Beyond the control's range, or not a whole number: named by label and key, no raw
   // deserialiser output.
   await page.fill('[data-testid="value-n_users"]', '-1');
   await page.press('[data-testid="value-n_users"]', 'Enter');
-  await until(async () => /n_users/.test(await message(page)), 3000, 50);
-  assert.match(await message(page), /Users \(n_users\): must be between 10 and 2000 \(got "-1"\)/);
-  assert.doesNotMatch(await message(page), /usize|invalid type/);
+  await until(async () => /n_users/.test(await fieldError('n_users')), 3000, 50);
+  assert.match(await fieldError('n_users'), /Users \(n_users\): must be between 10 and 2000 \(got "-1"\)/);
+  assert.doesNotMatch(await fieldError('n_users'), /usize|invalid type/);
 
   await page.fill('[data-testid="value-lr"]', 'fast');
   await page.press('[data-testid="value-lr"]', 'Enter');
-  await until(async () => /Learning rate/.test(await message(page)), 3000, 50);
+  await until(async () => /Learning rate/.test(await fieldError('lr')), 3000, 50);
   assert.ok(await stillTrains(page), 'training works');
   assertNoProblems(problems);
   await context.close();

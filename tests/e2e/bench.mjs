@@ -122,9 +122,9 @@ async function responsiveness(browser) {
   console.log(`    frame rate           ${((1000 * r.frames) / r.elapsed).toFixed(1)} fps`);
   console.log(`    trained              ${r.episodes} episodes, ${r.steps} steps`);
   const parts = Object.entries(r.profile || {}).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-  if (parts) console.log(`    longest per frame part (ms): ${parts}  (train = pg.train slices, budget 7 ms)`);
+  if (parts) console.log(`    longest per frame part (ms): ${parts}  (training itself runs in the Worker, off this thread)`);
   if (loadTasks && loadTasks.length) {
-    console.log(`    (on load: longest task ${Math.max(...loadTasks).toFixed(0)} ms: wasm init + building the world and baselines)`);
+    console.log(`    (on load: longest task ${Math.max(...loadTasks).toFixed(0)} ms: wasm compile + init; the world and baselines build in the Worker)`);
   }
 }
 

@@ -61,10 +61,14 @@ test('agent mode: mouse swipe, ArrowUp and ArrowDown each advance the feed; a sh
   await context.close();
 });
 
-test('touch: a finger swipe advances the feed (pointer events, pointerType touch)', async () => {
+test('touch: as the user, a finger swipe advances the feed (pointer events, pointerType touch)', async () => {
+  // Watching the agent, a swipe scrolls the page instead (layout.test.mjs).
   const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
-  await gotoReady(page);
+  await gotoReady(page, '?mode=user');
   await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
+  await page.tap('[data-testid="user-start"]');
+  await until(async () => (await feedSeq(page)) > 0, 5000);
+  await page.waitForTimeout(400);
   const types = [];
   await page.exposeFunction('__ptr', (t) => types.push(t));
   await page.evaluate(() => document.querySelector('[data-testid="feed-card"]').addEventListener('pointerdown', (e) => window.__ptr(e.pointerType)));

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, gotoReady, assertNoProblems } from './helpers.mjs';
 
-const TESTIDS = ['feed-card', 'train-toggle', 'train-step', 'reset', 'mode', 'like', 'plot-return', 'plot-loss',
+const TESTIDS = ['feed-card', 'train-toggle', 'train-step', 'reset', 'mode', 'like', 'plot-skill', 'plot-return', 'plot-loss',
   'plot-epsilon', 'plot-session', 'episode-count', 'message'];
 
 let browser;
