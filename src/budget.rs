@@ -97,7 +97,14 @@ pub fn estimate(cfg: &Config) -> Estimate {
     // one (u32, f64) in the dot rows and one (usize, f64) in the Gram matrix, about 36 bytes
     // in all at the peak. Calibrated on the release build: 100,000 videos x 10,000 users x 50
     // interactions (26M pairs) peaks at VmHWM 1.06 GB; this estimate gives 1.07 GB.
-    let filter_bytes = history_rows * (48.0 + 16.0) + videos * 80.0 + item_pairs * PAIR_BYTES;
+    let filter_bytes = match cfg.cf.top_k {
+        None => history_rows * (48.0 + 16.0) + videos * 80.0 + item_pairs * PAIR_BYTES,
+        // The top-K index holds no pairs: the windowed matrix both ways (16 bytes an entry
+        // each), the recent rows and the seen sets per user, and per video a list of up to
+        // 1.5 K `(u32, f32)` neighbours. At `large` this gives about 150 MB; the index and
+        // matrix measured 126 MiB (`instatok bench-scale --world large`).
+        Some(k) => history_rows * (16.0 * 2.0 + 16.0 + 4.0) + videos * (80.0 + 1.5 * k as f64 * 8.0),
+    };
     let k = cfg.cf.n_candidates;
     let steps = cfg.experiment.episodes as f64 * cfg.env.n_steps as f64;
     let replay_len = match cfg.agent.replay_capacity {
@@ -218,10 +225,23 @@ mod tests {
             e.history_rows > 1e6 && e.total_bytes < 2.0 * GIB as f64,
             "{e:?}"
         );
+        // With the top-K index (the default preset) every world size fits the browser's budget.
+        for size in ["small", "medium", "large"] {
+            let size = crate::config::WorldSize::parse(size).unwrap();
+            let cfg = Config::default_preset().with_world_size(size);
+            check_within(&cfg, Budgets::DOCUMENTED.browser_bytes).unwrap();
+        }
     }
 
     #[test]
     fn oversized_worlds_are_refused_with_the_estimate() {
+        // The exact filter (the notebook's, cf.top_k = null) stores every co-occurring pair.
+        let exact = |sets: &[&str]| {
+            let mut c = with(sets);
+            c.cf.top_k = None;
+            c.cf.history_window = None;
+            c
+        };
         for sets in [
             &["world.n_users=100000", "world.history_mean=10000"][..],
             &["world.n_videos=1000000", "world.n_users=100000"][..],
@@ -231,13 +251,15 @@ mod tests {
                 "env.n_steps=10000",
             ][..],
         ] {
-            let err = check(&with(sets)).unwrap_err().to_string();
+            let err = check(&exact(sets)).unwrap_err().to_string();
             assert!(
                 err.contains("exceeds the budget of 2.0 GiB") && err.contains("estimated memory"),
                 "{err}"
             );
         }
         let err = check(&with(&["world.n_users=100000", "world.history_mean=10000"])).unwrap_err();
+        assert!(err.to_string().starts_with("world.n_users"), "{err}");
+        let err = check(&exact(&["world.n_users=100000", "world.history_mean=10000"])).unwrap_err();
         assert!(err.to_string().starts_with("world.n_users"), "{err}");
     }
 }
