@@ -99,13 +99,14 @@ export class SimilarityExplorer {
     const n = hm.videos.length;
     const label = 64;
     const size = 320;
+    const right = 40; // room for the last rotated label
     const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round((size + label) * dpr);
+    c.width = Math.round((size + label + right) * dpr);
     c.height = Math.round((size + label) * dpr);
     const g = c.getContext('2d');
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = '#fff';
-    g.fillRect(0, 0, size + label, size + label);
+    g.fillRect(0, 0, size + label + right, size + label);
     c.dataset.videos = String(n);
     if (!n) {
       g.fillStyle = '#555';
