@@ -157,6 +157,14 @@ test('save, load, export: bad files keep the agent, a round trip gives the same 
   assert.equal(csv.length - 1, episodes, `${csv.length - 1} rows for ${episodes} episodes`);
   assert.deepEqual(csv.slice(1).map((l) => Number(l.split(',')[0])), [...Array(episodes).keys()].map((i) => Number(csv[1].split(',')[0]) + i));
 
+  // A file from another world (another seed) rebuilds the playground from its configuration,
+  // and the page keeps working.
+  msg = await importText(page, 'other-world.json', JSON.stringify({ ...doc, config: { ...doc.config, seed: doc.config.seed + 1 } }));
+  assert.match(msg, /rebuilt/);
+  assert.ok(await until(async () => (await episodeCount(page)) === 0, 10000, 50), 'a new world starts at episode 0');
+  await page.click('[data-testid="train-step"]');
+  await checkWhy(page);
+
   await assertNoUnexpectedError(page);
   assertNoProblems(problems, 'downloads and imports (a CSP violation would be a console error)');
   await context.close();
