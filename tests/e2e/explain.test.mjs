@@ -200,3 +200,20 @@ test('similarity explorer validates the id and lists neighbours; heatmap and Lor
   assertNoProblems(problems);
   await context.close();
 });
+
+test('a bandit agent file: estimates ± uncertainty, and the inspector says it has no network', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  const msg = await importText(page, 'bandit.json', readFileSync(new URL('../fuzz-corpus/agent/ok-bandit.json', import.meta.url), 'utf8'));
+  assert.match(msg, /Loaded/);
+  await page.click('[data-testid="train-step"]');
+  await checkWhy(page);
+  const items = await page.locator('[data-testid="q-values"] li').allInnerTexts();
+  assert.ok(items.length > 1 && items.every((t) => /-?\d\.\d{3} ± \d\.\d{3}/.test(t)), items.join(' | '));
+  assert.match(await page.locator('[data-testid="why-explore"]').innerText(), /^(Explored|Exploited)/);
+  await until(async () => (await page.locator('[data-testid="inspector-note"]').count()) > 0, 5000, 50);
+  assert.match(await page.locator('[data-testid="inspector-note"]').innerText(), /bandit has no network/);
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems);
+  await context.close();
+});
