@@ -519,14 +519,14 @@ impl Playground {
     /// value, raw, id, name}]}], q_values}`. Throws if there is no session.
     #[wasm_bindgen(js_name = stateInspector)]
     pub fn state_inspector(&self) -> Result<JsValue, JsError> {
+        let dqn = self.trainer.agent().as_dqn().ok_or_else(|| {
+            JsError::new("the bandit has no network: its inputs are the region x category and interest features of each candidate")
+        })?;
         let env = self.trainer.env();
         let obs = env
             .observation()
             .ok_or_else(|| JsError::new("no session in progress: train or userStart first"))?;
         let raw = raw_features(env);
-        let dqn = self.trainer.agent().as_dqn().ok_or_else(|| {
-            JsError::new("the bandit has no network: its inputs are the region x category and interest features of each candidate")
-        })?;
         let ins: StateInspection = dqn.inspect(&obs, raw.as_ref());
         to_js(&ins)
     }

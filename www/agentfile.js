@@ -66,14 +66,17 @@ export class AgentFilePanel {
       this.say(`agent file: could not read ${clip(file.name, 60)} (${clip(e.message, 100)}); the current agent is kept.`, 'error');
       return;
     }
-    this.o.beforeImport();
+    this.o.importing(true);
     try {
       const r = await this.o.sim.call('importAgent', { text });
+      this.o.importing(false);
       this.o.onImported(r);
       const rep = r.report;
       this.say(`Loaded ${clip(file.name, 60)}: ${rep.updates} updates, ε = ${Number(rep.epsilon).toFixed(3)}${rep.rebuilt ? '; its world differs, so the playground was rebuilt from the file\u2019s configuration' : ''}.`);
     } catch (e) {
       this.say(`${clip(e.message, 300)} (${clip(file.name, 60)} not loaded; the current agent is kept.)`, 'error');
+    } finally {
+      this.o.importing(false);
     }
   }
 

@@ -951,7 +951,11 @@ async function boot() {
       gen: () => S.gen,
       running: () => S.running,
       episodes: () => (S.stats ? S.stats.episode : 0),
-      beforeImport: stopTraining,
+      importing: (on) => {
+        // No step or rebuild while the Worker loads a file.
+        if (on) stopTraining();
+        S.building = on;
+      },
       onImported,
     });
   } catch (e) {

@@ -24,7 +24,7 @@ const $ = (id) => document.getElementById(id);
 export class Explain {
   /**
    * @param {{sim: object, gen: () => number, running: () => boolean, onImported: (r: object) => void,
-   *          beforeImport: () => void, messages: object}} o
+   *          importing: (on: boolean) => void, episodes: () => number, messages: object}} o
    */
   constructor(o) {
     this.o = o;
@@ -165,7 +165,9 @@ export class Explain {
       if (gen !== this.o.gen()) return;
       const body = $('state-inspector-body');
       delete this.inspector.dataset.inputWidth;
-      fill(body, h('p', { class: 'muted', dataset: { testid: 'inspector-note' }, text: clip(e && e.message ? e.message : e, 300) }));
+      let text = clip(e && e.message ? e.message : e, 300);
+      if (text.startsWith('no session in progress')) text = 'The session ended with the card on screen: there is no next decision until the next step.';
+      fill(body, h('p', { class: 'muted', dataset: { testid: 'inspector-note' }, text }));
     }).finally(() => {
       this.inspectBusy = false;
       if (this.inspectAgain) {

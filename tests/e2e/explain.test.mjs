@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, until, screenshot } from './helpers.mjs';
+import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -24,6 +24,13 @@ async function trainFor(page, ms) {
   await until(async () => (await episodeCount(page)) >= 5, 30000, 200);
   await page.click('[data-testid="train-toggle"]');
   await page.waitForTimeout(300);
+}
+
+/** One Step, waiting until the feed shows its card. */
+async function step(page) {
+  const seq = await feedSeq(page);
+  await page.click('[data-testid="train-step"]');
+  assert.ok(await until(async () => (await feedSeq(page)) > seq, 10000, 50), 'Step shows a new card');
 }
 
 /** Checks the why panel against the card and the candidate table; returns the panel's facts. */
@@ -57,7 +64,7 @@ test('the why panel follows the card; terms add up; similar videos are in the us
   await trainFor(page, 2500);
   let listed = 0;
   for (let i = 0; i < 4; i++) {
-    await page.click('[data-testid="train-step"]');
+    await step(page);
     const w = await checkWhy(page);
     if (w.similar.length) {
       const hist = await page.evaluate((u) => window.instatok.call('userHistory', { user: Number(u) }), w.user);
@@ -119,7 +126,7 @@ test('save, load, export: bad files keep the agent, a round trip gives the same 
   await gotoReady(page);
   const fresh = await download(page, 'export-agent');
   await trainFor(page, 2500);
-  await page.click('[data-testid="train-step"]');
+  await step(page);
   await checkWhy(page);
   const qTrained = await qOf(page);
   const trained = await download(page, 'export-agent');
@@ -162,7 +169,7 @@ test('save, load, export: bad files keep the agent, a round trip gives the same 
   msg = await importText(page, 'other-world.json', JSON.stringify({ ...doc, config: { ...doc.config, seed: doc.config.seed + 1 } }));
   assert.match(msg, /rebuilt/);
   assert.ok(await until(async () => (await episodeCount(page)) === 0, 10000, 50), 'a new world starts at episode 0');
-  await page.click('[data-testid="train-step"]');
+  await step(page);
   await checkWhy(page);
 
   await assertNoUnexpectedError(page);
@@ -206,7 +213,7 @@ test('a bandit agent file: estimates ± uncertainty, and the inspector says it h
   await gotoReady(page);
   const msg = await importText(page, 'bandit.json', readFileSync(new URL('../fuzz-corpus/agent/ok-bandit.json', import.meta.url), 'utf8'));
   assert.match(msg, /Loaded/);
-  await page.click('[data-testid="train-step"]');
+  await step(page);
   await checkWhy(page);
   const items = await page.locator('[data-testid="q-values"] li').allInnerTexts();
   assert.ok(items.length > 1 && items.every((t) => /-?\d\.\d{3} ± \d\.\d{3}/.test(t)), items.join(' | '));
