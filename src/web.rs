@@ -201,6 +201,10 @@ struct WhyView {
     greedy_slot: usize,
     /// The slot the agent chose (the reader's card, or the last training step), if known.
     chosen_slot: Option<usize>,
+    /// The agent's kind (`dqn` or `bandit`).
+    agent: &'static str,
+    /// For the bandit: each slot's estimate (posterior mean and standard deviation).
+    estimates: Option<Vec<crate::agent::bandit::Estimate>>,
 }
 
 /// `exposure()`: creator exposure now, and sampled over training.
@@ -467,6 +471,12 @@ impl Playground {
             q_values: q,
             greedy_slot: greedy,
             chosen_slot: chosen,
+            agent: if self.trainer.agent().as_bandit().is_some() {
+                "bandit"
+            } else {
+                "dqn"
+            },
+            estimates: self.trainer.agent().estimates(&obs),
         })
     }
 
@@ -495,6 +505,12 @@ impl Playground {
             q_values: q,
             greedy_slot: greedy,
             chosen_slot: Some(d.slot),
+            agent: if self.trainer.agent().as_bandit().is_some() {
+                "bandit"
+            } else {
+                "dqn"
+            },
+            estimates: self.trainer.agent().estimates(&d.obs),
         })
     }
 
@@ -503,14 +519,14 @@ impl Playground {
     /// value, raw, id, name}]}], q_values}`. Throws if there is no session.
     #[wasm_bindgen(js_name = stateInspector)]
     pub fn state_inspector(&self) -> Result<JsValue, JsError> {
+        let dqn = self.trainer.agent().as_dqn().ok_or_else(|| {
+            JsError::new("the bandit has no network: its inputs are the region x category and interest features of each candidate")
+        })?;
         let env = self.trainer.env();
         let obs = env
             .observation()
             .ok_or_else(|| JsError::new("no session in progress: train or userStart first"))?;
         let raw = raw_features(env);
-        let dqn = self.trainer.agent().as_dqn().ok_or_else(|| {
-            JsError::new("the bandit has no network: its inputs are the region x category and interest features of each candidate")
-        })?;
         let ins: StateInspection = dqn.inspect(&obs, raw.as_ref());
         to_js(&ins)
     }
@@ -593,6 +609,28 @@ impl Playground {
     #[wasm_bindgen(js_name = episodesCsv)]
     pub fn episodes_csv(&self) -> String {
         episodes_csv(self.trainer.episodes())
+    }
+
+    /// The distinct videos of `user`'s history in the filter (the rows candidate generation
+    /// reads), in first-seen order: what "similar to" lists are drawn from. Throws naming
+    /// `user` if out of range.
+    #[wasm_bindgen(js_name = userHistory)]
+    pub fn user_history(&self, user: u32) -> Result<Vec<u32>, JsError> {
+        let env = self.trainer.env();
+        let n = env.world().users.len();
+        let user = user as usize;
+        if user >= n {
+            return Err(JsError::new(&format!(
+                "user: must be below {n} (got {user})"
+            )));
+        }
+        let mut out: Vec<u32> = Vec::new();
+        for (v, _) in env.cf().history(user) {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Fuzzing every parser of outside data (issue 11): config JSON, `--set PATH=VALUE`, CLI whole
-//! numbers and typed numbers. Two parts: the committed corpus in `tests/fuzz-corpus/` replayed
+//! numbers, typed numbers and agent files (issue 10). Two parts: the committed corpus in `tests/fuzz-corpus/` replayed
 //! exactly (`ok-*` accepted, `bad-*` refused, never a panic), and property tests feeding
 //! arbitrary and mutated inputs, including 1 MB ones, which must return (Ok or Err) without
 //! panicking. See tests/fuzz-corpus/README.md to add a parser (the agent-file hook).
@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use instatok::agent::Agent;
 use instatok::config::Config;
 use instatok::schema::{apply_sets, parse_number, parse_whole, Kind};
 use proptest::prelude::*;
@@ -91,6 +92,25 @@ fn replay_number() {
 }
 
 #[test]
+fn replay_agent() {
+    let t = Instant::now();
+    let n = for_each_input("agent", |name, bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let r = Agent::from_file(&text);
+        if let Ok((cfg, agent)) = &r {
+            // Whatever is accepted has a valid configuration and saves back to the same file.
+            cfg.validate().unwrap();
+            let again = agent.to_file(cfg);
+            let (cfg2, agent2) = Agent::from_file(&again).unwrap();
+            assert_eq!(&cfg2, cfg, "{name}: config round trip");
+            assert_eq!(agent2.to_file(&cfg2), again, "{name}: agent round trip");
+        }
+        expect(name, r.map(|_| ()).map_err(|e| e.to_string()));
+    });
+    assert!(n >= 8 && t.elapsed().as_secs() < 10);
+}
+
+#[test]
 fn megabyte_inputs_return_promptly() {
     let t = Instant::now();
     let valid = serde_json::to_string(&Config::default_preset()).unwrap();
@@ -104,6 +124,7 @@ fn megabyte_inputs_return_promptly() {
     ];
     for text in &big {
         assert!(Config::from_json(text).is_err());
+        assert!(Agent::from_file(text).is_err());
         let set = format!("agent.target={text}");
         assert!(apply_sets(&Config::default_preset(), &[set.as_str()]).is_err());
         let set = format!("agent.gamma={text}");
@@ -149,6 +170,16 @@ proptest! {
             // Whatever is accepted is valid and survives a round trip.
             c.validate().unwrap();
             prop_assert_eq!(Config::from_json(&serde_json::to_string(&c).unwrap()).unwrap(), c);
+        }
+    }
+
+    #[test]
+    fn mutated_agent_file_never_panics(at in 0usize..6000, junk in "[-0-9eE.,:\\[\\]{}\"a-z ]{0,12}") {
+        let doc = std::fs::read_to_string(corpus("agent").join("ok-bandit.json")).unwrap();
+        let text = mutate(&doc, at, &junk);
+        match Agent::from_file(&text) {
+            Ok((cfg, _)) => cfg.validate().unwrap(),
+            Err(e) => prop_assert!(e.to_string().chars().count() < 400),
         }
     }
 

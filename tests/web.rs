@@ -238,3 +238,42 @@ fn explanations_add_up_and_match_the_network() {
     let episodes = pg.series("return").unwrap().len();
     assert_eq!(pg.episodes_csv().lines().count(), episodes + 1);
 }
+
+#[wasm_bindgen_test]
+fn similar_history_is_the_users_history_and_the_bandit_gives_estimates() {
+    let mut pg = Playground::new(small_config("default")).unwrap();
+    let mut listed = 0;
+    for _ in 0..40 {
+        let report = pg.train(5).unwrap();
+        let user = get(&get(&get(&report, "last"), "user"), "id")
+            .as_f64()
+            .unwrap() as u32;
+        let hist = pg.user_history(user).unwrap();
+        let w = pg.why_last().unwrap();
+        assert_eq!(get(&w, "agent").as_string().unwrap(), "dqn");
+        assert!(get(&w, "estimates").is_null() || get(&w, "estimates").is_undefined());
+        for c in js_sys::Array::from(&get(&get(&w, "similar"), "top")).iter() {
+            let v = get(&c, "video").as_f64().unwrap() as u32;
+            assert!(hist.contains(&v), "#{v} not in user {user}'s history");
+            listed += 1;
+        }
+    }
+    assert!(listed > 0);
+    assert!(pg.user_history(1_000_000).is_err());
+
+    let cfg = small_config("default");
+    js_sys::Reflect::set(&get(&cfg, "agent"), &"kind".into(), &"bandit".into()).unwrap();
+    let mut pg = Playground::new(cfg).unwrap();
+    pg.train(50).unwrap();
+    let w = pg.why_last().unwrap();
+    assert_eq!(get(&w, "agent").as_string().unwrap(), "bandit");
+    let est = js_sys::Array::from(&get(&w, "estimates"));
+    assert_eq!(
+        est.length(),
+        js_sys::Array::from(&get(&w, "q_values")).length()
+    );
+    for e in est.iter() {
+        assert!(get(&e, "sd").as_f64().unwrap() >= 0.0);
+    }
+    assert!(pg.state_inspector().is_err());
+}

@@ -12,6 +12,7 @@ import { Controls } from './controls.js';
 import { Plots } from './plots.js';
 import { Feed, ACTION_TEXT, rewardText } from './feed.js';
 import { CandidatePanel } from './candidates.js';
+import { Explain } from './explain.js';
 
 const SPEEDS = [
   { name: '1', label: '1 step/s', sps: 1, view: 'full' },
@@ -61,7 +62,7 @@ const S = {
   rate: { t: performance.now(), steps: 0, value: 0 },
 };
 
-let feed, plots, controls, cands;
+let feed, plots, controls, cands, explain;
 /** The wasm module's pure functions (the page's own instance, no Playground in it). */
 let defaultConfig, validateConfig;
 
@@ -194,6 +195,12 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
     S.building = false;
     document.body.classList.remove('is-building');
   }
+  adopt(built, preset, overrides);
+  return true;
+}
+
+/** The page takes over a world the Worker built (a build, or an agent file that rebuilt it). */
+function adopt(built, preset, overrides) {
   S.ready = true;
   S.gen = built.gen;
   S.preset = preset;
@@ -215,8 +222,22 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
   updatePending();
   updateStats();
   updateUrl();
+  explain.reset(S.cfg);
   afterBuild();
-  return true;
+}
+
+/** An agent file was loaded (www/agentfile.js): same world = new agent and weights, else a new world. */
+function onImported(r) {
+  if (r.report.rebuilt) {
+    adopt(r, S.preset, S.overrides);
+    return;
+  }
+  S.cfg = r.config;
+  S.stats = r.stats;
+  controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));
+  updatePending();
+  updateStats();
+  explain.refreshLast();
 }
 
 /** Puts the feed into the right starting state for the mode. */
@@ -281,7 +302,7 @@ function onPush(m) {
   S.rate.steps += m.steps;
   if (!m.last) return;
   const sp = SPEEDS[S.speed];
-  const report = { steps: m.steps, last: m.last };
+  const report = { steps: m.steps, last: m.last, why: m.why };
   if (m.paced && sp.view !== 'none') afterTrain(report, { view: sp.view, stepMs: 1000 / sp.sps });
   else afterTrain(report, { view: 'none' });
 }
@@ -297,7 +318,7 @@ async function singleStep(fromPx = 0) {
     if (gen !== S.gen) return;
     absorb(r);
     S.rate.steps += r.report.steps;
-    afterTrain(r.report, { view: 'full', fromPx, stepMs: 900 });
+    afterTrain({ ...r.report, why: r.why }, { view: 'full', fromPx, stepMs: 900 });
     updateStats();
     if (r.report.episodes_finished) plots.update(S.series);
   } catch (e) {
@@ -319,6 +340,7 @@ function afterTrain(res, view) {
   S.epRet = first ? ev.reward : consecutive ? S.epRet + ev.reward : NaN;
   ev._seconds = first ? ev.session_seconds : consecutive ? ev.session_seconds - prev.session_seconds : null;
   ev._ret = S.epRet;
+  ev._why = res.why;
   S.lastEvent = ev;
   if (view.view === 'none') {
     S.feedDirty = true;
@@ -356,6 +378,7 @@ function showAgentEvent(ev, view) {
     if (ev.action === 'liked') feed.setLiked(true);
   };
   cands.render(ev, { seesCandidates: seesCandidates() });
+  explain.showWhy(ev._why, ev);
   setInteraction(ev.action, ev.reward, ev._ret);
   if (!animate) {
     fill();
@@ -440,6 +463,7 @@ function showUserCard(card, o) {
     if (token === S.viewToken && S.user === u && u.active && u.card === card) feed.startPlaying(card.video.duration);
   });
   cands.render(card, { seesCandidates: seesCandidates() });
+  explain.forCard(card);
 }
 
 /** The reader's response to the current video goes to the agent. */
@@ -921,6 +945,19 @@ async function boot() {
     ({ defaultConfig, validateConfig } = wasm);
     S.sim = new SimWorker(onPush);
     await S.sim.call('init', { module });
+    explain = new Explain({
+      sim: S.sim,
+      messages,
+      gen: () => S.gen,
+      running: () => S.running,
+      episodes: () => (S.stats ? S.stats.episode : 0),
+      importing: (on) => {
+        // No step or rebuild while the Worker loads a file.
+        if (on) stopTraining();
+        S.building = on;
+      },
+      onImported,
+    });
   } catch (e) {
     feed.showNotice('The simulator could not be loaded.');
     messages.error(`Could not load the WebAssembly module (pkg/instatok.js): ${describe(e)}`);

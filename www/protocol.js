@@ -27,6 +27,19 @@
 //                                                     -> {step, ...snapshot}
 //   snapshot    {full?: boolean}  full = series from episode 0 again
 //                                                     -> {...snapshot}
+// Explanations (issue 10, www/explain.js; shapes in the `///` docs of src/web.rs):
+//   explainLive {on}   ticks and step replies carry `why` (whyLast of the newest step) -> {}
+//   why         {slot?} Playground.why(slot), or whyLast() without a slot -> {why}
+//   inspect     {}      Playground.stateInspector() (throws for the bandit) -> {inspection}
+//   neighbours  {video, k}                            -> {neighbours}
+//   heatmap     {perCategory}                         -> {heatmap}
+//   exposure    {}                                    -> {exposure}
+//   userHistory {user}  distinct videos of a user's history -> {videos}
+//   exportAgent {}                                    -> {text}  (the agent file)
+//   importAgent {text}  stops training; a bad file throws and changes nothing
+//                                                     -> {report, gen, config, baselines, stats}
+//               report.rebuilt: a new world (new gen) was built from the file's config.
+//   csv         {}      Playground.episodesCsv()      -> {text}
 //
 // A snapshot is {gen, stats, series}: `stats` is Playground.stats(); `series` is null or the
 // per-episode values not sent before, {from, return, loss, epsilon, session_seconds} (Float32Arrays

@@ -24,6 +24,8 @@ const W = {
   finished: 0,
   last: null,
   nextAt: 0,
+  /** The page shows "Why this video": ticks and steps carry `why` (Playground.whyLast). */
+  explain: false,
 };
 
 // A zero-delay yield that lets queued messages in (setTimeout(0) is clamped to 4 ms).
@@ -73,9 +75,20 @@ function stopLoop() {
   W.token += 1;
 }
 
+/** Playground.whyLast() for the newest step, or an {error} (never throws). */
+function whyNow() {
+  if (!W.explain || !W.pg) return undefined;
+  try {
+    return W.pg.whyLast();
+  } catch (e) {
+    return { error: message(e) };
+  }
+}
+
 function tick(paced) {
   W.lastTick = performance.now();
   post({
+    why: W.last ? whyNow() : undefined,
     type: 'tick',
     gen: W.gen,
     steps: W.steps,
@@ -167,7 +180,7 @@ const HANDLERS = {
   },
   step(m) {
     const report = need().train(Math.max(1, Math.min(MAX_SLICE_STEPS, Number(m.n) || 1)));
-    return { report, ...snapshot() };
+    return { report, why: whyNow(), ...snapshot() };
   },
   set(m) {
     const pg = need();
@@ -186,6 +199,50 @@ const HANDLERS = {
   snapshot(m) {
     need();
     return snapshot(!!m.full);
+  },
+  // ---- explanations, similarity, exposure, agent files (issue 10; www/explain.js)
+  explainLive(m) {
+    W.explain = !!m.on;
+    return {};
+  },
+  why(m) {
+    const pg = need();
+    return { why: m.slot === undefined || m.slot === null ? pg.whyLast() : pg.why(Number(m.slot)) };
+  },
+  inspect() {
+    return { inspection: need().stateInspector() };
+  },
+  neighbours(m) {
+    return { neighbours: need().neighbours(Number(m.video), Number(m.k)) };
+  },
+  heatmap(m) {
+    return { heatmap: need().similarityHeatmap(Number(m.perCategory)) };
+  },
+  exposure() {
+    return { exposure: need().exposure() };
+  },
+  userHistory(m) {
+    return { videos: Array.from(need().userHistory(Number(m.user))) };
+  },
+  exportAgent() {
+    return { text: need().exportAgent() };
+  },
+  importAgent(m) {
+    const pg = need();
+    stopLoop();
+    const report = pg.importAgent(String(m.text));
+    if (report.rebuilt) {
+      // A new world from the file's configuration: the page treats it like a build.
+      W.gen += 1;
+      W.sent = 0;
+      W.steps = 0;
+      W.finished = 0;
+      W.last = null;
+    }
+    return { report, gen: W.gen, config: pg.config(), baselines: pg.baselines(), stats: pg.stats() };
+  },
+  csv() {
+    return { text: need().episodesCsv() };
   },
 };
 

@@ -20,6 +20,12 @@ try {
     await page.click('[data-testid="train-toggle"]');
     await page.waitForTimeout(300);
     await screenshot(page, `${name}-full.png`, true);
+    await page.locator('#explain').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(600);
+    await screenshot(page, `${name}-explain.png`, false);
+    await page.locator('[data-testid="lorenz-chart"]').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(600);
+    await screenshot(page, `${name}-exposure.png`, false);
     await page.click('label[for="mode-user"]');
     await page.waitForTimeout(300);
     await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();

@@ -1,0 +1,226 @@
+// Issue 10, "Explain every recommendation": the why panel follows the card and its three
+// terms add up to the card's score; the similar-history list names videos of the user's
+// history (checked with the Worker's userHistory query); the state inspector labels every
+// input of the network; save / load / export (a bad file keeps the agent, a round trip gives
+// the same Q-values, the CSV has one row per episode); the similarity explorer and the
+// creator-exposure chart draw.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const why = (page) => page.locator('[data-testid="why-panel"]');
+const cardVideo = (page) => page.getAttribute('[data-testid="feed-card"]', 'data-video-id');
+const qOf = async (page) => page.getAttribute('[data-testid="q-values"]', 'data-q');
+
+async function trainFor(page, ms) {
+  await page.click('[data-testid="train-toggle"]');
+  await page.waitForTimeout(ms);
+  await until(async () => (await episodeCount(page)) >= 5, 30000, 200);
+  await page.click('[data-testid="train-toggle"]');
+  await page.waitForTimeout(300);
+}
+
+/** One Step, waiting until the feed shows its card. */
+async function step(page) {
+  const seq = await feedSeq(page);
+  await page.click('[data-testid="train-step"]');
+  assert.ok(await until(async () => (await feedSeq(page)) > seq, 10000, 50), 'Step shows a new card');
+}
+
+/** Checks the why panel against the card and the candidate table; returns the panel's facts. */
+async function checkWhy(page) {
+  const video = await cardVideo(page);
+  const ok = await until(async () => (await why(page).getAttribute('data-video')) === video, 10000, 50);
+  assert.ok(ok, `why panel explains video ${await why(page).getAttribute('data-video')}, the card shows ${video}`);
+  const score = Number(await why(page).getAttribute('data-score'));
+  const terms = await page.$$eval('[data-testid="why-panel"] [data-term]', (rows) => rows.map((r) => Number(r.dataset.value)));
+  assert.equal(terms.length, 3);
+  const sum = terms[0] + terms[1] + terms[2];
+  assert.ok(Math.abs(sum - score) < 1e-9, `terms ${terms} add up to ${sum}, the score is ${score}`);
+  assert.equal(Number(await page.locator('[data-testid="why-total"]').innerText()).toFixed(3), sum.toFixed(3));
+  // The score shown in the candidate table for the chosen row.
+  const shown = await page.locator('[data-testid="candidates"] tr.chosen .c-score').innerText();
+  assert.equal(Number(shown).toFixed(2), score.toFixed(2), 'the candidate table shows the same score');
+  const q = JSON.parse(await qOf(page));
+  const nCands = await page.locator('[data-testid="candidates"] tbody tr').count();
+  assert.equal(q.length, nCands, 'one Q-value per candidate');
+  const chosen = Number(await page.getAttribute('[data-testid="q-values"]', 'data-chosen'));
+  assert.equal(await page.locator(`[data-testid="q-values"] li[data-slot="${chosen}"].chosen`).count(), 1, 'the chosen slot is marked');
+  const reason = await page.locator('[data-testid="why-reason"]').innerText();
+  assert.ok(reason.length > 5, `a reason: ${reason}`);
+  const similar = await page.$$eval('[data-testid="similar-history"] li[data-video]', (li) => li.map((x) => Number(x.dataset.video)));
+  return { video, user: await why(page).getAttribute('data-user'), similar };
+}
+
+test('the why panel follows the card; terms add up; similar videos are in the user\u2019s history; inspector labels every input', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  await trainFor(page, 2500);
+  let listed = 0;
+  for (let i = 0; i < 4; i++) {
+    await step(page);
+    const w = await checkWhy(page);
+    if (w.similar.length) {
+      const hist = await page.evaluate((u) => window.instatok.call('userHistory', { user: Number(u) }), w.user);
+      for (const v of w.similar) assert.ok(hist.videos.includes(v), `#${v} is in user ${w.user}'s history (${hist.videos.length} videos)`);
+      // And a video not in the history is not: the check can fail.
+      assert.ok(!hist.videos.includes(-1));
+      listed += w.similar.length;
+    }
+  }
+  assert.ok(listed > 0, 'some explanation listed similar history videos');
+
+  // The state inspector: one label per input of every row.
+  const ins = page.locator('[data-testid="state-inspector"]');
+  await until(async () => Number(await ins.getAttribute('data-input-width')) > 0, 10000, 50);
+  const width = Number(await ins.getAttribute('data-input-width'));
+  const rows = await page.$$eval('[data-testid="state-inspector"] details.ins-row', (ds) => ds.map((d) => ({
+    entries: Number(d.dataset.entries),
+    labels: [...d.querySelectorAll('td.ins-label')].map((td) => td.textContent.trim()).filter(Boolean).length,
+  })));
+  assert.ok(rows.length >= 1);
+  for (const r of rows) {
+    assert.equal(r.entries, width, 'row width = the network\u2019s input width');
+    assert.equal(r.labels, width, 'every input has a label');
+  }
+  const labels = await page.$$eval('[data-testid="state-inspector"] td.ins-label', (t) => t.map((x) => x.textContent));
+  assert.ok(labels.includes('age') && labels.some((l) => l.includes('embedding')), 'scaled features and embedding entries');
+  await screenshot(page, 'explain-desktop.png');
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('as the user: the why panel explains the pending card', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page, '?mode=user');
+  await page.click('label[for="mode-user"]');
+  await page.click('[data-testid="user-start"]');
+  await page.waitForSelector('[data-testid="feed-card"][data-video-id]');
+  await checkWhy(page);
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+async function download(page, testid) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
+  return readFileSync(await d.path(), 'utf8');
+}
+
+async function importText(page, name, text) {
+  const before = await page.locator('[data-testid="agent-file-msg"]').innerText();
+  await page.setInputFiles('[data-testid="import-agent"]', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  await until(async () => (await page.locator('[data-testid="agent-file-msg"]').innerText()) !== before, 10000, 50);
+  return page.locator('[data-testid="agent-file-msg"]').innerText();
+}
+
+test('save, load, export: bad files keep the agent, a round trip gives the same Q-values, one CSV row per episode', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  const fresh = await download(page, 'export-agent');
+  await trainFor(page, 2500);
+  await step(page);
+  await checkWhy(page);
+  const qTrained = await qOf(page);
+  const trained = await download(page, 'export-agent');
+  const doc = JSON.parse(trained);
+  assert.equal(doc.format !== undefined && doc.version !== undefined, true);
+
+  // Corrupted, wrong version, wrong shape: a message beside the control, the agent kept.
+  const bad = [
+    ['truncated.json', trained.slice(0, Math.floor(trained.length / 2)), /JSON|truncated/i],
+    ['version.json', JSON.stringify({ ...doc, version: 999 }), /version/i],
+    ['shape.json', JSON.stringify({ ...doc, agent: { ...doc.agent, online: (doc.agent.online || []).slice(0, 5) } }), /agent/i],
+    ['other.json', '{"hello": 1}', /format/i],
+  ];
+  for (const [name, text, re] of bad) {
+    const msg = await importText(page, name, text);
+    assert.match(msg, re, `${name}: ${msg}`);
+    assert.match(msg, /kept/);
+    assert.equal(await page.getAttribute('[data-testid="agent-file-msg"]', 'data-kind'), 'error');
+    await page.waitForTimeout(200);
+    assert.equal(await qOf(page), qTrained, `${name}: Q-values unchanged`);
+  }
+
+  // Loading the untrained agent changes the Q-values; loading the trained file restores them exactly.
+  let msg = await importText(page, 'fresh.json', fresh);
+  assert.match(msg, /Loaded/);
+  assert.ok(await until(async () => (await qOf(page)) !== qTrained, 5000, 50), 'the untrained agent gives other Q-values');
+  msg = await importText(page, 'trained.json', trained);
+  assert.match(msg, /Loaded/);
+  assert.ok(await until(async () => (await qOf(page)) === qTrained, 5000, 50), 'export then import gives the same Q-values');
+
+  // CSV: header + one row per finished episode.
+  const episodes = await episodeCount(page);
+  const csv = (await download(page, 'download-csv')).trimEnd().split('\n');
+  assert.match(csv[0], /episode/);
+  assert.equal(csv.length - 1, episodes, `${csv.length - 1} rows for ${episodes} episodes`);
+  assert.deepEqual(csv.slice(1).map((l) => Number(l.split(',')[0])), [...Array(episodes).keys()].map((i) => Number(csv[1].split(',')[0]) + i));
+
+  // A file from another world (another seed) rebuilds the playground from its configuration,
+  // and the page keeps working.
+  msg = await importText(page, 'other-world.json', JSON.stringify({ ...doc, config: { ...doc.config, seed: doc.config.seed + 1 } }));
+  assert.match(msg, /rebuilt/);
+  assert.ok(await until(async () => (await episodeCount(page)) === 0, 10000, 50), 'a new world starts at episode 0');
+  await step(page);
+  await checkWhy(page);
+
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems, 'downloads and imports (a CSP violation would be a console error)');
+  await context.close();
+});
+
+test('similarity explorer validates the id and lists neighbours; heatmap and Lorenz chart draw', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  await trainFor(page, 2000);
+  await page.locator('[data-testid="similarity-explorer"]').scrollIntoViewIfNeeded();
+  for (const bad of ['-1', 'abc', '1e3', '99999999']) {
+    await page.fill('[data-testid="sim-video"]', bad);
+    await page.click('[data-testid="sim-go"]');
+    assert.match(await page.locator('[data-testid="sim-msg"]').innerText(), /video: must be a whole number from 0 to \d+/, bad);
+  }
+  const video = await cardVideo(page);
+  await page.fill('[data-testid="sim-video"]', video);
+  await page.click('[data-testid="sim-go"]');
+  assert.equal(await page.locator('[data-testid="sim-msg"]').innerText(), '');
+  await until(async () => (await page.getAttribute('[data-testid="sim-neighbours"]', 'data-video')) === video, 5000, 50);
+  const cos = await page.$$eval('[data-testid="sim-neighbours"] li[data-cosine]', (li) => li.map((x) => Number(x.dataset.cosine)));
+  assert.ok(cos.length > 0, 'the card\u2019s video has neighbours after training');
+  for (let i = 1; i < cos.length; i++) assert.ok(cos[i] <= cos[i - 1], 'highest cosine first');
+  await page.click('[data-testid="sim-refresh"]');
+  assert.ok(await until(async () => Number(await page.getAttribute('[data-testid="sim-heatmap"]', 'data-videos')) > 8, 5000, 50));
+  assert.match(await page.locator('[data-testid="sim-means"]').innerText(), /within a category -?\d\.\d{3}, between categories -?\d\.\d{3}/);
+  await page.locator('[data-testid="lorenz-chart"]').scrollIntoViewIfNeeded();
+  assert.ok(await until(async () => Number(await page.getAttribute('[data-testid="lorenz-chart"]', 'data-impressions')) > 0, 5000, 50));
+  const gini = Number(await page.getAttribute('[data-testid="lorenz-chart"]', 'data-gini'));
+  const coverage = Number(await page.getAttribute('[data-testid="lorenz-chart"]', 'data-coverage'));
+  assert.ok(gini >= 0 && gini <= 1 && coverage > 0 && coverage <= 1, `gini ${gini}, coverage ${coverage}`);
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('a bandit agent file: estimates ± uncertainty, and the inspector says it has no network', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  const msg = await importText(page, 'bandit.json', readFileSync(new URL('../fuzz-corpus/agent/ok-bandit.json', import.meta.url), 'utf8'));
+  assert.match(msg, /Loaded/);
+  await step(page);
+  await checkWhy(page);
+  const items = await page.locator('[data-testid="q-values"] li').allInnerTexts();
+  assert.ok(items.length > 1 && items.every((t) => /-?\d\.\d{3} ± \d\.\d{3}/.test(t)), items.join(' | '));
+  assert.match(await page.locator('[data-testid="why-explore"]').innerText(), /^(Explored|Exploited)/);
+  await until(async () => (await page.locator('[data-testid="inspector-note"]').count()) > 0, 5000, 50);
+  assert.match(await page.locator('[data-testid="inspector-note"]').innerText(), /bandit has no network/);
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems);
+  await context.close();
+});

@@ -1,0 +1,156 @@
+// Similarity explorer (issue 10): a video's nearest neighbours under the item-item filter,
+// and a heatmap of cosine similarity for a sample of videos grouped by category (drawn on a
+// canvas; computed by the Worker's `heatmap` request, never on the page's thread).
+
+import { h, fill, clip } from './dom.js';
+import { categoryChip, categoryColor, categoryLabel } from './icons.js';
+
+/** Neighbours listed. */
+const K = 10;
+/** Videos per category in the heatmap sample. */
+const PER_CATEGORY = 12;
+/** Heatmap refresh while training and in view. */
+const AUTO_MS = 5000;
+
+const $ = (id) => document.getElementById(id);
+
+/** A cosine in [-1, 1] as a colour: white at 0, blue for positive, red for negative. */
+function cellColor(v) {
+  const a = Math.max(-1, Math.min(1, Number.isFinite(v) ? v : 0));
+  const t = Math.sqrt(Math.abs(a));
+  const mix = (c) => Math.round(255 + (c - 255) * t);
+  return a >= 0 ? `rgb(${mix(29)},${mix(78)},${mix(216)})` : `rgb(${mix(220)},${mix(38)},${mix(38)})`;
+}
+
+export class SimilarityExplorer {
+  constructor(root, o) {
+    this.root = root;
+    this.o = o;
+    this.n = 0;
+    this.busy = false;
+    this.visible = false;
+    this.input = $('sim-video');
+    this.msg = $('sim-msg');
+    this.list = $('sim-neighbours');
+    this.canvas = $('sim-heatmap');
+    this.stats = $('sim-means');
+    $('sim-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.lookUp();
+    });
+    $('sim-refresh').addEventListener('click', () => this.heatmap());
+    new IntersectionObserver((es) => {
+      const was = this.visible;
+      this.visible = es.some((e) => e.isIntersecting);
+      if (this.visible && !was) this.heatmap();
+    }).observe(this.canvas);
+    setInterval(() => {
+      if (this.visible && this.o.running() && !document.hidden) this.heatmap();
+    }, AUTO_MS);
+  }
+
+  reset(cfg) {
+    this.n = cfg ? cfg.world.n_videos : 0;
+    this.input.max = String(Math.max(0, this.n - 1));
+    this.msg.textContent = '';
+    fill(this.list, h('li', { class: 'muted', text: `Type a video id (0 to ${this.n - 1}) to see the videos the filter finds most similar.` }));
+    this.heatmap();
+  }
+
+  /** Validates the typed id and asks the Worker for its neighbours. */
+  lookUp() {
+    const raw = this.input.value.trim();
+    const v = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(v) || v >= this.n) {
+      this.msg.textContent = `video: must be a whole number from 0 to ${this.n - 1} (got ${clip(JSON.stringify(raw), 30)})`;
+      this.input.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    this.input.removeAttribute('aria-invalid');
+    this.msg.textContent = '';
+    const gen = this.o.gen();
+    this.o.sim.call('neighbours', { video: v, k: K }).then((r) => {
+      if (gen !== this.o.gen()) return;
+      this.list.dataset.video = String(v);
+      if (!r.neighbours.length) {
+        fill(this.list, h('li', { class: 'muted', text: `No video shares a user with #${v} yet: train to add interactions.` }));
+        return;
+      }
+      fill(this.list, r.neighbours.map((nb) => h('li', { dataset: { video: String(nb.video), cosine: String(nb.cosine) } },
+        h('span', { class: 'sim-id', text: `#${nb.video}` }), categoryChip(nb.category),
+        h('span', { class: 'sim-bar', style: { width: `${Math.max(2, 60 * Math.max(0, nb.cosine)).toFixed(0)}px` } }),
+        h('span', { class: 'c-num', text: nb.cosine.toFixed(3) }))));
+    }).catch((e) => { this.msg.textContent = clip(e.message, 200); });
+  }
+
+  /** Asks the Worker for the heatmap and draws it. */
+  heatmap() {
+    if (this.busy) return;
+    this.busy = true;
+    const gen = this.o.gen();
+    this.o.sim.call('heatmap', { perCategory: PER_CATEGORY }).then((r) => {
+      if (gen === this.o.gen()) this.draw(r.heatmap);
+    }).catch((e) => { this.stats.textContent = clip(e.message, 200); })
+      .finally(() => { this.busy = false; });
+  }
+
+  draw(hm) {
+    const c = this.canvas;
+    const n = hm.videos.length;
+    const label = 64;
+    const size = 320;
+    const right = 40; // room for the last rotated label
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.round((size + label + right) * dpr);
+    c.height = Math.round((size + label) * dpr);
+    const g = c.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, size + label + right, size + label);
+    c.dataset.videos = String(n);
+    if (!n) {
+      g.fillStyle = '#555';
+      g.font = '13px system-ui, sans-serif';
+      g.fillText('No video has interactions yet.', 10, 30);
+      this.stats.textContent = '';
+      return;
+    }
+    const cell = size / n;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        g.fillStyle = cellColor(hm.values[i][j]);
+        g.fillRect(label + j * cell, label + i * cell, Math.ceil(cell), Math.ceil(cell));
+      }
+    }
+    g.strokeStyle = '#111';
+    g.lineWidth = 1;
+    g.font = '10px system-ui, sans-serif';
+    for (const b of hm.blocks) {
+      if (!b.len) continue;
+      const p = label + b.start * cell;
+      const len = b.len * cell;
+      g.strokeRect(p, p, len, len);
+      g.fillStyle = categoryColor(b.category);
+      g.fillRect(label - 8, p, 6, len);
+      g.fillRect(p, label - 8, len, 6);
+      g.fillStyle = '#333';
+      g.textAlign = 'right';
+      g.textBaseline = 'middle';
+      g.fillText(categoryLabel(b.category).slice(0, 9), label - 11, p + len / 2);
+      g.save();
+      g.translate(p + len / 2, label - 11);
+      g.rotate(-Math.PI / 4);
+      g.textAlign = 'left';
+      g.fillText(categoryLabel(b.category).slice(0, 9), 0, 0);
+      g.restore();
+    }
+    const within = hm.mean_within, between = hm.mean_between;
+    c.dataset.meanWithin = String(within);
+    c.dataset.meanBetween = String(between);
+    const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+    const verdict = within > between * 1.5 + 0.01
+      ? 'the filter has found category structure (bright blocks on the diagonal)'
+      : 'no clear category structure yet';
+    this.stats.textContent = `${n} videos (up to ${PER_CATEGORY} per category with interactions). Mean cosine within a category ${f(within)}, between categories ${f(between)}: ${verdict}.`;
+  }
+}
