@@ -103,7 +103,9 @@ pub fn estimate(cfg: &Config) -> Estimate {
         // each), the recent rows and the seen sets per user, and per video a list of up to
         // 1.5 K `(u32, f32)` neighbours. At `large` this gives about 150 MB; the index and
         // matrix measured 126 MiB (`instatok bench-scale --world large`).
-        Some(k) => history_rows * (16.0 * 2.0 + 16.0 + 4.0) + videos * (80.0 + 1.5 * k as f64 * 8.0),
+        Some(k) => {
+            history_rows * (16.0 * 2.0 + 16.0 + 4.0) + videos * (80.0 + 1.5 * k as f64 * 8.0)
+        }
     };
     let k = cfg.cf.n_candidates;
     let steps = cfg.experiment.episodes as f64 * cfg.env.n_steps as f64;
@@ -259,7 +261,11 @@ mod tests {
         }
         let err = check(&with(&["world.n_users=100000", "world.history_mean=10000"])).unwrap_err();
         assert!(err.to_string().starts_with("world.n_users"), "{err}");
-        let err = check(&exact(&["world.n_users=100000", "world.history_mean=10000"])).unwrap_err();
+        let err = check(&exact(&[
+            "world.n_users=100000",
+            "world.history_mean=10000",
+        ]))
+        .unwrap_err();
         assert!(err.to_string().starts_with("world.n_users"), "{err}");
     }
 }

@@ -83,7 +83,7 @@ impl PolicyKind {
 }
 
 /// Index of the largest value; the first on ties.
-fn argmax(values: impl Iterator<Item = f64>) -> usize {
+pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {
     let mut best = (0, f64::NEG_INFINITY);
     for (i, v) in values.enumerate() {
         if v > best.1 {

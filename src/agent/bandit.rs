@@ -12,6 +12,7 @@
 //! (24), the interest match (1), and the candidate's collaborative-filter score / 10 (1). The
 //! response model is additive in the first two, apart from its cap at probability 1.
 
+use crate::policy::argmax;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -264,16 +265,6 @@ impl BanditAgent {
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn argmax(values: impl Iterator<Item = f64>) -> usize {
-    let mut best = (0, f64::NEG_INFINITY);
-    for (i, v) in values.enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
 }
 
 /// Lower Cholesky factor `L` of a symmetric positive-definite `a` (row-major D x D), `a = L L'`.

@@ -144,19 +144,40 @@ fn narrow(field: &str, v: &[f64], len: usize) -> Result<Vec<f32>> {
         .collect()
 }
 
+/// The agent file of `agent` trained with `config`, whose `agent` section is replaced by the
+/// agent's own hyperparameters (live changes included) and candidate count, as JSON text.
+fn write_file(
+    config: &Config,
+    agent_cfg: &super::AgentConfig,
+    n_candidates: usize,
+    agent: SavedAgent,
+) -> String {
+    let mut config = config.clone();
+    config.agent = agent_cfg.clone();
+    config.cf.n_candidates = n_candidates;
+    let file = AgentFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        config,
+        agent,
+    };
+    match serde_json::to_string(&file) {
+        Ok(text) => text,
+        // Plain data with finite numbers only: serialising cannot fail.
+        Err(e) => unreachable!("agent file serialisation: {e}"),
+    }
+}
+
 impl DqnAgent {
     /// The agent file of this agent trained with `config` (whose `agent` section is replaced
     /// by the agent's own hyperparameters, live changes included), as JSON text.
     pub fn to_file(&self, config: &Config) -> String {
-        let mut config = config.clone();
-        config.agent = self.config().clone();
-        config.cf.n_candidates = self.n_candidates();
         let p = self.saved_parts();
-        let file = AgentFile {
-            format: FORMAT.into(),
-            version: VERSION,
+        write_file(
             config,
-            agent: SavedAgent::Dqn(SavedDqn {
+            self.config(),
+            self.n_candidates(),
+            SavedAgent::Dqn(SavedDqn {
                 n_candidates: self.n_candidates(),
                 parameters: p.online.len(),
                 epsilon: p.epsilon,
@@ -170,12 +191,7 @@ impl DqnAgent {
                     v: widen(&v),
                 }),
             }),
-        };
-        match serde_json::to_string(&file) {
-            Ok(text) => text,
-            // Plain data with finite numbers only: serialising cannot fail.
-            Err(e) => unreachable!("agent file serialisation: {e}"),
-        }
+        )
     }
 
     /// Reads an agent file that holds a DQN: its configuration and the agent, or an error
@@ -197,22 +213,18 @@ impl Agent {
         match self {
             Agent::Dqn(a) => a.to_file(config),
             Agent::Bandit(a) => {
-                let mut config = config.clone();
-                config.agent = a.config().clone();
-                config.cf.n_candidates = a.n_candidates();
                 let (a_mat, b, observations) = a.statistics();
-                let file = AgentFile {
-                    format: FORMAT.into(),
-                    version: VERSION,
+                write_file(
                     config,
-                    agent: SavedAgent::Bandit(SavedBandit {
+                    a.config(),
+                    a.n_candidates(),
+                    SavedAgent::Bandit(SavedBandit {
                         n_candidates: a.n_candidates(),
                         observations,
                         a: a_mat.to_vec(),
                         b: b.to_vec(),
                     }),
-                };
-                serde_json::to_string(&file).expect("an agent file always serialises")
+                )
             }
         }
     }
