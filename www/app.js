@@ -10,6 +10,7 @@ import { SimWorker, SeriesStore } from './protocol.js';
 import { h, clip } from './dom.js';
 import { Controls } from './controls.js';
 import { Plots } from './plots.js';
+import { Learn } from './learn.js';
 import { Feed, ACTION_TEXT, rewardText } from './feed.js';
 import { CandidatePanel } from './candidates.js';
 
@@ -62,6 +63,8 @@ const S = {
 };
 
 let feed, plots, controls, cands;
+/** The skill plot, compare mode and reader-interest panel (www/learn.js). */
+let learn;
 /** The wasm module's pure functions (the page's own instance, no Playground in it). */
 let defaultConfig, validateConfig;
 
@@ -211,6 +214,7 @@ async function rebuild(preset = S.preset, overrides = S.overrides) {
   S.pending.clear();
   plots.reset(S.baselines);
   plots.update(S.series, true);
+  learn.onBuilt();
   controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));
   updatePending();
   updateStats();
@@ -268,6 +272,7 @@ function trainingStopped(why) {
 
 /** Messages the Worker sends by itself while training. */
 function onPush(m) {
+  if (learn && learn.onPush(m, S.gen)) return;
   if (m.gen !== S.gen) {
     if (m.type === 'stopped' && m.gen === -1) trainingStopped(m.error);
     return;
@@ -761,6 +766,7 @@ function frame(now) {
     if (now - S.lastPlot > 100) {
       S.lastPlot = now;
       profiled('plots', () => plots.update(S.series));
+      learn.frame(S.series);
     }
     if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
@@ -928,6 +934,7 @@ async function boot() {
   }
   plots = new Plots({ ret: $('plot-return'), loss: $('plot-loss'), eps: $('plot-epsilon'), session: $('plot-session') });
   controls = new Controls($('controls'), { onChange: onControlChange });
+  learn = new Learn({ defaultConfig: (p) => defaultConfig(p), currentConfig: () => S.cfg });
   applyUrl();
   wire();
   document.body.dataset.mode = S.mode;

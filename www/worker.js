@@ -11,6 +11,38 @@ const TICK_MS = 50;
 const MAX_SLICE_STEPS = 50000;
 const SERIES = ['return', 'loss', 'epsilon', 'session_seconds'];
 
+// Skill curve: the Worker evaluates the frozen agent and the baselines on a fixed panel of
+// held-out sessions (`curvePoint`) now and then while training, and pushes
+// {type: 'curve', gen, point, ms}. A point blocks the Worker for its cost (ms), so the next one
+// waits until training has had CURVE_SHARE^-1 - 1 times that long: evaluation takes at most
+// ~1/5 of the Worker's time whatever the machine, and never less than CURVE_MIN_EPISODES
+// episodes apart.
+const CURVE_SESSIONS = 40;
+const CURVE_SHARE = 0.2;
+const CURVE_MIN_EPISODES = 10;
+const C = { nextEpisode: 0, trainMs: 0, needMs: 0, last: -1 };
+
+function resetCurve() {
+  C.nextEpisode = 0;
+  C.trainMs = 0;
+  C.needMs = 0;
+  C.last = -1;
+}
+
+/** Computes and pushes a curve point if one is due (episode count and training time). */
+function maybeCurve(episode, sliceMs) {
+  C.trainMs += sliceMs;
+  if (episode < C.nextEpisode || C.trainMs < C.needMs || episode === C.last) return;
+  const t0 = performance.now();
+  const point = W.pg.curvePoint(CURVE_SESSIONS);
+  const ms = performance.now() - t0;
+  C.last = episode;
+  C.trainMs = 0;
+  C.needMs = ms * (1 / CURVE_SHARE - 1);
+  C.nextEpisode = episode + CURVE_MIN_EPISODES;
+  self.postMessage({ type: 'curve', gen: W.gen, point, ms, sessions: CURVE_SESSIONS });
+}
+
 const W = {
   pg: null,
   gen: 0,
@@ -100,12 +132,18 @@ function loop(token) {
   if (token !== W.token || !W.running || !W.pg) return;
   try {
     if (!W.sps) {
-      account(W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS));
+      const t0 = performance.now();
+      const rep = W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS);
+      account(rep);
+      maybeCurve(rep.episode, performance.now() - t0);
       if (performance.now() - W.lastTick >= TICK_MS) tick(false);
       soon(() => loop(token));
     } else {
-      account(W.pg.train(1));
+      const t0 = performance.now();
+      const rep = W.pg.train(1);
+      account(rep);
       tick(true);
+      maybeCurve(rep.episode, Math.max(performance.now() - t0, 1000 / W.sps));
       // Keep to the rate without drifting; after a long stall, start again from now.
       const now = performance.now();
       W.nextAt = Math.max(now, W.nextAt + 1000 / W.sps);
@@ -142,6 +180,7 @@ const HANDLERS = {
     if (W.pg) W.pg.free();
     W.pg = pg;
     W.gen += 1;
+    resetCurve();
     W.sent = 0;
     W.steps = 0;
     W.finished = 0;
