@@ -406,10 +406,12 @@ async function startUserSession(profile) {
   const gen = S.gen;
   let card;
   try {
+    learn.readerStarting();
     const r = await S.sim.call('userStart', { profile });
     if (gen !== S.gen || S.mode !== 'user') return;
     absorb(r);
     card = r.card;
+    learn.onReader(r);
   } catch (e) {
     messages.error(describe(e));
     return;
@@ -470,6 +472,7 @@ async function userRespond(action, opts = {}) {
     const r = await S.sim.call('userRespond', { action, seconds: secs });
     absorb(r);
     step = r.step;
+    learn.onReader(r);
   } catch (e) {
     messages.error(describe(e));
     if (S.user === u) feed.startPlaying(duration);
@@ -494,6 +497,7 @@ async function userRespond(action, opts = {}) {
     feed.heartBurst(opts.pointer);
   }
   if (step.done || !step.next) {
+    learn.readerSessionEnded(u.ret, S.series.length);
     u.active = false;
     u.waiting = false;
     setTimeout(() => {

@@ -168,6 +168,36 @@ export class Learn {
 
   // ------------------------------------------------------------------ the reader
 
+  /** Before the reader's first card: the warm-up may take a moment. */
+  readerStarting() {
+    const el = $('interest-predictions');
+    if (!this.readerInfo) {
+      el.replaceChildren(h('h3', { text: 'What it thinks you like' }),
+        h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: 'Warming up your feed’s agent on 200 simulated sessions of this world…' }));
+    }
+  }
+
+  /** A userStart/userRespond reply: the interest panel and the note on which agent serves the reader. */
+  onReader(r) {
+    if (r.reader) this.readerInfo = r.reader;
+    this.showInterests(r.interests || null);
+  }
+
+  /**
+   * The reader's session ended with return `ret` while the simulated training had `episode`
+   * episodes: a marker on the skill plot, on the skill scale (the return between the panel's
+   * random (0) and oracle (1) mean returns of the newest curve point).
+   */
+  readerSessionEnded(ret, episode) {
+    const p = this.skill.points[this.skill.points.length - 1];
+    if (!p) return;
+    const r0 = p.policies.random.mean_return;
+    const r1 = p.policies.oracle.mean_return;
+    if (!(r1 > r0)) return;
+    this.skill.addReader(Math.max(1, episode), (ret - r0) / (r1 - r0));
+    document.body.dataset.readerSessions = String(this.skill.reader.length);
+  }
+
   /** Shows what the agent's world predicts the reader likes ({categories}) in the panel. */
   showInterests(view) {
     const el = $('interest-predictions');
@@ -177,11 +207,14 @@ export class Learn {
       return;
     }
     el.hidden = false;
+    const info = this.readerInfo;
+    const note = info ? `Your feed is served by a ${info.agent} agent (it learns from each response at once), warmed up on ${info.warm} simulated sessions of this world, with your interests predicted from what you do; the page's DQN did not adapt within 30 cards in our test.` : '';
     const cats = [...view.categories].sort((a, b) => b.predicted - a.predicted);
     el.replaceChildren(
       h('h3', { text: 'What it thinks you like' }),
       h('p', { class: 'cap', text: 'Predicted chance you watch or like a video of each category, from your responses so far. ' +
         (view.source === 'predicted' ? 'Bold: treated as your interest in the ranking.' : '') }),
+      note ? h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: note }) : null,
       ...cats.map((c) => h('div', { class: `ip-row${c.flagged ? ' ip-flag' : ''}`, dataset: { category: c.category, predicted: String(c.predicted) } },
         h('span', { class: 'ip-name', text: c.category + (c.declared ? ' (declared)' : '') }),
         h('span', { class: 'ip-bar' }, h('i', { style: { width: `${Math.round(Math.max(0, Math.min(1, c.predicted)) * 100)}%` } })),

@@ -164,6 +164,39 @@ function startLoop() {
   soon(() => loop(token));
 }
 
+// The reader's feed: a separate Playground on the same world config and seed, with a bandit
+// agent (it learns the immediate reward from each response) and predicted interests (the
+// ranking's w3 term follows what the reader does, not only what they declared), warmed up on
+// READER_WARM simulated sessions when the reader first starts. Measured (tests/reader_adapt.rs):
+// the page's DQN did not adapt within 30 cards; this does.
+const READER_WARM = 200;
+const RD = { pg: null, gen: -1, warmMs: 0 };
+
+function readerConfig(cfg) {
+  const c = JSON.parse(JSON.stringify(cfg));
+  c.agent.kind = 'bandit';
+  c.interests.source = 'predicted';
+  return c;
+}
+
+function readerPg() {
+  if (RD.pg && RD.gen === W.gen) return RD.pg;
+  if (RD.pg) RD.pg.free();
+  RD.pg = null;
+  const t0 = performance.now();
+  const pg = new Playground(readerConfig(need().config()));
+  while (pg.stats().episode < READER_WARM) pg.train(500);
+  RD.pg = pg;
+  RD.gen = W.gen;
+  RD.warmMs = performance.now() - t0;
+  return pg;
+}
+
+function readerReply(pg, extra) {
+  return { ...extra, gen: W.gen, stats: pg.stats(), series: null, interests: pg.readerInterests(),
+    reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, warmMs: Math.round(RD.warmMs) } };
+}
+
 function need() {
   if (!W.pg) throw new Error('no world has been built yet');
   return W.pg;
@@ -215,12 +248,14 @@ const HANDLERS = {
   },
   userStart(m) {
     stopLoop();
-    const card = need().userStart(m.profile);
-    return { card, ...snapshot() };
+    const pg = readerPg();
+    const card = pg.userStart(m.profile);
+    return readerReply(pg, { card });
   },
   userRespond(m) {
-    const step = need().userRespond(m.action, m.seconds);
-    return { step, ...snapshot() };
+    if (!RD.pg || RD.gen !== W.gen) throw new Error('no reader session: call userStart first');
+    const step = RD.pg.userRespond(m.action, m.seconds);
+    return readerReply(RD.pg, { step });
   },
   snapshot(m) {
     need();
