@@ -14,8 +14,10 @@ fn run(
     source: InterestSource,
     warm: usize,
     target: Category,
+    n: usize,
 ) -> (usize, usize, Vec<&'static str>) {
     let mut cfg = Config::default_preset();
+    cfg.cf.n_candidates = n;
     cfg.agent.kind = kind;
     cfg.interests.source = source;
     let mut t = Trainer::new(&cfg).unwrap();
@@ -68,15 +70,18 @@ fn run(
 #[test]
 #[ignore]
 fn measure() {
-    for kind in [AgentKind::Dqn, AgentKind::Bandit] {
-        for source in [InterestSource::True, InterestSource::Predicted] {
-            for warm in [0, 200] {
-                let (a, b, cats) = run(kind, source, warm, Category::Food);
-                println!(
-                    "{kind:?} {source:?} warm {warm}: food in 1-10 {a}, 21-30 {b}; {:?}",
-                    &cats[20..]
-                );
-            }
+    for n in [10usize, 20] {
+        for target in [
+            Category::Food,
+            Category::Tech,
+            Category::Animals,
+            Category::Fashion,
+        ] {
+            let (a, b, _) = run(AgentKind::Bandit, InterestSource::Predicted, 200, target, n);
+            println!(
+                "bandit predicted warm 200 n_candidates {n} {}: 1-10 {a}, 21-30 {b}",
+                target.name()
+            );
         }
     }
 }

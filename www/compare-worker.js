@@ -24,7 +24,7 @@ function round(run) {
     // Each agent trains to the same episode count before anyone is evaluated.
     R.target = Math.min(R.episodes, R.target + 5);
     for (const pg of R.pgs) {
-      while (pg.stats().episode < R.target) pg.train(200);
+      while (pg.stats().episode < R.target) pg.train(20);
     }
     if (R.target >= R.next) {
       R.pgs.forEach((pg, index) => {

@@ -181,7 +181,7 @@ function hideBandEdges(el) {
   }
 }
 
-const COMPARE_COLORS = ['#b45309', '#4f46e5', '#059669'];
+const COMPARE_COLORS = ['#d97706', '#4f46e5', '#9333ea'];
 
 /** The compare chart: one skill curve (with band) per agent, in distinct colours. */
 export class ComparePlot {
