@@ -29,6 +29,8 @@
 //       predicted interests, warmed up on reader.warm simulated sessions at the first userStart
 //       of a world); its snapshot has that Playground's stats and no series. `interests` is
 //       Playground.readerInterests(); reader = {agent, interests, warm, warmMs}.
+//   curve       {sessions}  a skill-curve point now (Playground.curvePoint)
+//                                                     -> {point, ...snapshot}
 //   snapshot    {full?: boolean}  full = series from episode 0 again
 //                                                     -> {...snapshot}
 //

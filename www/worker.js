@@ -257,6 +257,9 @@ const HANDLERS = {
     const step = RD.pg.userRespond(m.action, m.seconds);
     return readerReply(RD.pg, { step });
   },
+  curve(m) {
+    return { point: need().curvePoint(Number(m.sessions) || CURVE_SESSIONS), ...snapshot() };
+  },
   snapshot(m) {
     need();
     return snapshot(!!m.full);
