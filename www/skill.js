@@ -29,21 +29,29 @@ export function labelLines(refs, yScale = 'y') {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'bottom';
     const right = u.bbox.left + u.bbox.width - 4 * dpr;
-    const used = [];
+    const left = u.bbox.left + 4 * dpr;
+    const h = 12 * dpr;
+    // Labels of close lines take turns at the right and the left end, so each stays on its line.
+    const used = { right: [], left: [] };
     for (const r of refs()) {
       if (!Number.isFinite(r.value)) continue;
       let y = u.valToPos(r.value, yScale, true);
       if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;
-      // Keep labels of close lines apart: push a label up until it clears the others.
-      const h = 12 * dpr;
-      while (used.some((o) => Math.abs(o - y) < h) && y > u.bbox.top + h) y -= h;
-      used.push(y);
+      let side = 'right';
+      if (used.right.some((o) => Math.abs(o - y) < h)) side = 'left';
+      if (side === 'left' && used.left.some((o) => Math.abs(o - y) < h)) {
+        side = 'right';
+        while (used.right.some((o) => Math.abs(o - y) < h) && y > u.bbox.top + h) y -= h;
+      }
+      used[side].push(y);
+      ctx.textAlign = side;
+      const x = side === 'right' ? right : left;
       const text = `${r.label} ${r.text || fmt(r.value)}`;
       ctx.lineWidth = 3 * dpr;
       ctx.strokeStyle = 'rgba(255,255,255,0.92)';
-      ctx.strokeText(text, right, y - 1 * dpr);
+      ctx.strokeText(text, x, y - 1 * dpr);
       ctx.fillStyle = r.color;
-      ctx.fillText(text, right, y - 1 * dpr);
+      ctx.fillText(text, x, y - 1 * dpr);
     }
     ctx.restore();
   };

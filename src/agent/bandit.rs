@@ -118,7 +118,10 @@ impl BanditAgent {
         }
         let mut s = BanditAgent::new(cfg, n_candidates, seed);
         let chol = cholesky(&a);
-        if (0..D).any(|i| !(chol[i * D + i] > 1e-150) || !chol[i * D + i].is_finite()) {
+        if (0..D).any(|i| {
+            let d = chol[i * D + i];
+            d.partial_cmp(&1e-150) != Some(std::cmp::Ordering::Greater) || !d.is_finite()
+        }) {
             return Err("must be positive definite (a prior precision plus X'X)".into());
         }
         s.a = a;
