@@ -173,7 +173,7 @@ export class Learn {
     const el = $('interest-predictions');
     if (!this.readerInfo) {
       el.replaceChildren(h('h3', { text: 'What it thinks you like' }),
-        h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: 'Warming up your feed’s agent on 200 simulated sessions of this world…' }));
+        h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: 'Warming up your feed’s agent on 50 simulated sessions of this world…' }));
     }
   }
 

@@ -167,9 +167,10 @@ function startLoop() {
 // The reader's feed: a separate Playground on the same world config and seed, with a bandit
 // agent (it learns the immediate reward from each response) and predicted interests (the
 // ranking's w3 term follows what the reader does, not only what they declared), warmed up on
-// READER_WARM simulated sessions when the reader first starts. Measured (tests/reader_adapt.rs):
+// READER_WARM simulated sessions when the reader first starts (50: food liked by the reader in
+// 4 of cards 1-10 and 6 of 21-30 in learn.test.mjs; 200: 2 and 3). Measured (tests/reader_adapt.rs):
 // the page's DQN did not adapt within 30 cards; this does.
-const READER_WARM = 200;
+const READER_WARM = 50;
 const RD = { pg: null, gen: -1, warmMs: 0 };
 
 function readerConfig(cfg) {
