@@ -110,14 +110,14 @@ test('a reader who likes only food (not declared) gets more food: >= 3 of cards 
   }
   const early = cats.slice(0, 10).filter((c) => c === 'food').length;
   const late = cats.slice(20, 30).filter((c) => c === 'food').length;
+  await panel.scrollIntoViewIfNeeded();
+  await screenshot(page, 'learn-reader.png', false);
   console.log(`food in cards 1-10: ${early}, 21-30: ${late}; cards ${cats.join(',')}`);
   assert.ok(late >= 3, `food in at least 3 of cards 21-30 (${late})`);
   assert.ok(late >= 3 * early, `3x as often as in cards 1-10 (${early} -> ${late})`);
   assert.ok(changes >= 20, `the predictions changed after responses (${changes} of 30)`);
   const after = await predicted();
   assert.ok(after.food > p0.food, `predicted food interest rose (${p0.food} -> ${after.food})`);
-  await panel.scrollIntoViewIfNeeded();
-  await screenshot(page, 'learn-reader.png', false);
   assertNoProblems(problems);
   await context.close();
 });
