@@ -10,7 +10,7 @@ use crate::cf::candidates::{business_score, generate, Candidate};
 use crate::cf::CollaborativeFilter;
 use crate::config::{CfConfig, Config};
 use crate::error::{Error, Result};
-use crate::interests::{is_positive, InterestModel, InterestSource};
+use crate::interests::{is_positive, is_positive_reader, InterestModel, InterestSource};
 use crate::profile::{Phase, Profiler};
 use crate::rng::uniform;
 use crate::sim::behaviour::{Action, ExpectedResponse, ExpectedTable, ResponseModel};
@@ -328,7 +328,7 @@ impl Environment {
                 self.cfg.behaviour.skip_seconds_max,
             )
         };
-        Ok(self.apply(slot, video, action, seconds, prof))
+        Ok(self.apply(slot, video, action, seconds, is_positive(action), prof))
     }
 
     /// Apply a response given from outside (the reader's own swipe): `seconds` is how long the
@@ -353,7 +353,14 @@ impl Environment {
         } else {
             seconds.min(duration)
         };
-        Ok(self.apply(slot, video, action, seconds, prof))
+        Ok(self.apply(
+            slot,
+            video,
+            action,
+            seconds,
+            is_positive_reader(action),
+            prof,
+        ))
     }
 
     fn chosen(&self, slot: usize) -> Result<(usize, usize)> {
@@ -379,6 +386,7 @@ impl Environment {
         video: usize,
         action: Action,
         seconds: f64,
+        positive: bool,
         prof: &mut P,
     ) -> StepOutcome {
         let reward = action.score(&self.cfg.scores.live);
@@ -394,7 +402,7 @@ impl Environment {
             user,
             self.world.users[user].region,
             self.world.videos[video].category,
-            is_positive(action),
+            positive,
         );
         s.step += 1;
         s.seconds += seconds;

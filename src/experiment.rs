@@ -87,6 +87,8 @@ struct ReaderSession {
     user: usize,
     obs: Observation,
     slot: usize,
+    /// Whether the agent picked `slot` by exploring (the truthful flag of `Agent::act`).
+    explored: bool,
 }
 
 /// A trainer: the environment, the agent, and the record of finished episodes. Steps can be
@@ -337,11 +339,12 @@ impl Trainer {
             }
         };
         let obs = self.env.reset(user)?;
-        let slot = self.agent.act(&obs).0;
+        let (slot, explored) = self.agent.act(&obs);
         self.reader = Some(ReaderSession {
             user,
             obs: obs.clone(),
             slot,
+            explored,
         });
         Ok((slot, obs))
     }
@@ -381,11 +384,12 @@ impl Trainer {
         let next = if outcome.done || outcome.truncated {
             None
         } else {
-            let slot = self.agent.act(&outcome.next_obs).0;
+            let (slot, explored) = self.agent.act(&outcome.next_obs);
             self.reader = Some(ReaderSession {
                 user: reader.user,
                 obs: outcome.next_obs.clone(),
                 slot,
+                explored,
             });
             Some((slot, outcome.next_obs.clone()))
         };
@@ -402,6 +406,18 @@ impl Trainer {
         let r = self.reader.as_ref()?;
         let cands = self.env.session().map_or(&[][..], |s| &s.candidates[..]);
         Some((r.user, r.slot, &r.obs, cands))
+    }
+
+    /// The reader's user id, once `reader_start` has created it (kept across sessions).
+    pub fn reader_user(&self) -> Option<usize> {
+        self.reader_user
+    }
+
+    /// Whether the agent picked the reader's pending card by exploring (the flag
+    /// `Agent::act` returned, as `TrainStep::explored` for training steps); `None` without a
+    /// reader session.
+    pub fn reader_explored(&self) -> Option<bool> {
+        self.reader.as_ref().map(|r| r.explored)
     }
 }
 

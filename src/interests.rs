@@ -26,6 +26,13 @@ pub fn is_positive(action: Action) -> bool {
     action == Action::Watched
 }
 
+/// The response counted as positive for the reader (`Environment::respond`): `watched` or
+/// `liked`. A person who likes a video has watched it and means it, unlike the simulator's
+/// likes, which [`is_positive`] leaves out.
+pub fn is_positive_reader(action: Action) -> bool {
+    matches!(action, Action::Watched | Action::Liked)
+}
+
 /// Number of categories.
 const C: usize = Category::ALL.len();
 /// Number of regions.

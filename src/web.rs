@@ -117,6 +117,8 @@ struct FeedEvent {
     done: bool,
     session_seconds: f64,
     epsilon: f32,
+    /// Whether the agent picked `slot` by exploring (`TrainStep::explored`).
+    explored: bool,
     candidates: Vec<CandidateView>,
 }
 
@@ -134,6 +136,27 @@ struct Card {
     slot: usize,
     candidates: Vec<CandidateView>,
     epsilon: f32,
+    /// Whether the agent picked `slot` by exploring (the agent's own flag).
+    explored: bool,
+}
+
+/// `readerInterests()`: one category.
+#[derive(Serialize)]
+struct InterestView {
+    category: &'static str,
+    /// Predicted probability of a positive response.
+    predicted: f64,
+    /// The interest flag the business score uses now (truth or prediction, by the config).
+    flagged: bool,
+    /// One of the reader's declared interests.
+    declared: bool,
+}
+
+/// `readerInterests()`.
+#[derive(Serialize)]
+struct ReaderInterests {
+    source: &'static str,
+    categories: Vec<InterestView>,
 }
 
 #[derive(Serialize)]
@@ -448,6 +471,59 @@ impl Playground {
             updates_done: step.losses.len(),
             loss: step.losses.last().copied(),
             next,
+        })
+    }
+
+    /// A learning-curve point now (`Trainer::curve_point`): the frozen greedy agent and every
+    /// baseline on `sessions` held-out sessions (1..=1000; the panel is fixed by the seed, so
+    /// points are comparable over time and with `instatok train --json`'s `curve`). Returns
+    /// `{episode, policies: {dqn|random|most_viewed|greedy|oracle: {skill, skill_ci95,
+    /// mean_return}}}`. Reads only: training afterwards is exactly as without the call.
+    #[wasm_bindgen(js_name = curvePoint)]
+    pub fn curve_point(&self, sessions: u32) -> Result<JsValue, JsError> {
+        if !(1..=1000).contains(&sessions) {
+            return Err(JsError::new(&format!(
+                "sessions: must be in 1..=1000 (got {sessions})"
+            )));
+        }
+        to_js(
+            &self
+                .trainer
+                .curve_point(sessions as usize)
+                .map_err(js_err)?,
+        )
+    }
+
+    /// What the agent's world predicts the reader likes: `{source, categories: [{category,
+    /// predicted, declared}]}`, the predicted watch probability per category (in
+    /// `Category::ALL` order) for the reader's user, from the interest model fitted to the
+    /// filter's history (it changes after each response), or `null` before `userStart` or
+    /// when the configuration has no interest model.
+    #[wasm_bindgen(js_name = readerInterests)]
+    pub fn reader_interests(&self) -> Result<JsValue, JsError> {
+        let Some(user) = self.trainer.reader_user() else {
+            return Ok(JsValue::NULL);
+        };
+        let env = self.trainer.env();
+        let Some(rates) = env.predicted_interests(user) else {
+            return Ok(JsValue::NULL);
+        };
+        let u = &env.world().users[user];
+        let categories: Vec<InterestView> = Category::ALL
+            .iter()
+            .map(|&c| InterestView {
+                category: c.name(),
+                predicted: rates[c.id()],
+                flagged: env.interest_flag(user, c),
+                declared: u.interests.contains(&c),
+            })
+            .collect();
+        to_js(&ReaderInterests {
+            source: match env.config().interests.source {
+                crate::interests::InterestSource::True => "true",
+                crate::interests::InterestSource::Predicted => "predicted",
+            },
+            categories,
         })
     }
 
@@ -774,6 +850,7 @@ impl Playground {
                 |r| r.session_seconds,
             ),
             epsilon: self.trainer.agent().epsilon(),
+            explored: s.explored,
             candidates: self.candidate_views(&s.obs, &s.candidates),
         }
     }
@@ -786,6 +863,7 @@ impl Playground {
             slot,
             candidates: self.candidate_views(obs, cands),
             epsilon: self.trainer.agent().epsilon(),
+            explored: self.trainer.reader_explored().unwrap_or(false),
         })
     }
 }

@@ -10,6 +10,7 @@ import { SimWorker, SeriesStore } from './protocol.js';
 import { h, clip } from './dom.js';
 import { Controls } from './controls.js';
 import { Plots } from './plots.js';
+import { Learn } from './learn.js';
 import { Feed, ACTION_TEXT, rewardText } from './feed.js';
 import { CandidatePanel } from './candidates.js';
 import { Explain } from './explain.js';
@@ -63,6 +64,8 @@ const S = {
 };
 
 let feed, plots, controls, cands, explain;
+/** The skill plot, compare mode and reader-interest panel (www/learn.js). */
+let learn;
 /** The wasm module's pure functions (the page's own instance, no Playground in it). */
 let defaultConfig, validateConfig;
 
@@ -218,6 +221,7 @@ function adopt(built, preset, overrides) {
   S.pending.clear();
   plots.reset(S.baselines);
   plots.update(S.series, true);
+  learn.onBuilt();
   controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));
   updatePending();
   updateStats();
@@ -289,6 +293,7 @@ function trainingStopped(why) {
 
 /** Messages the Worker sends by itself while training. */
 function onPush(m) {
+  if (learn && learn.onPush(m, S.gen)) return;
   if (m.gen !== S.gen) {
     if (m.type === 'stopped' && m.gen === -1) trainingStopped(m.error);
     return;
@@ -424,10 +429,12 @@ async function startUserSession(profile) {
   const gen = S.gen;
   let card;
   try {
+    learn.readerStarting();
     const r = await S.sim.call('userStart', { profile });
     if (gen !== S.gen || S.mode !== 'user') return;
     absorb(r);
     card = r.card;
+    learn.onReader(r);
   } catch (e) {
     messages.error(describe(e));
     return;
@@ -489,6 +496,7 @@ async function userRespond(action, opts = {}) {
     const r = await S.sim.call('userRespond', { action, seconds: secs });
     absorb(r);
     step = r.step;
+    learn.onReader(r);
   } catch (e) {
     messages.error(describe(e));
     if (S.user === u) feed.startPlaying(duration);
@@ -513,6 +521,7 @@ async function userRespond(action, opts = {}) {
     feed.heartBurst(opts.pointer);
   }
   if (step.done || !step.next) {
+    learn.readerSessionEnded(u.ret, S.series.length);
     u.active = false;
     u.waiting = false;
     setTimeout(() => {
@@ -785,6 +794,7 @@ function frame(now) {
     if (now - S.lastPlot > 100) {
       S.lastPlot = now;
       profiled('plots', () => plots.update(S.series));
+      learn.frame(S.series);
     }
     if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
@@ -965,6 +975,7 @@ async function boot() {
   }
   plots = new Plots({ ret: $('plot-return'), loss: $('plot-loss'), eps: $('plot-epsilon'), session: $('plot-session') });
   controls = new Controls($('controls'), { onChange: onControlChange });
+  learn = new Learn({ defaultConfig: (p) => defaultConfig(p), currentConfig: () => S.cfg });
   applyUrl();
   wire();
   document.body.dataset.mode = S.mode;

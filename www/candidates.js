@@ -65,14 +65,20 @@ export class CandidatePanel {
     this.table.dataset.signature = cands.map((c) => `${c.video_id}:${f2(c.q)}`).join(',');
 
     const eps = Number.isFinite(step.epsilon) ? step.epsilon.toFixed(2) : '?';
+    // The agent's own flag (`explored`) says whether this pick was exploration: never
+    // inferred from the Q-values (a random pick can land on the top-Q slot).
     let text;
-    if (qmax - qmin < 1e-9) {
-      text = `Shown: slot ${step.slot + 1}. All Q-values are still equal (nothing learned yet): the agent explores with probability ε = ${eps}, otherwise it takes one of the tied slots.`;
-    } else if (step.slot === best) {
-      text = `Shown: slot ${step.slot + 1}, the highest Q-value (exploit; ε = ${eps}).`;
+    if (step.explored === true) {
+      text = `Shown: slot ${step.slot + 1}, a random pick (explore, probability ε = ${eps})` +
+        (step.slot === best ? '; it happens to be the highest-Q slot too.' : best >= 0 ? `; the highest Q was slot ${best + 1}.` : '.');
+    } else if (step.explored === false) {
+      text = qmax - qmin < 1e-9
+        ? `Shown: slot ${step.slot + 1}, the agent's own choice (exploit; ε = ${eps}); all Q-values are still equal, so it took one of the tied slots.`
+        : `Shown: slot ${step.slot + 1}, the agent's own choice (exploit: its best estimate; ε = ${eps}).`;
     } else {
-      text = `Shown: slot ${step.slot + 1}, a random pick (explore, probability ε = ${eps}); the highest Q was slot ${best + 1}.`;
+      text = `Shown: slot ${step.slot + 1} (ε = ${eps}).`;
     }
+    this.note.dataset.explored = String(step.explored);
     if (!opts.seesCandidates) {
       text += ' Seed preset: the network never sees these candidates\u2019 features, so its Q-values can only learn which slot position tends to pay off.';
     }

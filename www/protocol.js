@@ -22,9 +22,15 @@
 //   set         {name, value}  a live parameter (Playground.setParam names)
 //                                                     -> {config, ...snapshot}
 //   userStart   {profile: {age, gender, region, interests: [a, b]}}
-//                                                     -> {card, ...snapshot}
+//                                                     -> {card, interests, reader, ...snapshot}
 //   userRespond {action: 'watched'|'skipped'|'liked'|'session_end', seconds}
-//                                                     -> {step, ...snapshot}
+//                                                     -> {step, interests, reader, ...snapshot}
+//       The reader's feed runs on its own Playground (same world config and seed, a bandit agent,
+//       predicted interests, warmed up on reader.warm simulated sessions at the first userStart
+//       of a world); its snapshot has that Playground's stats and no series. `interests` is
+//       Playground.readerInterests(); reader = {agent, interests, warm, warmMs}.
+//   curve       {sessions}  a skill-curve point now (Playground.curvePoint)
+//                                                     -> {point, ...snapshot}
 //   snapshot    {full?: boolean}  full = series from episode 0 again
 //                                                     -> {...snapshot}
 // Explanations (issue 10, www/explain.js; shapes in the `///` docs of src/web.rs):
@@ -50,6 +56,9 @@
 //       steps/finished: steps and episodes since the previous tick; last: the newest step as a
 //       feed event (Playground.train's `last`); paced: true when training at a fixed speed
 //       (one tick per step, for the feed to animate). At full speed a tick comes every ~50 ms.
+//   {type: 'curve', gen, point, ms, sessions}
+//       a skill-curve point (Playground.curvePoint(sessions)) computed while training; ms is
+//       what it cost the Worker (points are spaced so evaluation takes ~1/5 of its time).
 //   {type: 'stopped', gen, error, stats, series}
 //       training stopped by itself (an error inside a step); error is its message.
 //

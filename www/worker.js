@@ -11,6 +11,38 @@ const TICK_MS = 50;
 const MAX_SLICE_STEPS = 50000;
 const SERIES = ['return', 'loss', 'epsilon', 'session_seconds'];
 
+// Skill curve: the Worker evaluates the frozen agent and the baselines on a fixed panel of
+// held-out sessions (`curvePoint`) now and then while training, and pushes
+// {type: 'curve', gen, point, ms}. A point blocks the Worker for its cost (ms), so the next one
+// waits until training has had CURVE_SHARE^-1 - 1 times that long: evaluation takes at most
+// ~1/5 of the Worker's time whatever the machine, and never less than CURVE_MIN_EPISODES
+// episodes apart.
+const CURVE_SESSIONS = 40;
+const CURVE_SHARE = 0.2;
+const CURVE_MIN_EPISODES = 10;
+const C = { nextEpisode: 0, trainMs: 0, needMs: 0, last: -1 };
+
+function resetCurve() {
+  C.nextEpisode = 0;
+  C.trainMs = 0;
+  C.needMs = 0;
+  C.last = -1;
+}
+
+/** Computes and pushes a curve point if one is due (episode count and training time). */
+function maybeCurve(episode, sliceMs) {
+  C.trainMs += sliceMs;
+  if (episode < C.nextEpisode || C.trainMs < C.needMs || episode === C.last) return;
+  const t0 = performance.now();
+  const point = W.pg.curvePoint(CURVE_SESSIONS);
+  const ms = performance.now() - t0;
+  C.last = episode;
+  C.trainMs = 0;
+  C.needMs = ms * (1 / CURVE_SHARE - 1);
+  C.nextEpisode = episode + CURVE_MIN_EPISODES;
+  self.postMessage({ type: 'curve', gen: W.gen, point, ms, sessions: CURVE_SESSIONS });
+}
+
 const W = {
   pg: null,
   gen: 0,
@@ -113,12 +145,18 @@ function loop(token) {
   if (token !== W.token || !W.running || !W.pg) return;
   try {
     if (!W.sps) {
-      account(W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS));
+      const t0 = performance.now();
+      const rep = W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS);
+      account(rep);
+      maybeCurve(rep.episode, performance.now() - t0);
       if (performance.now() - W.lastTick >= TICK_MS) tick(false);
       soon(() => loop(token));
     } else {
-      account(W.pg.train(1));
+      const t0 = performance.now();
+      const rep = W.pg.train(1);
+      account(rep);
       tick(true);
+      maybeCurve(rep.episode, Math.max(performance.now() - t0, 1000 / W.sps));
       // Keep to the rate without drifting; after a long stall, start again from now.
       const now = performance.now();
       W.nextAt = Math.max(now, W.nextAt + 1000 / W.sps);
@@ -139,6 +177,40 @@ function startLoop() {
   soon(() => loop(token));
 }
 
+// The reader's feed: a separate Playground on the same world config and seed, with a bandit
+// agent (it learns the immediate reward from each response) and predicted interests (the
+// ranking's w3 term follows what the reader does, not only what they declared), warmed up on
+// READER_WARM simulated sessions when the reader first starts (50: food liked by the reader in
+// 4 of cards 1-10 and 6 of 21-30 in learn.test.mjs; 200: 2 and 3). Measured (tests/reader_adapt.rs):
+// the page's DQN did not adapt within 30 cards; this does.
+const READER_WARM = 50;
+const RD = { pg: null, gen: -1, warmMs: 0 };
+
+function readerConfig(cfg) {
+  const c = JSON.parse(JSON.stringify(cfg));
+  c.agent.kind = 'bandit';
+  c.interests.source = 'predicted';
+  return c;
+}
+
+function readerPg() {
+  if (RD.pg && RD.gen === W.gen) return RD.pg;
+  if (RD.pg) RD.pg.free();
+  RD.pg = null;
+  const t0 = performance.now();
+  const pg = new Playground(readerConfig(need().config()));
+  while (pg.stats().episode < READER_WARM) pg.train(500);
+  RD.pg = pg;
+  RD.gen = W.gen;
+  RD.warmMs = performance.now() - t0;
+  return pg;
+}
+
+function readerReply(pg, extra) {
+  return { ...extra, gen: W.gen, stats: pg.stats(), series: null, interests: pg.readerInterests(),
+    reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, warmMs: Math.round(RD.warmMs) } };
+}
+
 function need() {
   if (!W.pg) throw new Error('no world has been built yet');
   return W.pg;
@@ -155,6 +227,7 @@ const HANDLERS = {
     if (W.pg) W.pg.free();
     W.pg = pg;
     W.gen += 1;
+    resetCurve();
     W.sent = 0;
     W.steps = 0;
     W.finished = 0;
@@ -189,12 +262,17 @@ const HANDLERS = {
   },
   userStart(m) {
     stopLoop();
-    const card = need().userStart(m.profile);
-    return { card, ...snapshot() };
+    const pg = readerPg();
+    const card = pg.userStart(m.profile);
+    return readerReply(pg, { card });
   },
   userRespond(m) {
-    const step = need().userRespond(m.action, m.seconds);
-    return { step, ...snapshot() };
+    if (!RD.pg || RD.gen !== W.gen) throw new Error('no reader session: call userStart first');
+    const step = RD.pg.userRespond(m.action, m.seconds);
+    return readerReply(RD.pg, { step });
+  },
+  curve(m) {
+    return { point: need().curvePoint(Number(m.sessions) || CURVE_SESSIONS), ...snapshot() };
   },
   snapshot(m) {
     need();

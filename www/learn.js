@@ -1,0 +1,224 @@
+// Learning on the page: the headline skill plot fed by the Worker's `curve` pushes, the
+// sentence that reads it, the compare mode (a second Worker training the notebook's agent, the
+// DQN and the bandit side by side) and the reader's "what it thinks you like" panel.
+// app.js calls the few hooks exported here; everything else stays in this module.
+
+import { h } from './dom.js';
+import { SkillPlot, ComparePlot, readCurve } from './skill.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** Compare runs: episodes per agent, a curve point every `every` episodes on `sessions` sessions. */
+const COMPARE = { episodes: 300, every: 30, sessions: 40 };
+
+export class Learn {
+  /**
+   * @param {{defaultConfig: (preset: string) => object, currentConfig: () => object}} deps
+   */
+  constructor(deps) {
+    this.deps = deps;
+    this.skill = new SkillPlot($('plot-skill-box'));
+    this.lastEps = -1;
+    this.readerStart = null;
+    this.cmp = null;
+    this.curveMs = [];
+    $('compare').addEventListener('click', () => this.toggleCompare());
+    const ro = new ResizeObserver(() => requestAnimationFrame(() => {
+      this.skill.resize();
+      if (this.cmp && this.cmp.plot) this.cmp.plot.resize();
+    }));
+    ro.observe($('plot-skill-box'));
+  }
+
+  /** A new world (or agent): the curve starts again. */
+  onBuilt() {
+    this.skill.clear();
+    this.lastEps = -1;
+    $('skill-reading').textContent = readCurve([]);
+  }
+
+  /** Messages pushed by the main Worker; returns true when handled here. */
+  onPush(m, gen) {
+    if (m.type !== 'curve') return false;
+    if (m.gen !== gen) return true;
+    this.curveMs.push(m.ms);
+    document.body.dataset.curveMs = String(Math.round(m.ms));
+    this.skill.add(m.point);
+    $('skill-reading').textContent = readCurve(this.skill.points);
+    return true;
+  }
+
+  /** Called every ~100 ms with the page's series store: ε on the skill plot's time axis. */
+  frame(series) {
+    const eps = series.series('epsilon');
+    if (eps.length !== this.lastEps) {
+      this.lastEps = eps.length;
+      this.skill.setEpsilon(eps);
+      this.skill.redraw();
+    }
+  }
+
+  // ------------------------------------------------------------------ compare mode
+
+  /** The three agents of "Why the notebook's agent fails", on the page's world. */
+  compareConfigs() {
+    const base = JSON.parse(JSON.stringify(this.deps.currentConfig()));
+    const seed = this.deps.defaultConfig('seed');
+    const dflt = this.deps.defaultConfig('default');
+    const withAgent = (agent, scale) => {
+      const c = JSON.parse(JSON.stringify(base));
+      c.agent = JSON.parse(JSON.stringify(agent));
+      if (scale !== undefined) c.env.scale_features = scale;
+      return c;
+    };
+    const bandit = withAgent(dflt.agent, dflt.env.scale_features);
+    bandit.agent.kind = 'bandit';
+    return {
+      names: ["notebook's agent (seed)", 'DQN (default)', 'bandit'],
+      configs: [withAgent(seed.agent, seed.env.scale_features), withAgent(dflt.agent, dflt.env.scale_features), bandit],
+    };
+  }
+
+  async toggleCompare() {
+    if (this.cmp && this.cmp.running) {
+      this.stopCompare('Stopped.');
+      return;
+    }
+    const panel = $('compare-panel');
+    panel.hidden = false;
+    const { names, configs } = this.compareConfigs();
+    const box = $('plot-compare');
+    box.replaceChildren();
+    const plot = new ComparePlot(box, names);
+    const worker = this.cmp && this.cmp.worker ? this.cmp.worker : new Worker(new URL('./compare-worker.js', import.meta.url), { type: 'module' });
+    this.cmp = { worker, plot, names, running: true, last: names.map(() => null), waiting: new Map(), nextId: 1 };
+    const cmp = this.cmp;
+    worker.onmessage = (e) => this.onCompare(cmp, e.data);
+    worker.onerror = (e) => this.stopCompare(`The compare worker failed: ${e.message || 'could not load'}`);
+    $('compare').textContent = 'Stop the comparison';
+    $('compare').setAttribute('aria-pressed', 'true');
+    $('compare-status').textContent = 'Building three copies of the world\u2026';
+    $('compare-reading').textContent = '';
+    try {
+      if (!cmp.inited) {
+        const module = await WebAssembly.compileStreaming(fetch(new URL('../pkg/instatok_bg.wasm', import.meta.url)));
+        await this.callCompare(cmp, 'init', { module });
+        cmp.inited = true;
+      }
+      await this.callCompare(cmp, 'start', { configs, names, ...COMPARE });
+      $('compare-status').textContent = `Training all three on the same world, ${COMPARE.episodes} episodes each; skill on the same ${COMPARE.sessions} held-out sessions every ${COMPARE.every} episodes.`;
+    } catch (e) {
+      this.stopCompare(`Could not start: ${e.message || e}`);
+    }
+  }
+
+  callCompare(cmp, type, fields) {
+    const id = cmp.nextId++;
+    return new Promise((resolve, reject) => {
+      cmp.waiting.set(id, { resolve, reject });
+      cmp.worker.postMessage({ id, type, ...fields });
+    });
+  }
+
+  onCompare(cmp, m) {
+    if (m.type === 'reply') {
+      const w = cmp.waiting.get(m.id);
+      if (!w) return;
+      cmp.waiting.delete(m.id);
+      if (m.ok) w.resolve(m.result);
+      else w.reject(new Error(m.error));
+      return;
+    }
+    if (cmp !== this.cmp) return;
+    if (m.type === 'cmp-point') {
+      cmp.last[m.index] = m.point;
+      cmp.plot.add(m.index, m.point);
+      $('compare-reading').textContent = this.readCompare(cmp);
+    } else if (m.type === 'cmp-done') {
+      this.stopCompare(m.error ? `Stopped: ${m.error}` : `Done: ${COMPARE.episodes} episodes each.`);
+    }
+  }
+
+  readCompare(cmp) {
+    const rows = cmp.names.map((n, i) => ({ n, p: cmp.last[i] })).filter((r) => r.p);
+    if (rows.length < cmp.names.length) return 'Waiting for every agent\u2019s first evaluation\u2026';
+    const ep = Math.min(...rows.map((r) => r.p.episode));
+    const s = rows.map((r) => ({ n: r.n, s: r.p.policies.dqn.skill, ci: r.p.policies.dqn.skill_ci95 }));
+    const best = s.reduce((a, b) => (b.s > a.s ? b : a));
+    const seed = s[0];
+    const parts = s.map((r) => `${r.n} ${r.s.toFixed(2)} ±${r.ci.toFixed(2)}`).join(', ');
+    let verdict;
+    if (best === seed) verdict = 'the notebook\u2019s agent is ahead for now';
+    else if (seed.s + seed.ci < best.s - best.ci) verdict = `${best.n} is clearly ahead of the notebook\u2019s agent (the intervals do not overlap)`;
+    else verdict = `${best.n} leads, but the intervals still overlap the notebook\u2019s agent`;
+    return `After ${ep} episodes, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}.`;
+  }
+
+  stopCompare(status) {
+    const cmp = this.cmp;
+    if (!cmp) return;
+    if (cmp.running) {
+      cmp.running = false;
+      this.callCompare(cmp, 'stop', {}).catch(() => {});
+    }
+    $('compare').textContent = 'Why the notebook\u2019s agent fails: compare';
+    $('compare').setAttribute('aria-pressed', 'false');
+    $('compare-status').textContent = status;
+  }
+
+  // ------------------------------------------------------------------ the reader
+
+  /** Before the reader's first card: the warm-up may take a moment. */
+  readerStarting() {
+    const el = $('interest-predictions');
+    if (!this.readerInfo) {
+      el.replaceChildren(h('h3', { text: 'What it thinks you like' }),
+        h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: 'Warming up your feed’s agent on 50 simulated sessions of this world…' }));
+    }
+  }
+
+  /** A userStart/userRespond reply: the interest panel and the note on which agent serves the reader. */
+  onReader(r) {
+    if (r.reader) this.readerInfo = r.reader;
+    this.showInterests(r.interests || null);
+  }
+
+  /**
+   * The reader's session ended with return `ret` while the simulated training had `episode`
+   * episodes: a marker on the skill plot, on the skill scale (the return between the panel's
+   * random (0) and oracle (1) mean returns of the newest curve point).
+   */
+  readerSessionEnded(ret, episode) {
+    const p = this.skill.points[this.skill.points.length - 1];
+    if (!p) return;
+    const r0 = p.policies.random.mean_return;
+    const r1 = p.policies.oracle.mean_return;
+    if (!(r1 > r0)) return;
+    this.skill.addReader(Math.max(1, episode), (ret - r0) / (r1 - r0));
+    document.body.dataset.readerSessions = String(this.skill.reader.length);
+  }
+
+  /** Shows what the agent's world predicts the reader likes ({categories}) in the panel. */
+  showInterests(view) {
+    const el = $('interest-predictions');
+    if (!el) return;
+    if (!view) {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    const info = this.readerInfo;
+    const note = info ? `Your feed is served by a ${info.agent} agent (it learns from each response at once), warmed up on ${info.warm} simulated sessions of this world, with your interests predicted from what you do; the page's DQN did not adapt within 30 cards in our test.` : '';
+    const cats = [...view.categories].sort((a, b) => b.predicted - a.predicted);
+    el.replaceChildren(
+      h('h3', { text: 'What it thinks you like' }),
+      h('p', { class: 'cap', text: 'Predicted chance you watch or like a video of each category, from your responses so far. ' +
+        (view.source === 'predicted' ? 'Bold: treated as your interest in the ranking.' : '') }),
+      note ? h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: note }) : null,
+      ...cats.map((c) => h('div', { class: `ip-row${c.flagged ? ' ip-flag' : ''}`, dataset: { category: c.category, predicted: String(c.predicted) } },
+        h('span', { class: 'ip-name', text: c.category + (c.declared ? ' (declared)' : '') }),
+        h('span', { class: 'ip-bar' }, h('i', { style: { width: `${Math.round(Math.max(0, Math.min(1, c.predicted)) * 100)}%` } })),
+        h('span', { class: 'ip-val', text: `${Math.round(c.predicted * 100)}%` }))),
+    );
+  }
+}
