@@ -66,7 +66,7 @@ export class Explain {
   /** Reader mode: the card on screen is `card` (pending); asks the Worker for why(slot). */
   forCard(card) {
     const gen = this.o.gen();
-    this.o.sim.call('why', { slot: card.slot }).then((r) => {
+    this.o.sim.call('why', { slot: card.slot, reader: true }).then((r) => {
       if (gen === this.o.gen()) this.render(r.why, 'you');
     }).catch((e) => this.error(e));
     this.inspectWhat = 'card';
@@ -159,7 +159,7 @@ export class Explain {
     this.inspectBusy = true;
     this.lastInspect = performance.now();
     const gen = this.o.gen();
-    this.o.sim.call('inspect').then((r) => {
+    this.o.sim.call('inspect', { reader: this.inspectWhat === 'card' }).then((r) => {
       if (gen === this.o.gen()) this.renderInspection(r.inspection);
     }).catch((e) => {
       if (gen !== this.o.gen()) return;

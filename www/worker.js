@@ -211,6 +211,12 @@ function readerReply(pg, extra) {
     reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, warmMs: Math.round(RD.warmMs) } };
 }
 
+/** The Playground a query about the card on screen is for: the reader's while they are the
+ *  user (`m.reader`), else the trained one. */
+function pgFor(m) {
+  return m && m.reader && RD.pg && RD.gen === W.gen ? RD.pg : need();
+}
+
 function need() {
   if (!W.pg) throw new Error('no world has been built yet');
   return W.pg;
@@ -284,11 +290,11 @@ const HANDLERS = {
     return {};
   },
   why(m) {
-    const pg = need();
+    const pg = pgFor(m);
     return { why: m.slot === undefined || m.slot === null ? pg.whyLast() : pg.why(Number(m.slot)) };
   },
-  inspect() {
-    return { inspection: need().stateInspector() };
+  inspect(m) {
+    return { inspection: pgFor(m).stateInspector() };
   },
   neighbours(m) {
     return { neighbours: need().neighbours(Number(m.video), Number(m.k)) };
@@ -300,7 +306,7 @@ const HANDLERS = {
     return { exposure: need().exposure() };
   },
   userHistory(m) {
-    return { videos: Array.from(need().userHistory(Number(m.user))) };
+    return { videos: Array.from(pgFor(m).userHistory(Number(m.user))) };
   },
   exportAgent() {
     return { text: need().exportAgent() };
