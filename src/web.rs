@@ -126,6 +126,8 @@ struct TrainReport {
     episodes_finished: u32,
     episode: usize,
     last: Option<FeedEvent>,
+    /// Whether training is paused by a detected divergence (see `stats().divergence`).
+    diverged: bool,
 }
 
 #[derive(Serialize)]
@@ -156,6 +158,9 @@ struct Stats {
     mean_loss_recent: Option<f32>,
     coverage: f64,
     creator_gini: f64,
+    /// The divergence that paused training, if any (`Trainer::divergence`):
+    /// `{episode, step, kind, value, threshold, skipped_updates, message}`.
+    divergence: Option<crate::divergence::Divergence>,
 }
 
 /// The reader's profile in "you are the user" mode.
@@ -166,6 +171,58 @@ struct Profile {
     gender: String,
     region: String,
     interests: [String; 2],
+}
+
+/// A world being built in steps (`crate::build::EnvBuilder`), so the Worker can build a
+/// `large` world without one long task and show progress:
+/// `new Builder(cfg)`, then `advance(units)` until its `stage` is `"done"`, then `finish()`.
+#[wasm_bindgen]
+pub struct Builder {
+    cfg: Config,
+    inner: Option<crate::build::EnvBuilder>,
+}
+
+#[wasm_bindgen]
+impl Builder {
+    /// Validate a configuration object (throws naming the field) and prepare its build.
+    #[wasm_bindgen(constructor)]
+    pub fn new(cfg: JsValue) -> Result<Builder, JsError> {
+        let cfg = parse_config(cfg)?;
+        let inner = crate::build::EnvBuilder::new(&cfg).map_err(js_err)?;
+        Ok(Builder {
+            cfg,
+            inner: Some(inner),
+        })
+    }
+
+    /// Do about `units` units of work (users' histories or videos' neighbour lists) and return
+    /// `{stage, done, total, fraction}`; stage is world, history, matrix, index or done.
+    pub fn advance(&mut self, units: u32) -> Result<JsValue, JsError> {
+        let b = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| JsError::new("builder: already finished"))?;
+        to_js(&b.advance(units as usize))
+    }
+
+    /// Progress so far, as `advance` returns it.
+    pub fn progress(&self) -> Result<JsValue, JsError> {
+        let b = self
+            .inner
+            .as_ref()
+            .ok_or_else(|| JsError::new("builder: already finished"))?;
+        to_js(&b.progress())
+    }
+
+    /// Complete any remaining work and return the playground (baselines evaluated). The
+    /// builder is used up.
+    pub fn finish(&mut self) -> Result<Playground, JsError> {
+        let b = self
+            .inner
+            .take()
+            .ok_or_else(|| JsError::new("builder: already finished"))?;
+        Playground::from_trainer(Trainer::from_env(b.finish()), &self.cfg)
+    }
 }
 
 /// The whole playground: world, filter, agent, training record and baselines.
@@ -284,6 +341,7 @@ impl Playground {
                 .then(|| recent.iter().sum::<f32>() / recent.len() as f32),
             coverage: m.coverage,
             creator_gini: m.creator_gini,
+            divergence: self.trainer.divergence().cloned(),
         })
     }
 
@@ -319,6 +377,13 @@ impl Playground {
     /// The baselines evaluated on the initial world: `{random, most_viewed, greedy, oracle}`.
     pub fn baselines(&self) -> Result<JsValue, JsError> {
         to_js(&self.baselines)
+    }
+
+    /// Forget a detected divergence so training runs again (after the reader changed a
+    /// parameter or chose to go on); a still-diverging agent trips the detector again.
+    #[wasm_bindgen(js_name = clearDivergence)]
+    pub fn clear_divergence(&mut self) {
+        self.trainer.clear_divergence();
     }
 
     /// Change a hyperparameter live: w1, w2, w3, epsilon_decay, epsilon_min, gamma,
@@ -599,7 +664,11 @@ impl Playground {
 impl Playground {
     /// A playground for a validated configuration, with its baselines evaluated.
     fn build(cfg: &Config) -> Result<Playground, JsError> {
-        let trainer = Trainer::new(cfg).map_err(js_err)?;
+        Playground::from_trainer(Trainer::new(cfg).map_err(js_err)?, cfg)
+    }
+
+    /// A playground around a trainer, with its baselines evaluated.
+    fn from_trainer(trainer: Trainer, cfg: &Config) -> Result<Playground, JsError> {
         let n = cfg.experiment.eval_episodes.min(BASELINE_EPISODES);
         let seed = eval_seed(cfg);
         let mut baselines = BTreeMap::new();
@@ -635,7 +704,10 @@ impl Playground {
         let mut finished = 0;
         let mut steps = 0;
         let mut weights = self.trainer.env().scored_with().clone();
-        while steps < max_steps && (steps == 0 || more()) {
+        while steps < max_steps
+            && self.trainer.divergence().is_none()
+            && (steps == 0 || more())
+        {
             // The weights the list this step chooses from was scored with (for whyLast).
             weights.clone_from(self.trainer.env().scored_with());
             let step = self
@@ -669,6 +741,7 @@ impl Playground {
             episodes_finished: finished,
             episode: self.trainer.episodes().len(),
             last: event,
+            diverged: self.trainer.divergence().is_some(),
         })
     }
 
