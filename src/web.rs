@@ -188,6 +188,8 @@ impl Builder {
     #[wasm_bindgen(constructor)]
     pub fn new(cfg: JsValue) -> Result<Builder, JsError> {
         let cfg = parse_config(cfg)?;
+        // Refused before allocating, as `Environment::new` does: the estimate is in the message.
+        crate::budget::check(&cfg).map_err(js_err)?;
         let inner = crate::build::EnvBuilder::new(&cfg).map_err(js_err)?;
         Ok(Builder {
             cfg,

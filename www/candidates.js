@@ -66,7 +66,11 @@ export class CandidatePanel {
 
     const eps = Number.isFinite(step.epsilon) ? step.epsilon.toFixed(2) : '?';
     let text;
-    if (qmax - qmin < 1e-9) {
+    if (opts.diverged) {
+      text = `Shown: slot ${step.slot + 1}. Training diverged: these Q-values no longer mean anything (see the message above).`;
+    } else if (qmax - qmin < 1e-9 && opts.updates > 0) {
+      text = `Shown: slot ${step.slot + 1}. All Q-values are equal after ${opts.updates} updates: the network gives every slot the same estimate (ε = ${eps}).`;
+    } else if (qmax - qmin < 1e-9) {
       text = `Shown: slot ${step.slot + 1}. All Q-values are still equal (nothing learned yet): the agent explores with probability ε = ${eps}, otherwise it takes one of the tied slots.`;
     } else if (step.slot === best) {
       text = `Shown: slot ${step.slot + 1}, the highest Q-value (exploit; ε = ${eps}).`;

@@ -36,7 +36,7 @@ export class Controls {
       select = document.createElement('select');
       select.id = id;
       select.dataset.testid = `ctl-${p.key}`;
-      for (const o of p.options) select.add(new Option(o, o));
+      for (const o of p.options) select.add(new Option(p.optionLabels ? p.optionLabels[o] : o, o));
       select.setAttribute('aria-describedby', helpId);
       select.addEventListener('change', () => this.commit(p, select.value, 'select'));
       wrap.append(select);

@@ -83,6 +83,8 @@ export function queryFor(cfg, defaults, ui) {
   for (const p of PARAMS) {
     const v = getValue(cfg, p);
     const always = p.key === 'preset' || p.key === 'seed';
+    // A world whose size fields match no named size is written out field by field.
+    if (p.key === 'world' && v === 'custom') continue;
     if (always || !sameValue(p, v, getValue(defaults, p))) {
       parts.push(`${p.key}=${encodeURIComponent(encodeValue(p, v))}`);
     }

@@ -1,7 +1,7 @@
 // The simulation Worker: owns the wasm Playground and runs training off the page's main
 // thread. The message protocol is documented at the top of www/protocol.js.
 
-import init, { Playground } from '../pkg/instatok.js';
+import init, { Builder } from '../pkg/instatok.js';
 
 /** Milliseconds of training between two looks at the message queue (full speed). */
 const SLICE_MS = 12;
@@ -10,6 +10,10 @@ const TICK_MS = 50;
 /** Upper bound on the steps of one slice. */
 const MAX_SLICE_STEPS = 50000;
 const SERIES = ['return', 'loss', 'epsilon', 'session_seconds'];
+/** Work units (users' histories, videos' neighbour lists) per Builder.advance call. */
+const BUILD_UNITS = 500;
+/** Milliseconds of building between two progress messages (and looks at the queue). */
+const BUILD_SLICE_MS = 40;
 
 const W = {
   pg: null,
@@ -94,17 +98,25 @@ function account(report) {
   W.steps += report.steps;
   W.finished += report.episodes_finished;
   if (report.last) W.last = report.last;
+  return report;
+}
+
+/** Training paused by a detected divergence: tell the page (stats.divergence says what). */
+function diverged() {
+  stopLoop();
+  if (W.steps) tick(false);
+  post({ type: 'stopped', gen: W.gen, error: null, diverged: true, ...snapshot() });
 }
 
 function loop(token) {
   if (token !== W.token || !W.running || !W.pg) return;
   try {
     if (!W.sps) {
-      account(W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS));
+      if (account(W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS)).diverged) return diverged();
       if (performance.now() - W.lastTick >= TICK_MS) tick(false);
       soon(() => loop(token));
     } else {
-      account(W.pg.train(1));
+      if (account(W.pg.train(1)).diverged) return diverged();
       tick(true);
       // Keep to the rate without drifting; after a long stall, start again from now.
       const now = performance.now();
@@ -136,9 +148,27 @@ const HANDLERS = {
     await init({ module_or_path: m.module });
     return {};
   },
-  build(m) {
+  async build(m) {
     stopLoop();
-    const pg = new Playground(m.config);
+    // The world is built in slices with a progress message after each
+    // ({type: 'progress', stage, done, total, fraction}); the old world stays until it is done.
+    const b = new Builder(m.config);
+    let pg;
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        let p;
+        do p = b.advance(BUILD_UNITS);
+        while (p.stage !== 'done' && performance.now() - t0 < BUILD_SLICE_MS);
+        if (p.stage === 'done') break;
+        post({ type: 'progress', gen: -1, ...p });
+        await new Promise((resolve) => soon(resolve));
+      }
+      post({ type: 'progress', gen: -1, stage: 'baselines', done: 0, total: 1, fraction: 1 });
+      pg = b.finish();
+    } finally {
+      b.free();
+    }
     if (W.pg) W.pg.free();
     W.pg = pg;
     W.gen += 1;
@@ -172,6 +202,8 @@ const HANDLERS = {
   set(m) {
     const pg = need();
     pg.setParam(m.name, m.value);
+    // A changed parameter is the reader's answer to a divergence: training may run again.
+    if (m.clearDivergence) pg.clearDivergence();
     return { config: pg.config(), ...snapshot() };
   },
   userStart(m) {
@@ -182,6 +214,11 @@ const HANDLERS = {
   userRespond(m) {
     const step = need().userRespond(m.action, m.seconds);
     return { step, ...snapshot() };
+  },
+  /** Forget a divergence so training can run again (returns a snapshot). */
+  resume() {
+    need().clearDivergence();
+    return snapshot();
   },
   snapshot(m) {
     need();
