@@ -381,6 +381,33 @@ impl Playground {
         to_js(&self.baselines)
     }
 
+    /// Benchmark: run `n` DQN replay updates now (it trains the agent: for `cargo xtask bench`
+    /// only) and return the milliseconds they took (the clock is read before and after).
+    /// Throws if the agent is not a DQN or its replay buffer holds less than a batch.
+    #[wasm_bindgen(js_name = benchUpdates)]
+    pub fn bench_updates(&mut self, n: u32) -> Result<f64, JsError> {
+        let agent = self
+            .trainer
+            .agent_mut()
+            .as_dqn_mut()
+            .ok_or_else(|| JsError::new("benchUpdates: the agent is not a DQN"))?;
+        if agent.replay_len() < agent.config().batch_size {
+            return Err(JsError::new(
+                "benchUpdates: the replay buffer holds less than a batch; train first",
+            ));
+        }
+        let now = || js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
+            .and_then(|(p, f)| f.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok()?.as_f64())
+            .unwrap_or_else(js_sys::Date::now);
+        let t0 = now();
+        for _ in 0..n {
+            agent.learn();
+        }
+        Ok(now() - t0)
+    }
+
     /// Forget a detected divergence so training runs again (after the reader changed a
     /// parameter or chose to go on); a still-diverging agent trips the detector again.
     #[wasm_bindgen(js_name = clearDivergence)]

@@ -1000,6 +1000,8 @@ async function boot() {
     applySchema(wasm.configSchema());
     S.sim = new SimWorker(onPush);
     await S.sim.call('init', { module });
+    // For the benches (tests/e2e/bench.mjs, soak.mjs): the Worker's wasm memory.
+    window.__instatokMemory = () => S.sim.call('memory');
   } catch (e) {
     feed.showNotice('The simulator could not be loaded.');
     messages.error(`Could not load the WebAssembly module (pkg/instatok.js): ${describe(e)}`);

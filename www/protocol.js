@@ -27,6 +27,7 @@
 //                                                     -> {step, ...snapshot}
 //   resume      {}  forget a detected divergence so `start` trains again -> {...snapshot}
 //               (`set` with clearDivergence: true does the same after changing a parameter)
+//   memory      {}  -> {wasm_bytes, js_heap_bytes}  (the Worker's wasm memory; for benches)
 //   snapshot    {full?: boolean}  full = series from episode 0 again
 //                                                     -> {...snapshot}
 //

@@ -145,8 +145,13 @@ function need() {
 
 const HANDLERS = {
   async init(m) {
-    await init({ module_or_path: m.module });
+    W.wasm = await init({ module_or_path: m.module });
     return {};
+  },
+  /** Memory figures of this Worker: the wasm linear memory and (Chromium) the JS heap. */
+  memory() {
+    const heap = self.performance && performance.memory ? performance.memory.usedJSHeapSize : null;
+    return { wasm_bytes: W.wasm ? W.wasm.memory.buffer.byteLength : 0, js_heap_bytes: heap };
   },
   async build(m) {
     stopLoop();

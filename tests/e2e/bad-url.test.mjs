@@ -35,7 +35,7 @@ test('?bogus=1 names the unknown parameter and the page still trains', async () 
   const msg = await message(page);
   assert.match(msg, /bogus/, `message names bogus: ${msg}`);
   assert.match(msg, /seed/, `message names seed: ${msg}`);
-  // Beyond the slider's range: the core would build it, slowly; the page refuses it.
+  // Beyond the Rust table's range (configSchema): refused, naming the field and the range.
   assert.match(msg, /n_videos=2000000: must be between 1 and 1000000/, `message names n_videos: ${msg}`);
   assert.equal(Number(await page.inputValue('[data-testid="value-n_videos"]')), 3000, 'default catalogue');
   // All in one message, so that they do not cover a phone's screen.
