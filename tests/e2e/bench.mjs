@@ -306,12 +306,12 @@ const browser = await launch();
 try {
   console.log(`browser benchmark against ${BASE_URL}`);
   await experiment(browser);
-  if (process.env.BENCH_PROFILE) await experiment(browser, true);
+  if (process.env.BENCH_PROFILE === "1") await experiment(browser, true);
   await responsiveness(browser);
   await transfer(browser);
   await updates(browser);
   await largeWorld(browser);
-  if (process.env.BENCH_LONG) await longRun(browser);
+  if (process.env.BENCH_LONG === "1") await longRun(browser);
   else console.log('(f) page at full speed for 180 s: skipped (cargo xtask bench --long, or BENCH_LONG=1)');
 } finally {
   await browser.close();
