@@ -111,9 +111,10 @@ function configFor(preset, overrides) {
 function currentQuery() {
   // The size fields of a medium / large world are the size's, not changes to write out.
   const defaults = defaultConfig(S.preset);
+  const defaultWorld = getValue(defaults, PARAM.world);
   const size = getValue(S.cfg, PARAM.world);
   if (size !== 'custom') setValue(defaults, PARAM.world, size);
-  return queryFor(S.cfg, defaults, { mode: S.mode, speed: SPEEDS[S.speed].name, defaultSpeed: DEFAULT_SPEED });
+  return queryFor(S.cfg, defaults, { defaultWorld, mode: S.mode, speed: SPEEDS[S.speed].name, defaultSpeed: DEFAULT_SPEED });
 }
 
 function updateUrl() {
