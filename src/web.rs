@@ -396,11 +396,19 @@ impl Playground {
                 "benchUpdates: the replay buffer holds less than a batch; train first",
             ));
         }
-        let now = || js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-            .ok()
-            .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
-            .and_then(|(p, f)| f.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok()?.as_f64())
-            .unwrap_or_else(js_sys::Date::now);
+        let now = || {
+            js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+                .ok()
+                .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
+                .and_then(|(p, f)| {
+                    f.dyn_into::<js_sys::Function>()
+                        .ok()?
+                        .call0(&p)
+                        .ok()?
+                        .as_f64()
+                })
+                .unwrap_or_else(js_sys::Date::now)
+        };
         let t0 = now();
         for _ in 0..n {
             agent.learn();
@@ -733,10 +741,7 @@ impl Playground {
         let mut finished = 0;
         let mut steps = 0;
         let mut weights = self.trainer.env().scored_with().clone();
-        while steps < max_steps
-            && self.trainer.divergence().is_none()
-            && (steps == 0 || more())
-        {
+        while steps < max_steps && self.trainer.divergence().is_none() && (steps == 0 || more()) {
             // The weights the list this step chooses from was scored with (for whyLast).
             weights.clone_from(self.trainer.env().scored_with());
             let step = self
