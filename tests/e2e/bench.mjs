@@ -302,17 +302,20 @@ async function longRun(browser) {
   console.log(`    Worker wasm memory ${(m0.wasm_bytes / 1048576).toFixed(0)} -> ${(m190.wasm_bytes / 1048576).toFixed(0)} MB`);
 }
 
+// BENCH_ONLY=a,d runs only those parts (letters as in the header).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (k) => !ONLY || ONLY.has(k);
 const browser = await launch();
 try {
   console.log(`browser benchmark against ${BASE_URL}`);
-  await experiment(browser);
-  if (process.env.BENCH_PROFILE === "1") await experiment(browser, true);
-  await responsiveness(browser);
-  await transfer(browser);
-  await updates(browser);
-  await largeWorld(browser);
-  if (process.env.BENCH_LONG === "1") await longRun(browser);
-  else console.log('(f) page at full speed for 180 s: skipped (cargo xtask bench --long, or BENCH_LONG=1)');
+  if (want('a')) await experiment(browser);
+  if (want('a') && process.env.BENCH_PROFILE === '1') await experiment(browser, true);
+  if (want('b')) await responsiveness(browser);
+  if (want('c')) await transfer(browser);
+  if (want('d')) await updates(browser);
+  if (want('e')) await largeWorld(browser);
+  if (want('f') && process.env.BENCH_LONG === '1') await longRun(browser);
+  else if (want('f')) console.log('(f) page at full speed for 180 s: skipped (cargo xtask bench --long, or BENCH_LONG=1)');
 } finally {
   await browser.close();
 }
