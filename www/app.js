@@ -182,7 +182,8 @@ function showBuilding() {
     bar.setAttribute('aria-valuenow', String(Math.round(m.fraction * 100)));
     bar.firstElementChild.style.width = `${(100 * m.fraction).toFixed(1)}%`;
     const what = BUILD_STAGES[m.stage] || m.stage;
-    stageText.textContent = m.total > 1 ? `${what}: ${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')} (${Math.round(100 * m.fraction)}%)` : `${what} (${Math.round(100 * m.fraction)}%)`;
+    const part = m.total > 1 ? ` (${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')})` : '';
+    stageText.textContent = `${what}${part} \u00b7 ${Math.round(100 * m.fraction)}% in all`;
   };
   const timer = setInterval(() => {
     const s = (performance.now() - t0) / 1000;
