@@ -788,7 +788,9 @@ function updateStats() {
   $('stat-epsilon').textContent = Number.isFinite(st.epsilon) ? st.epsilon.toFixed(3) : '–';
   const cap = st.replay_capacity == null ? '∞' : fmtInt(st.replay_capacity);
   $('stat-replay').textContent = `${fmtInt(st.replay_len)} / ${cap}`;
-  $('stat-loss').textContent = Number.isFinite(st.mean_loss_recent) ? Number(st.mean_loss_recent.toPrecision(3)).toString() : '–';
+  // A diverging loss (1e10 and more) in exponent form, so it keeps to its cell.
+  const loss = st.mean_loss_recent;
+  $('stat-loss').textContent = Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
   $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
   // Before any video is shown every creator has zero views: no inequality to speak of yet.
   $('stat-gini').textContent = Number.isFinite(st.creator_gini) && st.coverage > 0 ? st.creator_gini.toFixed(2) : '–';

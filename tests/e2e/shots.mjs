@@ -44,6 +44,7 @@ try {
     await gotoReady(dv.page, '?lr=1&gamma=1&batch=1&target_sync=1&eps_min=0');
     await dv.page.click('[data-testid="train-toggle"]');
     await dv.page.waitForSelector('[data-testid="divergence"]', { timeout: 120000 }).catch(() => {});
+    await dv.page.waitForTimeout(600);
     await screenshot(dv.page, `${name}-divergence.png`, false);
     await dv.context.close();
     const bad = await openPage(browser, { viewport, ...extra });
