@@ -26,7 +26,7 @@ function descendants(pid) {
 /**
  * Resident bytes of the renderer processes of the browsers this node process launched (the
  * page and its Worker live there; launch one page at a time for a per-tab figure), or null
- * where /proc cannot tell.
+ * where /proc cannot tell. `rendererRss.count` is then the number of renderer processes summed.
  */
 export function rendererRss() {
   let total = 0;
@@ -41,6 +41,7 @@ export function rendererRss() {
       // gone meanwhile
     }
   }
+  rendererRss.count = found;
   return found ? total : null;
 }
 
