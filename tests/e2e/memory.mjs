@@ -26,22 +26,29 @@ function descendants(pid) {
 /**
  * Resident bytes of the renderer processes of the browsers this node process launched (the
  * page and its Worker live there; launch one page at a time for a per-tab figure), or null
- * where /proc cannot tell. `rendererRss.count` is then the number of renderer processes summed.
+ * where /proc cannot tell. `rendererRss.count` is then the number of renderer processes summed and
+ * `rendererRss.largest` the largest one's RSS (the tab's, with one page open).
  */
 export function rendererRss() {
   let total = 0;
   let found = 0;
+  let largest = 0;
   for (const pid of descendants(process.pid)) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (!cmd.includes('--type=renderer')) continue;
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) { total += Number(m[1]) * 1024; found++; }
+      if (m) {
+        total += Number(m[1]) * 1024;
+        largest = Math.max(largest, Number(m[1]) * 1024);
+        found++;
+      }
     } catch {
       // gone meanwhile
     }
   }
   rendererRss.count = found;
+  rendererRss.largest = largest;
   return found ? total : null;
 }
 
