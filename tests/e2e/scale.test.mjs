@@ -76,9 +76,10 @@ test('the world-size control rebuilds; a bad size in a link names the field and 
   await page.selectOption('[data-testid="ctl-world"]', 'medium');
   await page.click('[data-testid="reset"]');
   await until(async () => Number(await page.inputValue('[data-testid="value-n_videos"]')) === 20000, 120000, 200);
+  await page.waitForSelector('body.is-ready:not(.is-building)', { timeout: 120000 });
   assert.equal(Number(await page.inputValue('[data-testid="value-n_users"]')), 5000);
-  await until(() => new URL(page.url()).searchParams.get('world') === 'medium', 3000, 50);
-  assert.equal(new URL(page.url()).searchParams.get('world'), 'medium');
+  await until(() => new URL(page.url()).searchParams.get('world') === 'medium', 10000, 100);
+  assert.equal(new URL(page.url()).searchParams.get('world'), 'medium', page.url());
   assertNoProblems(problems);
   await context.close();
 });
