@@ -97,15 +97,14 @@ pub fn estimate(cfg: &Config) -> Estimate {
     // one (u32, f64) in the dot rows and one (usize, f64) in the Gram matrix, about 36 bytes
     // in all at the peak. Calibrated on the release build: 100,000 videos x 10,000 users x 50
     // interactions (26M pairs) peaks at VmHWM 1.06 GB; this estimate gives 1.07 GB.
+    // The top-K filter (`cf.top_k`) never holds the pairs: it builds each video's list from
+    // the item x user matrix one video at a time and keeps K (neighbour, similarity) entries
+    // per video (16 bytes each with the heap's slack), plus a row of scratch per video.
+    // Measured at `large` (100,000 x 20,000, 1M logged, K = 50): peak RSS 174 MiB in all;
+    // this gives about 300 MB with the history.
     let filter_bytes = match cfg.cf.top_k {
+        Some(top_k) => history_rows * (48.0 + 16.0) + videos * (80.0 + 16.0 * top_k as f64),
         None => history_rows * (48.0 + 16.0) + videos * 80.0 + item_pairs * PAIR_BYTES,
-        // The top-K index holds no pairs: the windowed matrix both ways (16 bytes an entry
-        // each), the recent rows and the seen sets per user, and per video a list of up to
-        // 1.5 K `(u32, f32)` neighbours. At `large` this gives about 150 MB; the index and
-        // matrix measured 126 MiB (`instatok bench-scale --world large`).
-        Some(k) => {
-            history_rows * (16.0 * 2.0 + 16.0 + 4.0) + videos * (80.0 + 1.5 * k as f64 * 8.0)
-        }
     };
     let k = cfg.cf.n_candidates;
     let steps = cfg.experiment.episodes as f64 * cfg.env.n_steps as f64;
@@ -208,8 +207,27 @@ pub fn check(cfg: &Config) -> Result<Estimate> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_top_k_filter_is_estimated_without_the_pairs_so_large_fits_the_browser() {
+        use crate::config::{Preset, WorldSize};
+        let large = Config::preset(Preset::Default).with_world_size(WorldSize::Large);
+        assert!(large.cf.top_k.is_some());
+        let e = estimate(&large);
+        assert!(
+            e.total_bytes < 600.0 * 1048576.0,
+            "large with the top-K index: {}",
+            human(e.total_bytes)
+        );
+        check_within(&large, Budgets::DOCUMENTED.browser_bytes).unwrap();
+        // The exact filter at that size holds every co-occurring pair: refused in a browser.
+        let mut exact = large.clone();
+        exact.cf.top_k = None;
+        assert!(check_within(&exact, Budgets::DOCUMENTED.browser_bytes).is_err());
+    }
+
     fn with(sets: &[&str]) -> Config {
-        crate::schema::apply_sets(&Config::default_preset(), sets).unwrap()
+        crate::schema::apply_sets(&Config::default_preset(), sets)
+            .unwrap_or_else(|e| panic!("{sets:?}: {e}"))
     }
 
     #[test]
@@ -246,7 +264,19 @@ mod tests {
         };
         for sets in [
             &["world.n_users=100000", "world.history_mean=10000"][..],
-            &["world.n_videos=1000000", "world.n_users=100000"][..],
+            // The exact filter holds every co-occurring pair; the top-K index needs far less,
+            // but not at a thousand interactions per user.
+            &[
+                "world.n_videos=1000000",
+                "world.n_users=100000",
+                "cf.history_window=null",
+                "cf.top_k=null",
+            ][..],
+            &[
+                "world.n_videos=1000000",
+                "world.n_users=100000",
+                "world.history_mean=1000",
+            ][..],
             &[
                 "agent.replay_capacity=null",
                 "experiment.episodes=1000000",

@@ -128,6 +128,8 @@ struct TrainReport {
     episodes_finished: u32,
     episode: usize,
     last: Option<FeedEvent>,
+    /// Whether training is paused by a detected divergence (see `stats().divergence`).
+    diverged: bool,
 }
 
 #[derive(Serialize)]
@@ -179,6 +181,9 @@ struct Stats {
     mean_loss_recent: Option<f32>,
     coverage: f64,
     creator_gini: f64,
+    /// The divergence that paused training, if any (`Trainer::divergence`):
+    /// `{episode, step, kind, value, threshold, skipped_updates, message}`.
+    divergence: Option<crate::divergence::Divergence>,
 }
 
 /// The reader's profile in "you are the user" mode.
@@ -189,6 +194,60 @@ struct Profile {
     gender: String,
     region: String,
     interests: [String; 2],
+}
+
+/// A world being built in steps (`crate::build::EnvBuilder`), so the Worker can build a
+/// `large` world without one long task and show progress:
+/// `new Builder(cfg)`, then `advance(units)` until its `stage` is `"done"`, then `finish()`.
+#[wasm_bindgen]
+pub struct Builder {
+    cfg: Config,
+    inner: Option<crate::build::EnvBuilder>,
+}
+
+#[wasm_bindgen]
+impl Builder {
+    /// Validate a configuration object (throws naming the field) and prepare its build.
+    #[wasm_bindgen(constructor)]
+    pub fn new(cfg: JsValue) -> Result<Builder, JsError> {
+        let cfg = parse_config(cfg)?;
+        // Refused before allocating, as `Environment::new` does: the estimate is in the message.
+        crate::budget::check(&cfg).map_err(js_err)?;
+        let inner = crate::build::EnvBuilder::new(&cfg).map_err(js_err)?;
+        Ok(Builder {
+            cfg,
+            inner: Some(inner),
+        })
+    }
+
+    /// Do about `units` units of work (users' histories or videos' neighbour lists) and return
+    /// `{stage, done, total, fraction}`; stage is world, history, matrix, index or done.
+    pub fn advance(&mut self, units: u32) -> Result<JsValue, JsError> {
+        let b = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| JsError::new("builder: already finished"))?;
+        to_js(&b.advance(units as usize))
+    }
+
+    /// Progress so far, as `advance` returns it.
+    pub fn progress(&self) -> Result<JsValue, JsError> {
+        let b = self
+            .inner
+            .as_ref()
+            .ok_or_else(|| JsError::new("builder: already finished"))?;
+        to_js(&b.progress())
+    }
+
+    /// Complete any remaining work and return the playground (baselines evaluated). The
+    /// builder is used up.
+    pub fn finish(&mut self) -> Result<Playground, JsError> {
+        let b = self
+            .inner
+            .take()
+            .ok_or_else(|| JsError::new("builder: already finished"))?;
+        Playground::from_trainer(Trainer::from_env(b.finish()), &self.cfg)
+    }
 }
 
 /// The whole playground: world, filter, agent, training record and baselines.
@@ -311,6 +370,7 @@ impl Playground {
                 .then(|| recent.iter().sum::<f32>() / recent.len() as f32),
             coverage: m.coverage,
             creator_gini: m.creator_gini,
+            divergence: self.trainer.divergence().cloned(),
         })
     }
 
@@ -346,6 +406,48 @@ impl Playground {
     /// The baselines evaluated on the initial world: `{random, most_viewed, greedy, oracle}`.
     pub fn baselines(&self) -> Result<JsValue, JsError> {
         to_js(&self.baselines)
+    }
+
+    /// Benchmark: run `n` DQN replay updates now (it trains the agent: for `cargo xtask bench`
+    /// only) and return the milliseconds they took (the clock is read before and after).
+    /// Throws if the agent is not a DQN or its replay buffer holds less than a batch.
+    #[wasm_bindgen(js_name = benchUpdates)]
+    pub fn bench_updates(&mut self, n: u32) -> Result<f64, JsError> {
+        let agent = self
+            .trainer
+            .agent_mut()
+            .as_dqn_mut()
+            .ok_or_else(|| JsError::new("benchUpdates: the agent is not a DQN"))?;
+        if agent.replay_len() < agent.config().batch_size {
+            return Err(JsError::new(
+                "benchUpdates: the replay buffer holds less than a batch; train first",
+            ));
+        }
+        let now = || {
+            js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+                .ok()
+                .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
+                .and_then(|(p, f)| {
+                    f.dyn_into::<js_sys::Function>()
+                        .ok()?
+                        .call0(&p)
+                        .ok()?
+                        .as_f64()
+                })
+                .unwrap_or_else(js_sys::Date::now)
+        };
+        let t0 = now();
+        for _ in 0..n {
+            agent.learn();
+        }
+        Ok(now() - t0)
+    }
+
+    /// Forget a detected divergence so training runs again (after the reader changed a
+    /// parameter or chose to go on); a still-diverging agent trips the detector again.
+    #[wasm_bindgen(js_name = clearDivergence)]
+    pub fn clear_divergence(&mut self) {
+        self.trainer.clear_divergence();
     }
 
     /// Change a hyperparameter live: w1, w2, w3, epsilon_decay, epsilon_min, gamma,
@@ -713,7 +815,11 @@ impl Playground {
 impl Playground {
     /// A playground for a validated configuration, with its baselines evaluated.
     fn build(cfg: &Config) -> Result<Playground, JsError> {
-        let trainer = Trainer::new(cfg).map_err(js_err)?;
+        Playground::from_trainer(Trainer::new(cfg).map_err(js_err)?, cfg)
+    }
+
+    /// A playground around a trainer, with its baselines evaluated.
+    fn from_trainer(trainer: Trainer, cfg: &Config) -> Result<Playground, JsError> {
         let n = cfg.experiment.eval_episodes.min(BASELINE_EPISODES);
         let seed = eval_seed(cfg);
         let mut baselines = BTreeMap::new();
@@ -749,7 +855,7 @@ impl Playground {
         let mut finished = 0;
         let mut steps = 0;
         let mut weights = self.trainer.env().scored_with().clone();
-        while steps < max_steps && (steps == 0 || more()) {
+        while steps < max_steps && self.trainer.divergence().is_none() && (steps == 0 || more()) {
             // The weights the list this step chooses from was scored with (for whyLast).
             weights.clone_from(self.trainer.env().scored_with());
             let step = self
@@ -783,6 +889,7 @@ impl Playground {
             episodes_finished: finished,
             episode: self.trainer.episodes().len(),
             last: event,
+            diverged: self.trainer.divergence().is_some(),
         })
     }
 

@@ -100,7 +100,19 @@ fn no_ratio_when_the_oracle_does_not_beat_random() {
 fn oversized_worlds_are_refused_before_allocating() {
     for sets in [
         &["world.n_users=100000", "world.history_mean=10000"][..],
-        &["world.n_videos=1000000", "world.n_users=100000"][..],
+        // The exact filter holds every co-occurring pair (the case); the top-K index
+        // (the default preset's filter) is estimated far smaller, but not at 1,000 per user.
+        &[
+            "world.n_videos=1000000",
+            "world.n_users=100000",
+            "cf.history_window=null",
+            "cf.top_k=null",
+        ][..],
+        &[
+            "world.n_videos=1000000",
+            "world.n_users=100000",
+            "world.history_mean=1000",
+        ][..],
     ] {
         let cfg = apply_sets(&Config::default_preset(), sets).unwrap();
         let err = Trainer::new(&cfg).err().expect("refused").to_string();

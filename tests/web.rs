@@ -277,3 +277,68 @@ fn similar_history_is_the_users_history_and_the_bandit_gives_estimates() {
     }
     assert!(pg.state_inspector().is_err());
 }
+
+#[wasm_bindgen_test]
+fn a_world_built_in_steps_equals_one_built_at_once_and_divergence_pauses_training() {
+    use instatok::web::Builder;
+    let cfg = small_config("default");
+    let mut b = Builder::new(cfg.clone()).unwrap();
+    let mut last = -1.0;
+    let mut calls = 0;
+    loop {
+        let p = b.advance(7).unwrap();
+        let f = get(&p, "fraction").as_f64().unwrap();
+        assert!(f >= last && (0.0..=1.0).contains(&f), "{f} after {last}");
+        last = f;
+        calls += 1;
+        if get(&p, "stage").as_string().unwrap() == "done" {
+            break;
+        }
+    }
+    assert!(calls > 10, "built in {calls} steps");
+    let mut stepped = b.finish().unwrap();
+    assert!(b.finish().is_err(), "a builder is used up");
+    let mut whole = Playground::new(cfg).unwrap();
+    let js = |v: JsValue| js_sys::JSON::stringify(&v).unwrap().as_string().unwrap();
+    assert_eq!(
+        js(stepped.baselines().unwrap()),
+        js(whole.baselines().unwrap())
+    );
+    stepped.train(300).unwrap();
+    whole.train(300).unwrap();
+    assert_eq!(
+        stepped.series("return").unwrap(),
+        whole.series("return").unwrap()
+    );
+
+    // An absurd learning rate: the trainer reports a divergence and training stops.
+    let bad = small_config("default");
+    let agent = get(&bad, "agent");
+    for (k, v) in [
+        ("learning_rate", 1.0),
+        ("gamma", 1.0),
+        ("batch_size", 1.0),
+        ("epsilon_min", 0.0),
+    ] {
+        js_sys::Reflect::set(&agent, &k.into(), &JsValue::from(v)).unwrap();
+    }
+    let mut pg = Playground::new(bad).unwrap();
+    let mut diverged = false;
+    for _ in 0..200 {
+        let r = pg.train(500).unwrap();
+        if get(&r, "diverged").as_bool().unwrap() {
+            diverged = true;
+            break;
+        }
+    }
+    assert!(diverged, "an absurd learning rate diverges");
+    let d = get(&pg.stats().unwrap(), "divergence");
+    assert!(get(&d, "message")
+        .as_string()
+        .unwrap()
+        .contains("learning_rate"));
+    assert_eq!(get(&pg.train(100).unwrap(), "steps").as_f64(), Some(0.0));
+    pg.clear_divergence();
+    assert!(get(&pg.stats().unwrap(), "divergence").is_null());
+    assert!(get(&pg.train(1).unwrap(), "steps").as_f64() == Some(1.0));
+}

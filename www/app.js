@@ -4,7 +4,7 @@
 
 import { hydrateIcons, iconEl } from './icons.js';
 import { Messages } from './messages.js';
-import { PARAMS, PARAM, getValue, setValue, sameValue, formatValue } from './params.js';
+import { PARAMS, PARAM, getValue, setValue, sameValue, formatValue, applySchema } from './params.js';
 import { readUrl, queryFor, writeUrl, flushUrl } from './url.js';
 import { SimWorker, SeriesStore } from './protocol.js';
 import { h, clip } from './dom.js';
@@ -106,12 +106,19 @@ function installErrorHandlers() {
 /** Preset defaults with the overrides applied, validated by the wasm module. */
 function configFor(preset, overrides) {
   const c = defaultConfig(preset);
-  for (const [k, v] of overrides) setValue(c, PARAM[k], v);
+  // The world size first: it sets the size fields that a typed n_videos / n_users then refines.
+  if (overrides.has('world')) setValue(c, PARAM.world, overrides.get('world'));
+  for (const [k, v] of overrides) if (k !== 'world') setValue(c, PARAM[k], v);
   return validateConfig(c);
 }
 
 function currentQuery() {
-  return queryFor(S.cfg, defaultConfig(S.preset), { mode: S.mode, speed: SPEEDS[S.speed].name, defaultSpeed: DEFAULT_SPEED });
+  // The size fields of a medium / large world are the size's, not changes to write out.
+  const defaults = defaultConfig(S.preset);
+  const defaultWorld = getValue(defaults, PARAM.world);
+  const size = getValue(S.cfg, PARAM.world);
+  if (size !== 'custom') setValue(defaults, PARAM.world, size);
+  return queryFor(S.cfg, defaults, { defaultWorld, mode: S.mode, speed: SPEEDS[S.speed].name, defaultSpeed: DEFAULT_SPEED });
 }
 
 function updateUrl() {
@@ -151,14 +158,37 @@ function absorb(snap) {
   S.series.append(snap.series);
 }
 
+/** What each build stage (BuildProgress.stage, plus the Worker's 'baselines') is doing. */
+const BUILD_STAGES = {
+  world: 'Drawing videos and users',
+  history: 'Drawing the users\u2019 watch history',
+  matrix: 'Counting interactions per video',
+  index: 'Finding each video\u2019s nearest neighbours',
+  baselines: 'Scoring the baseline policies',
+};
+
 /** The building indicator over the feed: a moving bar and the seconds so far. */
 function showBuilding() {
   const t0 = performance.now();
   const secs = h('span', { class: 'build-secs', text: '' });
+  const stageText = h('div', { class: 'build-stage', dataset: { testid: 'build-stage' }, text: '' });
   feed.showNotice(h('div', { class: 'building', dataset: { testid: 'building' }, attrs: { role: 'progressbar', 'aria-label': 'Building the world' } },
     h('b', { text: 'Building the world\u2026' }), h('br'),
     'videos, users, the similarity matrix and the baselines ', secs,
-    h('div', { class: 'build-bar' }, h('i'))));
+    h('div', { class: 'build-bar' }, h('i')),
+    stageText));
+  // The Worker reports {stage, done, total, fraction} while it builds: a real bar from then on.
+  S.buildProgress = (m) => {
+    const bar = stageText.parentElement && stageText.parentElement.querySelector('.build-bar');
+    if (!bar) return;
+    bar.classList.add('real');
+    bar.dataset.fraction = String(m.fraction);
+    bar.setAttribute('aria-valuenow', String(Math.round(m.fraction * 100)));
+    bar.firstElementChild.style.width = `${(100 * m.fraction).toFixed(1)}%`;
+    const what = BUILD_STAGES[m.stage] || m.stage;
+    const part = m.total > 1 ? ` (${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')})` : '';
+    stageText.textContent = `${what}${part} \u00b7 ${Math.round(100 * m.fraction)}% in all`;
+  };
   const timer = setInterval(() => {
     const s = (performance.now() - t0) / 1000;
     if (s >= 0.5) secs.textContent = `(${s.toFixed(1)} s)`;
@@ -291,14 +321,56 @@ function trainingStopped(why) {
   messages.error(`Training stopped: ${clip(why, 300)}. Press Reset to start again.`);
 }
 
+/**
+ * Training paused by a detected divergence: says what happened and what to change, with a
+ * button that lowers the learning rate tenfold (and trains on) and one that resets.
+ */
+function showDivergence() {
+  stopTraining();
+  const d = S.stats && S.stats.divergence;
+  if (!d) return;
+  updateStats();
+  if (S.lastEvent) cands.render(S.lastEvent, candOpts());
+  const a = S.cfg.agent;
+  const target = getValue(S.cfg, PARAM.target_sync);
+  const what = String(d.message).replace(/^training diverged: /, '').replace(/\. Lower agent\..*$/, '');
+  const box = messages.error(
+    `Training paused: the agent diverged (${what}). Its Q-values no longer mean anything. ` +
+    `Lower the learning rate (now ${formatValue(PARAM.lr, a.learning_rate)}) or the \u03b3 discount (now ${formatValue(PARAM.gamma, a.gamma)}), ` +
+    `or sync the target network less often (target sync now ${formatValue(PARAM.target_sync, target)}), then train again \u2014 or reset for a fresh agent.`);
+  box.dataset.testid = 'divergence';
+  const lower = Math.max(PARAM.lr.min, Number((a.learning_rate / 10).toPrecision(2)));
+  const actions = h('span', { class: 'msg-actions' },
+    h('button', { type: 'button', class: 'btn', dataset: { testid: 'divergence-lower-lr' }, text: `Learning rate \u2192 ${formatValue(PARAM.lr, lower)}` }),
+    h('button', { type: 'button', class: 'btn', dataset: { testid: 'divergence-reset' }, text: 'Reset' }));
+  box.querySelector('.msg-text').append(actions);
+  const [lowerBtn, resetBtn] = actions.querySelectorAll('button');
+  lowerBtn.addEventListener('click', async () => {
+    box.remove();
+    await setLive(PARAM.lr, lower, 'divergence');
+  });
+  resetBtn.addEventListener('click', () => {
+    box.remove();
+    rebuild();
+  });
+}
+
 /** Messages the Worker sends by itself while training. */
 function onPush(m) {
+  if (m.type === 'progress') {
+    if (S.building && S.buildProgress) S.buildProgress(m);
+    return;
+  }
   if (learn && learn.onPush(m, S.gen)) return;
   if (m.gen !== S.gen) {
     if (m.type === 'stopped' && m.gen === -1) trainingStopped(m.error);
     return;
   }
   absorb(m);
+  if (m.type === 'stopped' && m.diverged) {
+    showDivergence();
+    return;
+  }
   if (m.type === 'stopped') {
     trainingStopped(m.error);
     return;
@@ -382,7 +454,7 @@ function showAgentEvent(ev, view) {
     feed.showBadge(ev.action, ev.reward);
     if (ev.action === 'liked') feed.setLiked(true);
   };
-  cands.render(ev, { seesCandidates: seesCandidates() });
+  cands.render(ev, candOpts());
   explain.showWhy(ev._why, ev);
   setInteraction(ev.action, ev.reward, ev._ret);
   if (!animate) {
@@ -397,6 +469,12 @@ function showAgentEvent(ev, view) {
     const playMs = view.view === 'full' ? Math.max(0, stepMs * 0.5) : 0;
     return feed.animateProgress(frac, playMs).then(finish);
   });
+}
+
+/** What the candidate panel's note needs besides the step: after a divergence it says so. */
+function candOpts() {
+  const st = S.stats || {};
+  return { seesCandidates: seesCandidates(), diverged: !!st.divergence, updates: st.updates || 0 };
 }
 
 function seesCandidates() {
@@ -469,7 +547,7 @@ function showUserCard(card, o) {
   }, { animate: o.animate, fromPx: o.fromPx || 0 }).then(() => {
     if (token === S.viewToken && S.user === u && u.active && u.card === card) feed.startPlaying(card.video.duration);
   });
-  cands.render(card, { seesCandidates: seesCandidates() });
+  cands.render(card, candOpts());
   explain.forCard(card);
 }
 
@@ -637,7 +715,8 @@ async function setLive(p, value, source) {
   controls.show(p.key, value, source === 'slider');
   const gen = S.gen;
   try {
-    const r = await S.sim.call('set', { name: p.live, value });
+    // A changed parameter is the reader's answer to a divergence: training may run again.
+    const r = await S.sim.call('set', { name: p.live, value, clearDivergence: true });
     if (gen !== S.gen) return;
     absorb(r);
     S.cfg = r.config;
@@ -742,7 +821,9 @@ function updateStats() {
   $('stat-epsilon').textContent = Number.isFinite(st.epsilon) ? st.epsilon.toFixed(3) : '–';
   const cap = st.replay_capacity == null ? '∞' : fmtInt(st.replay_capacity);
   $('stat-replay').textContent = `${fmtInt(st.replay_len)} / ${cap}`;
-  $('stat-loss').textContent = Number.isFinite(st.mean_loss_recent) ? Number(st.mean_loss_recent.toPrecision(3)).toString() : '–';
+  // A diverging loss (1e10 and more) in exponent form, so it keeps to its cell.
+  const loss = st.mean_loss_recent;
+  $('stat-loss').textContent = Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
   $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
   // Before any video is shown every creator has zero views: no inequality to speak of yet.
   $('stat-gini').textContent = Number.isFinite(st.creator_gini) && st.coverage > 0 ? st.creator_gini.toFixed(2) : '–';
@@ -953,6 +1034,8 @@ async function boot() {
     const module = await WebAssembly.compileStreaming(fetch(new URL('../pkg/instatok_bg.wasm', import.meta.url)));
     await wasm.default({ module_or_path: module });
     ({ defaultConfig, validateConfig } = wasm);
+    // Typed and link ranges come from the Rust table, the one range per field.
+    applySchema(wasm.configSchema());
     S.sim = new SimWorker(onPush);
     await S.sim.call('init', { module });
     explain = new Explain({
@@ -968,6 +1051,8 @@ async function boot() {
       },
       onImported,
     });
+    // For the benches (tests/e2e/bench.mjs, soak.mjs): the Worker's wasm memory.
+    window.__instatokMemory = () => S.sim.call('memory');
   } catch (e) {
     feed.showNotice('The simulator could not be loaded.');
     messages.error(`Could not load the WebAssembly module (pkg/instatok.js): ${describe(e)}`);

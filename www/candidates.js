@@ -68,7 +68,9 @@ export class CandidatePanel {
     // The agent's own flag (`explored`) says whether this pick was exploration: never
     // inferred from the Q-values (a random pick can land on the top-Q slot).
     let text;
-    if (step.explored === true) {
+    if (opts.diverged) {
+      text = `Shown: slot ${step.slot + 1}. Training diverged: these Q-values no longer mean anything (see the message above).`;
+    } else if (step.explored === true) {
       text = `Shown: slot ${step.slot + 1}, a random pick (explore, probability ε = ${eps})` +
         (step.slot === best ? '; it happens to be the highest-Q slot too.' : best >= 0 ? `; the highest Q was slot ${best + 1}.` : '.');
     } else if (step.explored === false) {

@@ -36,7 +36,7 @@ export class Controls {
       select = document.createElement('select');
       select.id = id;
       select.dataset.testid = `ctl-${p.key}`;
-      for (const o of p.options) select.add(new Option(o, o));
+      for (const o of p.options) select.add(new Option(p.optionLabels ? p.optionLabels[o] : o, o));
       select.setAttribute('aria-describedby', helpId);
       select.addEventListener('change', () => this.commit(p, select.value, 'select'));
       wrap.append(select);
@@ -163,7 +163,16 @@ export class Controls {
     const el = this.els.get(key);
     if (!p || !el) return;
     this.values.set(key, value);
-    if (el.select) el.select.value = value;
+    if (el.select) {
+      // A value outside the options (a world whose size fields were typed: 'custom') is shown
+      // as a disabled option.
+      if (value != null && ![...el.select.options].some((o) => o.value === value)) {
+        const o = new Option(String(value), String(value));
+        o.disabled = true;
+        el.select.add(o);
+      }
+      el.select.value = value;
+    }
     if (el.box) el.box.value = formatValue(p, value);
     if (el.range && !keepSlider) {
       el.range.value = String(toSlider(p, value));

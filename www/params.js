@@ -20,6 +20,30 @@ const int = (v) => String(Math.round(v));
  * @property {'range'|'log'|'number'|'select'} kind
  */
 
+/**
+ * The world sizes of `WorldSize` in src/config.rs (kept equal by tests/e2e/world-size.test.mjs,
+ * which builds each through the wasm validator): the size fields each sets.
+ */
+export const WORLD_SIZES = [
+  { name: 'small', words: '3,000 videos, 200 users', n_videos: 3000, n_users: 200, n_creators: 20, history_mean: 30 },
+  { name: 'medium', words: '20,000 videos, 5,000 users', n_videos: 20000, n_users: 5000, n_creators: 133, history_mean: 40 },
+  { name: 'large', words: '100,000 videos, 20,000 users', n_videos: 100000, n_users: 20000, n_creators: 667, history_mean: 50 },
+];
+
+/** The world size a config has ('small' | 'medium' | 'large'), or 'custom'. */
+export function worldSizeOf(c) {
+  const w = c.world;
+  const s = WORLD_SIZES.find((x) => x.n_videos === w.n_videos && x.n_users === w.n_users && x.n_creators === w.n_creators && x.history_mean === w.history_mean);
+  return s ? s.name : 'custom';
+}
+
+/** Sets a config's size fields to a world size (as `WorldSize::apply`). */
+export function applyWorldSize(c, name) {
+  const s = WORLD_SIZES.find((x) => x.name === name);
+  if (!s) return;
+  Object.assign(c.world, { n_videos: s.n_videos, n_users: s.n_users, n_creators: s.n_creators, history_mean: s.history_mean, history_sd: 10, history_min: 5 });
+}
+
 /** @type {Param[]} */
 export const PARAMS = [
   // Business score: ranks the candidate list (live).
@@ -34,7 +58,7 @@ export const PARAMS = [
   { key: 'lr', label: 'Learning rate', help: 'Adam step size (log slider).', group: 'agent', path: ['agent', 'learning_rate'], live: 'learning_rate', kind: 'log', min: 1e-5, max: 1e-1, step: 0.05, fmt: sig },
   { key: 'batch', label: 'Batch size', help: 'Transitions per gradient update.', group: 'agent', path: ['agent', 'batch_size'], live: 'batch_size', kind: 'range', min: 1, max: 256, step: 1, integer: true, fmt: int },
   { key: 'replay', label: 'Replay capacity', help: 'Oldest transitions are dropped beyond this; ∞ = keep all (the notebook).', group: 'agent', path: ['agent', 'replay_capacity'], live: 'replay_capacity', kind: 'log', min: 100, max: 100000, step: 0.05, integer: true, nullable: 'max', nullText: '∞', nullUrl: 'inf', fmt: int },
-  { key: 'target_sync', label: 'Target sync', help: 'Copy the online network into the target network every N updates; off = no target network (the notebook).', group: 'agent', live: 'target_sync', kind: 'log', min: 1, max: 2000, step: 0.05, integer: true, nullable: 'min', nullText: 'off', nullUrl: 'off', fmt: int,
+  { key: 'target_sync', label: 'Target sync', help: 'Copy the online network into the target network every N updates; off = no target network (the notebook).', group: 'agent', live: 'target_sync', schemaPath: 'agent.target.every', kind: 'log', min: 1, max: 2000, step: 0.05, integer: true, nullable: 'min', nullText: 'off', nullUrl: 'off', fmt: int,
     get: (c) => {
       const t = c.agent.target;
       if (!t || t.kind === 'none') return null;
@@ -47,6 +71,9 @@ export const PARAMS = [
 
   // World: any change builds a new world and a fresh agent.
   { key: 'preset', label: 'Preset', help: 'seed = the notebook as written; default = its flaws fixed.', group: 'world', kind: 'select', options: ['default', 'seed'], path: ['preset'] },
+  { key: 'world', label: 'World size', help: 'Small is the notebook\'s world; larger worlds take seconds to build (a progress bar shows how far).', group: 'world', kind: 'select', options: WORLD_SIZES.map((w) => w.name),
+    optionLabels: Object.fromEntries(WORLD_SIZES.map((w) => [w.name, `${w.name} \u00b7 ${w.words}`])),
+    get: (c) => worldSizeOf(c), set: (c, v) => applyWorldSize(c, v) },
   { key: 'seed', label: 'Random seed', help: 'Same seed, same world and same run.', group: 'world', kind: 'number', min: 0, max: 4294967295, step: 1, integer: true, path: ['seed'], fmt: int },
   { key: 'n_candidates', label: 'Candidates per step', help: 'Size of the list the agent picks from (its action count).', group: 'world', path: ['cf', 'n_candidates'], kind: 'range', min: 2, max: 20, step: 1, integer: true, fmt: int },
   { key: 'n_videos', label: 'Videos', help: 'Catalogue size.', group: 'world', path: ['world', 'n_videos'], kind: 'range', min: 100, max: 10000, step: 100, integer: true, fmt: int },
@@ -60,6 +87,33 @@ export const PARAMS = [
  * or "__proto__" finds nothing here (use `paramFor`, which also checks own properties).
  */
 export const PARAM = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(PARAMS.map((p) => [p.key, p]))));
+
+/** Largest integer a JS number holds exactly: the page's bound on u64 fields (the seed). */
+const EXACT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Takes each parameter's typed / link range from the Rust table (`configSchema()`, one range
+ * per field for every source of configuration). The sliders keep their own span (a slider
+ * over a million videos would be useless) and a typed value may go past it; a u64 is capped
+ * where JS numbers stay exact. Returns the keys whose range changed.
+ * @param {{fields: {path: string, min: number|null, max: number|null}[]}} schema
+ */
+export function applySchema(schema) {
+  const byPath = new Map(schema.fields.map((f) => [f.path, f]));
+  const changed = [];
+  for (const p of PARAMS) {
+    if (p.kind === 'select') continue;
+    const path = p.schemaPath || (p.path && p.path.join('.'));
+    const f = path ? byPath.get(path) : null;
+    if (!f) continue;
+    const lo = typeof f.min === 'number' ? f.min : p.min;
+    const hi = Math.min(typeof f.max === 'number' ? f.max : p.max, EXACT);
+    if (lo !== p.typedMin || hi !== p.typedMax) changed.push(p.key);
+    p.typedMin = lo;
+    p.typedMax = hi;
+  }
+  return changed;
+}
 
 /** The parameter named `key`, or null: never an inherited property. */
 export function paramFor(key) {
@@ -133,11 +187,12 @@ export function parseValue(p, text) {
   if (v === 0 && /[1-9]/.test(mantissa)) throw new Error(`is too small to represent (it would round to 0) ${got}`);
   if (!Number.isFinite(v)) throw new Error(`is too large ${got}`);
   if (p.integer && !Number.isInteger(v)) throw new Error(`must be a whole number ${got}`);
-  // The page keeps to its controls' ranges: the core accepts wider ones (a million videos,
-  // which would take the browser many seconds to build), and the seed, a u64 on the Rust side,
-  // must stay where JS numbers are exact (below 2^53).
+  // The range is the Rust table's (applySchema; the slider's span until it ran), so a typed
+  // value, a link and the simulator agree; the seed, a u64 on the Rust side, stays where JS
+  // numbers are exact (below 2^53).
   const show = (x) => (p.fmt ? p.fmt(x) : String(x));
-  if (v < p.min || v > p.max) throw new Error(`must be between ${show(p.min)} and ${show(p.max)} ${got}`);
+  const lo = p.typedMin ?? p.min, hi = p.typedMax ?? p.max;
+  if (v < lo || v > hi) throw new Error(`must be between ${show(lo)} and ${show(hi)} ${got}`);
   return v;
 }
 

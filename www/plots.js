@@ -173,7 +173,7 @@ export class Plots {
    * @returns {boolean} whether anything was redrawn
    */
   update(pg, force = false) {
-    const n = pg.series('return').length;
+    const n = pg.length;
     const keys = Object.keys(this.u);
     const stale = keys.filter((k) => force || this.drawn[k] !== n);
     if (!stale.length) return false;
@@ -188,15 +188,18 @@ export class Plots {
   /** Sets one plot's data from the Playground's series. */
   draw(key, pg, n) {
     // Before there is much data, keep a minimum x range so the baselines already show.
-    const width = Math.max(n, MIN_EPISODES);
-    const xs = Array.from({ length: width }, (_, i) => i + 1);
+    // A downsampled store (SeriesStore) keeps fewer points than episodes, each with its episode.
+    const kept = pg.series('return').length;
+    const stride = pg.stride || 1;
+    const width = Math.max(kept, Math.ceil(MIN_EPISODES / stride));
+    const xs = Array.from({ length: width }, (_, i) => (pg.xs && i < kept ? pg.xs[i] : (i + 1) * stride));
     const b = this.baselines || {};
     const flat = (k, field) => {
       const v = b[k] && Number.isFinite(b[k][field]) ? b[k][field] : null;
       return new Array(width).fill(v);
     };
     const padded = (a) => (a.length < width ? a.concat(new Array(width - a.length).fill(null)) : a);
-    const withMean = (a) => [padded(a), padded(movingAverage(a, MA_WINDOW))];
+    const withMean = (a) => [padded(a), padded(movingAverage(a, Math.max(1, Math.round(MA_WINDOW / stride))))];
     let cols;
     if (key === 'ret') {
       cols = [...withMean(finite(pg.series('return'))), ...BASELINES.map((bl) => flat(bl.key, 'mean_return'))];
@@ -211,5 +214,6 @@ export class Plots {
     this.u[key].setData(bucket(xs, cols));
     this.drawn[key] = n;
     this.els[key].dataset.points = String(n);
+    this.els[key].dataset.kept = String(kept);
   }
 }

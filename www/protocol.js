@@ -31,6 +31,9 @@
 //       Playground.readerInterests(); reader = {agent, interests, warm, warmMs}.
 //   curve       {sessions}  a skill-curve point now (Playground.curvePoint)
 //                                                     -> {point, ...snapshot}
+//   resume      {}  forget a detected divergence so `start` trains again -> {...snapshot}
+//               (`set` with clearDivergence: true does the same after changing a parameter)
+//   memory      {}  -> {wasm_bytes, js_heap_bytes}  (the Worker's wasm memory; for benches)
 //   snapshot    {full?: boolean}  full = series from episode 0 again
 //                                                     -> {...snapshot}
 // Explanations (issue 10, www/explain.js; shapes in the `///` docs of src/web.rs):
@@ -59,8 +62,12 @@
 //   {type: 'curve', gen, point, ms, sessions}
 //       a skill-curve point (Playground.curvePoint(sessions)) computed while training; ms is
 //       what it cost the Worker (points are spaced so evaluation takes ~1/5 of its time).
-//   {type: 'stopped', gen, error, stats, series}
-//       training stopped by itself (an error inside a step); error is its message.
+//   {type: 'stopped', gen, error, stats, series, diverged?}
+//       training stopped by itself (an error inside a step); error is its message. With
+//       diverged: true (error null) the trainer detected a divergence and paused:
+//       stats.divergence = {episode, step, kind, value, threshold, skipped_updates, message}.
+//   {type: 'progress', gen: -1, stage, done, total, fraction}
+//       while `build` runs: stage world|history|matrix|index|baselines, fraction in [0, 1].
 //
 // Determinism: the Worker runs exactly the steps the page asks for, in order; how they are
 // sliced in time does not change them, so the same config gives the same results.
@@ -111,7 +118,18 @@ export class SimWorker {
 
 const SERIES_NAMES = ['return', 'loss', 'epsilon', 'session_seconds'];
 
-/** Per-episode series as the page knows them, grown from the Worker's deltas. */
+/**
+ * Most points kept per series. Past it, neighbouring points are averaged in pairs (each point
+ * then stands for twice as many episodes), so a run of hours keeps between KEEP_POINTS / 2 and
+ * KEEP_POINTS points per series: memory and redraw cost stay flat.
+ */
+export const KEEP_POINTS = 2000;
+
+/**
+ * Per-episode series as the page knows them, grown from the Worker's deltas and downsampled by
+ * mean decimation: each kept point is the mean of the finite values of `stride` consecutive
+ * episodes (NaN if none), and `x(i)` is the number of the last episode it covers.
+ */
 export class SeriesStore {
   constructor() {
     this.clear();
@@ -119,26 +137,62 @@ export class SeriesStore {
 
   clear() {
     this.data = Object.fromEntries(SERIES_NAMES.map((n) => [n, []]));
+    this.xs = [];
+    this.stride = 1;
+    this.episodes = 0;
+    this.acc = Object.fromEntries(SERIES_NAMES.map((n) => [n, { sum: 0, cnt: 0 }]));
+    this.accN = 0;
   }
 
-  /** Episodes known. */
+  /** Episodes known (not points kept). */
   get length() {
-    return this.data.return.length;
+    return this.episodes;
   }
 
-  /** Appends a delta; a delta that does not start where the store ends replaces from there. */
+  /** Appends a delta; a delta from episode 0 replaces everything, an overlap is skipped. */
   append(delta) {
     if (!delta) return;
-    for (const n of SERIES_NAMES) {
-      const a = this.data[n];
-      const d = delta[n];
-      if (!d) continue;
-      if (a.length > delta.from) a.length = delta.from;
-      for (let i = 0; i < d.length; i++) a.push(d[i]);
+    if (delta.from === 0 && this.episodes) this.clear();
+    const n = delta.return ? delta.return.length : 0;
+    for (let i = Math.max(0, this.episodes - delta.from); i < n; i++) {
+      for (const name of SERIES_NAMES) {
+        const v = delta[name] ? delta[name][i] : NaN;
+        if (Number.isFinite(v)) {
+          this.acc[name].sum += v;
+          this.acc[name].cnt += 1;
+        }
+      }
+      this.episodes += 1;
+      this.accN += 1;
+      if (this.accN === this.stride) this.flush();
     }
   }
 
-  /** One series by its Playground name (a plain array). */
+  /** Closes the bucket being filled; halves the points when there are too many. */
+  flush() {
+    for (const name of SERIES_NAMES) {
+      const a = this.acc[name];
+      this.data[name].push(a.cnt ? a.sum / a.cnt : NaN);
+      a.sum = 0;
+      a.cnt = 0;
+    }
+    this.xs.push(this.episodes);
+    this.accN = 0;
+    if (this.xs.length < KEEP_POINTS) return;
+    const half = (arr) => {
+      const out = [];
+      for (let i = 0; i + 1 < arr.length; i += 2) {
+        const p = arr[i], q = arr[i + 1];
+        out.push(Number.isFinite(p) && Number.isFinite(q) ? (p + q) / 2 : Number.isFinite(p) ? p : q);
+      }
+      return out;
+    };
+    for (const name of SERIES_NAMES) this.data[name] = half(this.data[name]);
+    this.xs = this.xs.filter((_, i) => i % 2 === 1);
+    this.stride *= 2;
+  }
+
+  /** One series by its Playground name: the kept points (a plain array). */
   series(name) {
     return this.data[name] || [];
   }

@@ -83,7 +83,12 @@ export function queryFor(cfg, defaults, ui) {
   for (const p of PARAMS) {
     const v = getValue(cfg, p);
     const always = p.key === 'preset' || p.key === 'seed';
-    if (always || !sameValue(p, v, getValue(defaults, p))) {
+    // A world whose size fields match no named size is written out field by field.
+    if (p.key === 'world' && v === 'custom') continue;
+    // `defaults` may hold the chosen world size's fields (so they are not written out);
+    // the size itself is compared with the preset's own (ui.defaultWorld).
+    const def = p.key === 'world' && ui.defaultWorld ? ui.defaultWorld : getValue(defaults, p);
+    if (always || !sameValue(p, v, def)) {
       parts.push(`${p.key}=${encodeURIComponent(encodeValue(p, v))}`);
     }
   }

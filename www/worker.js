@@ -1,7 +1,7 @@
 // The simulation Worker: owns the wasm Playground and runs training off the page's main
 // thread. The message protocol is documented at the top of www/protocol.js.
 
-import init, { Playground } from '../pkg/instatok.js';
+import init, { Builder } from '../pkg/instatok.js';
 
 /** Milliseconds of training between two looks at the message queue (full speed). */
 const SLICE_MS = 12;
@@ -10,6 +10,10 @@ const TICK_MS = 50;
 /** Upper bound on the steps of one slice. */
 const MAX_SLICE_STEPS = 50000;
 const SERIES = ['return', 'loss', 'epsilon', 'session_seconds'];
+/** Work units (users' histories, videos' neighbour lists) per Builder.advance call. */
+const BUILD_UNITS = 500;
+/** Milliseconds of building between two progress messages (and looks at the queue). */
+const BUILD_SLICE_MS = 40;
 
 // Skill curve: the Worker evaluates the frozen agent and the baselines on a fixed panel of
 // held-out sessions (`curvePoint`) now and then while training, and pushes
@@ -139,6 +143,14 @@ function account(report) {
   W.steps += report.steps;
   W.finished += report.episodes_finished;
   if (report.last) W.last = report.last;
+  return report;
+}
+
+/** Training paused by a detected divergence: tell the page (stats.divergence says what). */
+function diverged() {
+  stopLoop();
+  if (W.steps) tick(false);
+  post({ type: 'stopped', gen: W.gen, error: null, diverged: true, ...snapshot() });
 }
 
 function loop(token) {
@@ -146,15 +158,15 @@ function loop(token) {
   try {
     if (!W.sps) {
       const t0 = performance.now();
-      const rep = W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS);
-      account(rep);
+      const rep = account(W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS));
+      if (rep.diverged) return diverged();
       maybeCurve(rep.episode, performance.now() - t0);
       if (performance.now() - W.lastTick >= TICK_MS) tick(false);
       soon(() => loop(token));
     } else {
       const t0 = performance.now();
-      const rep = W.pg.train(1);
-      account(rep);
+      const rep = account(W.pg.train(1));
+      if (rep.diverged) return diverged();
       tick(true);
       maybeCurve(rep.episode, Math.max(performance.now() - t0, 1000 / W.sps));
       // Keep to the rate without drifting; after a long stall, start again from now.
@@ -224,12 +236,35 @@ function need() {
 
 const HANDLERS = {
   async init(m) {
-    await init({ module_or_path: m.module });
+    W.wasm = await init({ module_or_path: m.module });
     return {};
   },
-  build(m) {
+  /** Memory figures of this Worker: the wasm linear memory and (Chromium) the JS heap. */
+  memory() {
+    const heap = self.performance && performance.memory ? performance.memory.usedJSHeapSize : null;
+    return { wasm_bytes: W.wasm ? W.wasm.memory.buffer.byteLength : 0, js_heap_bytes: heap };
+  },
+  async build(m) {
     stopLoop();
-    const pg = new Playground(m.config);
+    // The world is built in slices with a progress message after each
+    // ({type: 'progress', stage, done, total, fraction}); the old world stays until it is done.
+    const b = new Builder(m.config);
+    let pg;
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        let p;
+        do p = b.advance(BUILD_UNITS);
+        while (p.stage !== 'done' && performance.now() - t0 < BUILD_SLICE_MS);
+        if (p.stage === 'done') break;
+        post({ type: 'progress', gen: -1, ...p });
+        await new Promise((resolve) => soon(resolve));
+      }
+      post({ type: 'progress', gen: -1, stage: 'baselines', done: 0, total: 1, fraction: 1 });
+      pg = b.finish();
+    } finally {
+      b.free();
+    }
     if (W.pg) W.pg.free();
     W.pg = pg;
     W.gen += 1;
@@ -264,6 +299,8 @@ const HANDLERS = {
   set(m) {
     const pg = need();
     pg.setParam(m.name, m.value);
+    // A changed parameter is the reader's answer to a divergence: training may run again.
+    if (m.clearDivergence) pg.clearDivergence();
     return { config: pg.config(), ...snapshot() };
   },
   userStart(m) {
@@ -279,6 +316,11 @@ const HANDLERS = {
   },
   curve(m) {
     return { point: need().curvePoint(Number(m.sessions) || CURVE_SESSIONS), ...snapshot() };
+  },
+  /** Forget a divergence so training can run again (returns a snapshot). */
+  resume() {
+    need().clearDivergence();
+    return snapshot();
   },
   snapshot(m) {
     need();

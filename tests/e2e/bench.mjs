@@ -3,9 +3,15 @@
 //   (a) the 500-episode `seed`-preset experiment, seed 1, in headless Chromium
 //   (b) the longest main-thread task while the page trains for ~10 s
 //   (c) bytes transferred on first load, per resource type
+//   (d) DQN updates per second in the browser, both networks (slot heads, pair scorer)
+//   (e) the `large` world built and indexed on the page: time, memory, longest main-thread task
+//   (f) with BENCH_LONG=1 (`cargo xtask bench --long`): the page at full speed for 190 s,
+//       episodes per second over seconds 180-190 against 0-10
+// BENCH_PROFILE=1 adds a CPU profile (CDP Profiler domain) of the (a) run: top self-time entries.
 
 import { readFileSync } from 'node:fs';
 import { launch, openPage, pageUrl, BASE_URL } from './helpers.mjs';
+import { rendererRss, loadAvg } from './memory.mjs';
 
 const EPISODES = 500;
 const TRAIN_SECONDS = Number(process.env.BENCH_TRAIN_SECONDS || 10);
@@ -19,10 +25,17 @@ const lpad = (s, n) => String(s).padStart(n);
 const NATIVE = process.env.NATIVE_FIGURES ? JSON.parse(readFileSync(process.env.NATIVE_FIGURES, 'utf8')) : null;
 const SEED = NATIVE ? NATIVE.seed : 1;
 
-async function experiment(browser) {
+async function experiment(browser, profile = false) {
   const { page, context } = await openPage(browser);
   // Any same-origin document will do; the module is imported directly, without the page's app.
   await page.goto(pageUrl('pkg/instatok.js'));
+  let cdp = null;
+  if (profile) {
+    cdp = await context.newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   const r = await page.evaluate(async ({ episodes, seed, moduleUrl }) => {
     const m = await import(moduleUrl);
     const t0 = performance.now();
@@ -49,6 +62,12 @@ async function experiment(browser) {
       meanReturnLast50: last.reduce((a, b) => a + b, 0) / last.length,
     };
   }, { episodes: EPISODES, seed: SEED, moduleUrl: pageUrl('pkg/instatok.js') });
+  if (cdp) {
+    const { profile: prof } = await cdp.send('Profiler.stop');
+    await context.close();
+    printProfile(prof, r);
+    return;
+  }
   await context.close();
   const s = r.tTrain / 1000;
   console.log(`(a) ${EPISODES}-episode seed-preset experiment (seed ${SEED}) in headless Chromium`);
@@ -56,7 +75,7 @@ async function experiment(browser) {
   console.log(`    build world+baselines ${(r.tBuild / 1000).toFixed(2)} s`);
   console.log(`    training             ${s.toFixed(2)} s  (${r.episodes} episodes, ${r.steps} steps, ${r.updates} updates)`);
   console.log(`    throughput           ${(r.episodes / s).toFixed(1)} episodes/s, ${(r.steps / s).toFixed(0)} steps/s`);
-  console.log(`    total                ${((r.tBuild + r.tTrain) / 1000).toFixed(2)} s`);
+  console.log(`    total                ${((r.tBuild + r.tTrain) / 1000).toFixed(2)} s  (target < 1.0 s, world included; load avg ${loadAvg()})`);
   console.log(`    mean return, last 50 episodes: ${r.meanReturnLast50.toFixed(2)}`);
   compareWithNative((r.tBuild + r.tTrain) / 1000, r.steps);
 }
@@ -169,12 +188,136 @@ async function transfer(browser) {
   console.log('    (transferred = headers + body as sent; the server decides whether bodies are compressed)');
 }
 
+/** Top self-time entries of a CDP CPU profile (wasm functions by their name-section names). */
+function printProfile(prof, r) {
+  const dt = prof.timeDeltas.reduce((a, b) => a + b, 0) / Math.max(1, prof.samples.length) / 1000;
+  const hits = new Map(prof.nodes.map((n) => [n.id, 0]));
+  for (const id of prof.samples) hits.set(id, hits.get(id) + 1);
+  const self = new Map();
+  let total = 0;
+  for (const n of prof.nodes) {
+    const f = n.callFrame;
+    const file = f.url ? f.url.split('/').pop() : '';
+    const key = `${f.functionName || '(anonymous)'}${file ? ` [${file}]` : ''}`;
+    const c = hits.get(n.id);
+    total += c;
+    self.set(key, (self.get(key) || 0) + c);
+  }
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(`    CPU profile of the same run (CDP Profiler, ${total} samples of ~${dt.toFixed(2)} ms; profiled run: training ${(r.tTrain / 1000).toFixed(2)} s):`);
+  for (const [k, c] of top) console.log(`      ${lpad((100 * c / total).toFixed(1), 5)}%  ${k.slice(0, 110)}`);
+}
+
+/** (d) DQN updates per second with a replay buffer of real transitions, each preset's network. */
+async function updates(browser) {
+  const { page, context } = await openPage(browser);
+  await page.goto(pageUrl('pkg/instatok.js'));
+  const rows = await page.evaluate(async (moduleUrl) => {
+    const m = await import(moduleUrl);
+    await m.default();
+    const out = [];
+    for (const preset of ['seed', 'default']) {
+      const cfg = m.defaultConfig(preset);
+      const pg = new m.Playground(cfg);
+      while (pg.stats().episode < 100) pg.train(500);
+      pg.benchUpdates(200);
+      const n = 2000;
+      const ms = pg.benchUpdates(n);
+      out.push({ preset, arch: pg.config().agent.architecture, batch: cfg.agent.batch_size, perS: (n * 1000) / ms, us: (ms * 1000) / n });
+      pg.free();
+    }
+    return out;
+  }, pageUrl('pkg/instatok.js'));
+  await context.close();
+  console.log(`(d) DQN updates per second in headless Chromium (replay of real transitions, online + target network as configured)`);
+  for (const r of rows) {
+    console.log(`    ${pad(r.preset, 8)} ${pad(r.arch, 12)} batch ${r.batch}: ${lpad(r.perS.toFixed(0), 7)} updates/s (${r.us.toFixed(1)} µs each)  (target >= 4,730 = 5x PyTorch's 946)`);
+  }
+}
+
+/** (e) The `large` world built and indexed by the page (in its Worker), memory after. */
+async function largeWorld(browser) {
+  const { page, context } = await openPage(browser);
+  await page.addInitScript(() => {
+    window.__long = [];
+    window.__build = { t0: null, t1: null };
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push({ start: e.startTime, d: e.duration }); }).observe({ type: 'longtask', buffered: true });
+    new MutationObserver(() => {
+      const b = document.body && document.body.classList.contains('is-building');
+      if (b && window.__build.t0 === null) window.__build.t0 = performance.now();
+      if (!b && window.__build.t0 !== null && window.__build.t1 === null) window.__build.t1 = performance.now();
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['class'] });
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(pageUrl('?world=large'));
+  await page.waitForSelector('body.is-ready', { timeout: 300000 });
+  const r = await page.evaluate(async () => ({ build: window.__build, long: window.__long, mem: await window.__instatokMemory() }));
+  const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const rss = rendererRss();
+  const tabRss = rendererRss.largest;
+  // Train a little at that size too: the page must stay free while the Worker works.
+  await page.click('[data-testid="train-toggle"]');
+  await page.waitForTimeout(5000);
+  await page.click('[data-testid="train-toggle"]');
+  const after = await page.evaluate(async () => ({ long: window.__long, mem: await window.__instatokMemory(), episodes: document.querySelector('[data-testid="episode-count"]').textContent }));
+  rendererRss();
+  const rssAfter = rendererRss.largest;
+  await context.close();
+  const mb = (b) => `${(b / 1048576).toFixed(0)} MB`;
+  const longest = (l) => l.reduce((m, t) => Math.max(m, t.d), 0);
+  const buildLong = r.long.filter((t) => r.build.t0 !== null && t.start >= r.build.t0);
+  console.log(`(e) large world (100,000 videos x 20,000 users, ~1,000,000 interactions) built and indexed on the page`);
+  console.log(`    build (world, history, matrix, top-K index, baselines) ${((r.build.t1 - r.build.t0) / 1000).toFixed(2)} s  (target < 3 s; load avg ${loadAvg()})`);
+  console.log(`    longest main-thread task while building ${buildLong.length ? `${longest(buildLong).toFixed(0)} ms` : 'none over 50 ms'}; while then training 5 s (${after.episodes} episodes) ${after.long.length > r.long.length ? `${longest(after.long.slice(r.long.length)).toFixed(0)} ms` : 'none over 50 ms'}  (target <= 50 ms)`);
+  console.log(`    memory after the build: Worker wasm ${mb(r.mem.wasm_bytes)}, Worker JS heap ${r.mem.js_heap_bytes ? mb(r.mem.js_heap_bytes) : '?'}, page JS heap ${mb(metrics.JSHeapUsedSize)}; the tab's renderer RSS ${rss ? mb(tabRss) : '?'} (all ${rendererRss.count} renderer processes ${rss ? mb(rss) : '?'})  (target: tab < 600 MB)`);
+  console.log(`    after 5 s of training: Worker wasm ${mb(after.mem.wasm_bytes)}; renderer RSS ${rssAfter ? mb(rssAfter) : '?'}`);
+}
+
+/** (f) The page at full speed for 190 s: episodes per second late against early. */
+async function longRun(browser) {
+  const { page, context } = await openPage(browser);
+  await page.goto(pageUrl());
+  await page.waitForSelector('body.is-ready', { timeout: 60000 });
+  const episodes = async () => Number((await page.textContent('[data-testid="episode-count"]')).replace(/\D/g, '')) || 0;
+  const mem = () => page.evaluate(() => window.__instatokMemory());
+  await page.click('[data-testid="train-toggle"]');
+  const t0 = Date.now();
+  const e0 = await episodes();
+  const m0 = await mem();
+  await page.waitForTimeout(10000);
+  const e10 = await episodes();
+  const t10 = Date.now();
+  await page.waitForTimeout(Math.max(0, 180000 - (Date.now() - t0)));
+  const e180 = await episodes();
+  const t180 = Date.now();
+  await page.waitForTimeout(10000);
+  const e190 = await episodes();
+  const t190 = Date.now();
+  const m190 = await mem();
+  await page.click('[data-testid="train-toggle"]');
+  await context.close();
+  const early = (e10 - e0) / ((t10 - t0) / 1000);
+  const late = (e190 - e180) / ((t190 - t180) / 1000);
+  console.log(`(f) the page at full speed for 190 s (${e190} episodes)`);
+  console.log(`    episodes/s: seconds 0-10 ${early.toFixed(1)}, seconds 180-190 ${late.toFixed(1)}: ratio ${(late / early).toFixed(2)}  (target >= 0.8; load avg ${loadAvg()})`);
+  console.log(`    Worker wasm memory ${(m0.wasm_bytes / 1048576).toFixed(0)} -> ${(m190.wasm_bytes / 1048576).toFixed(0)} MB`);
+}
+
+// BENCH_ONLY=a,d runs only those parts (letters as in the header).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (k) => !ONLY || ONLY.has(k);
 const browser = await launch();
 try {
   console.log(`browser benchmark against ${BASE_URL}`);
-  await experiment(browser);
-  await responsiveness(browser);
-  await transfer(browser);
+  if (want('a')) await experiment(browser);
+  if (want('a') && process.env.BENCH_PROFILE === '1') await experiment(browser, true);
+  if (want('b')) await responsiveness(browser);
+  if (want('c')) await transfer(browser);
+  if (want('d')) await updates(browser);
+  if (want('e')) await largeWorld(browser);
+  if (want('f') && process.env.BENCH_LONG === '1') await longRun(browser);
+  else if (want('f')) console.log('(f) page at full speed for 180 s: skipped (cargo xtask bench --long, or BENCH_LONG=1)');
 } finally {
   await browser.close();
 }

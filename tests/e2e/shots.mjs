@@ -37,6 +37,22 @@ try {
     await page.locator('#pending').scrollIntoViewIfNeeded();
     await screenshot(page, `${name}-pending.png`, false);
     await context.close();
+    // A medium world while it builds (the progress bar), then the divergence message.
+    const big = await openPage(browser, { viewport, ...extra });
+    await big.page.goto(new URL('?world=medium', process.env.BASE_URL || 'http://127.0.0.1:8080/').toString());
+    await big.page.waitForFunction(() => {
+      const t = document.querySelector('[data-testid="build-stage"]');
+      return t && /neighbours/.test(t.textContent);
+    }, null, { timeout: 120000 }).catch(() => {});
+    await screenshot(big.page, `${name}-building.png`, false);
+    await big.context.close();
+    const dv = await openPage(browser, { viewport, ...extra });
+    await gotoReady(dv.page, '?lr=1&gamma=1&batch=1&target_sync=1&eps_min=0');
+    await dv.page.click('[data-testid="train-toggle"]');
+    await dv.page.waitForSelector('[data-testid="divergence"]', { timeout: 120000 }).catch(() => {});
+    await dv.page.waitForTimeout(600);
+    await screenshot(dv.page, `${name}-divergence.png`, false);
+    await dv.context.close();
     const bad = await openPage(browser, { viewport, ...extra });
     await gotoReady(bad.page, `?constructor=1&gamma=0.5&gamma=2&lr=1e-400&bogus=${'x'.repeat(500)}`);
     await screenshot(bad.page, `${name}-badlink.png`, false);

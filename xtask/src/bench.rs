@@ -10,8 +10,26 @@ use anyhow::Result;
 /// What the page should cost over the wire, gzip-compressed, all files together.
 const BUDGET_BYTES: u64 = 500_000;
 
-/// Runs the native and browser benchmarks and prints the size report.
-pub fn run() -> Result<()> {
+/// `cargo xtask soak --browser`: builds dist/, serves it and runs tests/e2e/soak.mjs
+/// (`steps` page steps; the native soak's default of 1,000,000 means the browser's 200,000).
+pub fn soak_browser(steps: u64) -> Result<()> {
+    let root = tools::repo_root();
+    let steps = if steps == 1_000_000 { 200_000 } else { steps };
+    let dist = dist::run(&DistArgs::default())?;
+    section(&format!("soak: {steps} steps in headless Chromium"));
+    let server = serve::start_on_free_port(dist)?;
+    let result = tools::run(
+        node_against(&root, &server)
+            .env("SOAK_STEPS", steps.to_string())
+            .arg("tests/e2e/soak.mjs"),
+    );
+    drop(server);
+    result
+}
+
+/// Runs the native and browser benchmarks and prints the size report; `long` adds the
+/// page's 190 s full-speed run.
+pub fn run(long: bool) -> Result<()> {
     let root = tools::repo_root();
     section("bench: native (instatok bench)");
     // The native `seed` experiment's timings, for the browser run's ratio.
@@ -40,6 +58,7 @@ pub fn run() -> Result<()> {
     let result = tools::run(
         node_against(&root, &server)
             .env("NATIVE_FIGURES", &figures)
+            .env("BENCH_LONG", if long { "1" } else { "" })
             .arg("tests/e2e/bench.mjs"),
     );
     drop(server);

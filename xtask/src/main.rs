@@ -26,13 +26,21 @@ enum Command {
     /// Run every test: native, wasm in headless Chromium, and the page's end-to-end tests.
     Test,
     /// Print native and in-browser benchmark figures and the bundle's gzip sizes.
-    Bench,
+    Bench {
+        /// Also run the page at full speed for 190 s (episodes per second late vs early).
+        #[arg(long)]
+        long: bool,
+    },
     /// Long run: train many native steps (release build) and print memory and steps per
     /// second at the start and the end.
     Soak {
         /// Native environment steps.
         #[arg(long, default_value_t = 1_000_000)]
         steps: u64,
+        /// Instead: the page in headless Chromium (tests/e2e/soak.mjs), 200,000 steps unless
+        /// --steps says otherwise.
+        #[arg(long)]
+        browser: bool,
     },
 }
 
@@ -42,8 +50,14 @@ fn main() {
         Command::Dist(args) => dist::run(&args).map(|_| ()),
         Command::Serve(args) => serve::run(&args),
         Command::Test => test::run(),
-        Command::Bench => bench::run(),
-        Command::Soak { steps } => soak(steps),
+        Command::Bench { long } => bench::run(long),
+        Command::Soak { steps, browser } => {
+            if browser {
+                bench::soak_browser(steps)
+            } else {
+                soak(steps)
+            }
+        }
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
