@@ -743,21 +743,33 @@ pub fn run_experiment<P: Profiler>(
     on_episode: impl FnMut(&EpisodeRecord),
 ) -> Result<ExperimentReport> {
     let mut trainer = Trainer::new(cfg)?;
+    let curve = train_with_curve(&mut trainer, cfg, prof, on_episode)?;
+    let mut r = report(cfg, &trainer)?;
+    r.curve = curve;
+    Ok(r)
+}
+
+/// Train a fresh `trainer` for `cfg.experiment.episodes`, taking a learning-curve point at
+/// the start and every `cfg.experiment.eval_every` episodes (none when it is 0); stops early,
+/// with the points so far, when training diverges (see [`Trainer::divergence`]).
+pub fn train_with_curve<P: Profiler>(
+    trainer: &mut Trainer,
+    cfg: &Config,
+    prof: &mut P,
+    mut on_episode: impl FnMut(&EpisodeRecord),
+) -> Result<Vec<CurvePoint>> {
     let (every, total) = (cfg.experiment.eval_every, cfg.experiment.episodes);
-    let mut on_episode = on_episode;
     if every == 0 {
         trainer.train(total, prof, on_episode)?;
-        return report(cfg, &trainer);
+        return Ok(Vec::new());
     }
     let mut curve = vec![trainer.curve_point(cfg.experiment.curve_sessions)?];
-    while trainer.episodes().len() < total {
+    while trainer.episodes().len() < total && trainer.divergence().is_none() {
         let chunk = every.min(total - trainer.episodes().len());
         trainer.train(chunk, prof, &mut on_episode)?;
         curve.push(trainer.curve_point(cfg.experiment.curve_sessions)?);
     }
-    let mut r = report(cfg, &trainer)?;
-    r.curve = curve;
-    Ok(r)
+    Ok(curve)
 }
 
 /// The report of a `trainer` trained from `cfg`: its training series and marketplace, and

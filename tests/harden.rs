@@ -3,7 +3,7 @@
 
 use instatok::config::Config;
 use instatok::divergence::DivergenceKind;
-use instatok::experiment::{report, Trainer};
+use instatok::experiment::{report, run_experiment, Trainer};
 use instatok::profile::NoProfiler;
 use instatok::schema::apply_sets;
 
@@ -128,4 +128,25 @@ fn oversized_worlds_are_refused_before_allocating() {
         err.starts_with("behaviour.region_affinity: must be a list of 0 to 1000 entries"),
         "{err}"
     );
+}
+
+#[test]
+fn an_experiment_with_a_learning_curve_stops_at_a_divergence() {
+    // Training with curve points trains in chunks: a divergence must end it, not stall it.
+    let cfg = small(&[
+        "agent.learning_rate=1",
+        "agent.gamma=1",
+        "agent.batch_size=1",
+        r#"agent.target={"kind":"hard","every":1}"#,
+        "agent.epsilon_min=0",
+        "scores.live.liked=100",
+        "scores.live.skipped=-100",
+        "experiment.episodes=400",
+        "experiment.eval_every=20",
+        "experiment.curve_sessions=2",
+    ]);
+    let r = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
+    assert!(r.divergence.is_some());
+    assert!(r.episodes.len() < 400);
+    assert!(!r.curve.is_empty());
 }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use instatok::agent::Agent;
 use instatok::config::{Config, Preset, WorldSize};
-use instatok::experiment::{report, report_progress, ExperimentReport, Trainer};
+use instatok::experiment::{report, report_progress, train_with_curve, ExperimentReport, Trainer};
 use instatok::export::episodes_csv;
 use instatok::profile::NoProfiler;
 
@@ -305,22 +305,21 @@ fn train(
     );
     let mut recent = std::collections::VecDeque::new();
     let mut trainer = Trainer::new(cfg).map_err(|e| e.to_string())?;
-    trainer
-        .train(cfg.experiment.episodes, &mut NoProfiler, |e| {
-            recent.push_back(e.return_);
-            if recent.len() > 50 {
-                recent.pop_front();
-            }
-            bar.inc(1);
-            if e.episode % 10 == 0 {
-                let avg = recent.iter().sum::<f64>() / recent.len() as f64;
-                bar.set_message(format!(
-                    "avg return (last 50) {avg:6.2}  epsilon {:.3}",
-                    e.epsilon
-                ));
-            }
-        })
-        .map_err(|e| e.to_string())?;
+    let curve = train_with_curve(&mut trainer, cfg, &mut NoProfiler, |e| {
+        recent.push_back(e.return_);
+        if recent.len() > 50 {
+            recent.pop_front();
+        }
+        bar.inc(1);
+        if e.episode % 10 == 0 {
+            let avg = recent.iter().sum::<f64>() / recent.len() as f64;
+            bar.set_message(format!(
+                "avg return (last 50) {avg:6.2}  epsilon {:.3}",
+                e.epsilon
+            ));
+        }
+    })
+    .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     if let Some(d) = trainer.divergence() {
         eprintln!(
@@ -342,7 +341,9 @@ fn train(
         5 * cfg.experiment.eval_episodes as u64,
         "{spinner} evaluating [{bar:30}] {pos}/{len} held-out sessions (5 policies)  eta {eta}",
     );
-    let report = report_progress(cfg, &trainer, &mut || eval.inc(1)).map_err(|e| e.to_string())?;
+    let mut report =
+        report_progress(cfg, &trainer, &mut || eval.inc(1)).map_err(|e| e.to_string())?;
+    report.curve = curve;
     eval.finish_and_clear();
     if json {
         println!(
