@@ -1,7 +1,7 @@
 // The simulation Worker: owns the wasm Playground and runs training off the page's main
 // thread. The message protocol is documented at the top of www/protocol.js.
 
-import init, { Builder } from '../pkg/instatok.js';
+import init, { Builder, Playground } from '../pkg/instatok.js';
 
 /** Milliseconds of training between two looks at the message queue (full speed). */
 const SLICE_MS = 12;
