@@ -9,15 +9,23 @@ use instatok::profile::NoProfiler;
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 3 {
+        return Err("usage: sweep SEEDS(a-b) CHECKPOINTS(a,b,..) SESSIONS [path=value ...]".into());
+    }
     let (lo, hi) = args[0].split_once('-').ok_or("SEEDS as a-b")?;
     let seeds: Vec<u64> = (lo.parse::<u64>().map_err(|e| e.to_string())?
         ..=hi.parse::<u64>().map_err(|e| e.to_string())?)
         .collect();
     let checkpoints: Vec<usize> = args[1]
         .split(',')
-        .map(|s| s.parse().map_err(|e: std::num::ParseIntError| e.to_string()))
+        .map(|s| {
+            s.parse()
+                .map_err(|e: std::num::ParseIntError| e.to_string())
+        })
         .collect::<Result<_, _>>()?;
-    let sessions: usize = args[2].parse().map_err(|e: std::num::ParseIntError| e.to_string())?;
+    let sessions: usize = args[2]
+        .parse()
+        .map_err(|e: std::num::ParseIntError| e.to_string())?;
     let sets = &args[3..];
     let mut sums = vec![Vec::new(); checkpoints.len()];
     let t0 = std::time::Instant::now();
@@ -28,10 +36,17 @@ fn main() -> Result<(), String> {
         let mut t = Trainer::new(&cfg).map_err(|e| e.to_string())?;
         let mut line = format!("seed {seed:>2}:");
         for (i, &at) in checkpoints.iter().enumerate() {
-            let n = at - t.episodes().len();
-            t.train(n, &mut NoProfiler, |_| {}).map_err(|e| e.to_string())?;
-            let r = evaluate(t.env(), Some(t.agent()), PolicyKind::Dqn, sessions, eval_seed(&cfg))
+            let n = at.saturating_sub(t.episodes().len());
+            t.train(n, &mut NoProfiler, |_| {})
                 .map_err(|e| e.to_string())?;
+            let r = evaluate(
+                t.env(),
+                Some(t.agent()),
+                PolicyKind::Dqn,
+                sessions,
+                eval_seed(&cfg),
+            )
+            .map_err(|e| e.to_string())?;
             line += &format!(" {at}: {:.3}±{:.3}", r.skill, r.skill_ci95);
             sums[i].push(r.skill);
         }
