@@ -118,7 +118,7 @@ impl BanditAgent {
         }
         let mut s = BanditAgent::new(cfg, n_candidates, seed);
         let chol = cholesky(&a);
-        if (0..D).any(|i| !(chol[i * D + i] > 1e-150) || !chol[i * D + i].is_finite()) {
+        if (0..D).any(|i| chol[i * D + i] <= 1e-150 || !chol[i * D + i].is_finite()) {
             return Err("must be positive definite (a prior precision plus X'X)".into());
         }
         s.a = a;
