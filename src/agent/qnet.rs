@@ -671,8 +671,9 @@ mod tests {
         assert_eq!(slot.len(), 561 + 832 + 1088 + 64 + 4096 + 64 + 640 + 10);
         let pair = Dims::new(Architecture::PairScorer, 10);
         assert_eq!(pair, Dims::new(Architecture::PairScorer, 20));
-        assert_eq!(pair.dense + pair.emb, 28);
-        assert_eq!(pair.vocab, 33 + 8);
+        // The notebook's 17 + the candidate's category (4) and (region x category) cell (4).
+        assert_eq!(pair.dense + pair.emb, 32);
+        assert_eq!(pair.vocab, 33 + 8 + 24);
     }
 
     #[test]
