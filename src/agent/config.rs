@@ -108,7 +108,11 @@ impl Default for BanditConfig {
     fn default() -> Self {
         BanditConfig {
             exploration: BanditExploration::Thompson,
-            prior_precision: 1.0,
+            // 30 pseudo-observations per weight: each (region x category) cell sees about 150
+            // rewards in 500 episodes, so its estimate shrinks about 1/6 towards zero, and
+            // Thompson draws explore less wildly. Measured (skill, seeds 1-10, 500 episodes,
+            // 1,000 held-out sessions): 1: 0.827, 10: 0.850, 30: 0.866 (better than 1 on 7 of 10 seeds).
+            prior_precision: 30.0,
             noise_sd: 1.3,
             ucb_alpha: 1.0,
         }

@@ -72,7 +72,17 @@ const STATE_FIELD_NAMES: [&str; 6] = [
     "last action",
 ];
 
+/// `id_name`'s field number for the (user region x candidate category) cell.
+const CELL_FIELD: usize = 6;
+
 fn id_name(field: usize, id: usize) -> String {
+    if field == CELL_FIELD {
+        let n = Category::ALL.len();
+        return match (Region::ALL.get(id / n), Category::ALL.get(id % n)) {
+            (Some(r), Some(c)) => format!("{} {}", r.name(), c.name()),
+            _ => "?".to_string(),
+        };
+    }
     let name = match field {
         0 => [Gender::M, Gender::F].get(id).map(|g| g.name()),
         1 => Region::ALL.get(id).map(|r| r.name()),
@@ -149,7 +159,11 @@ impl DqnAgent {
                     .map(|(f, &n)| (n, f, ids[f]))
                     .collect();
                 if let Some(s) = slot {
-                    fields.push(("candidate category", 2, obs.candidates[s].category));
+                    let category = obs.candidates[s].category;
+                    fields.push(("candidate category", 2, category));
+                    let region = obs.region.min(Region::ALL.len() - 1);
+                    let cell = region * Category::ALL.len() + category.min(Category::ALL.len() - 1);
+                    fields.push(("candidate region x category", CELL_FIELD, cell));
                 }
                 for (&(name, vocab, id), &w) in fields.iter().zip(&widths) {
                     for k in 0..w {

@@ -59,8 +59,11 @@ const STATE_FIELDS: [Field; 6] = [
         dim: 2,
     },
 ];
-/// PairScorer adds the candidate's category (`EMBEDDING_DIM_VID_CATEGORY`).
-const PAIR_FIELDS: [Field; 7] = [
+/// PairScorer adds the candidate's category (`EMBEDDING_DIM_VID_CATEGORY`) and the
+/// (user region x candidate category) cell, the bandit's one-hot feature: the response
+/// model's region affinities are effects of that cell, which the network otherwise has to
+/// build from two separate embeddings.
+const PAIR_FIELDS: [Field; 8] = [
     STATE_FIELDS[0],
     STATE_FIELDS[1],
     STATE_FIELDS[2],
@@ -69,6 +72,10 @@ const PAIR_FIELDS: [Field; 7] = [
     STATE_FIELDS[5],
     Field {
         vocab: NUM_CATEGORIES,
+        dim: 4,
+    },
+    Field {
+        vocab: NUM_REGIONS * NUM_CATEGORIES,
         dim: 4,
     },
 ];
@@ -224,6 +231,8 @@ impl Inputs {
             .extend_from_slice(&[c.similarity, c.views, c.interest, score]);
         self.push_state_ids(obs);
         self.ids.push(SLOT_VOCAB + id(c.category, NUM_CATEGORIES));
+        let cell = id(obs.region, NUM_REGIONS) * NUM_CATEGORIES + id(c.category, NUM_CATEGORIES);
+        self.ids.push(SLOT_VOCAB + NUM_CATEGORIES + cell);
         self.rows += 1;
         self.rows - 1
     }
@@ -662,8 +671,9 @@ mod tests {
         assert_eq!(slot.len(), 561 + 832 + 1088 + 64 + 4096 + 64 + 640 + 10);
         let pair = Dims::new(Architecture::PairScorer, 10);
         assert_eq!(pair, Dims::new(Architecture::PairScorer, 20));
-        assert_eq!(pair.dense + pair.emb, 28);
-        assert_eq!(pair.vocab, 33 + 8);
+        // The notebook's 17 + the candidate's category (4) and (region x category) cell (4).
+        assert_eq!(pair.dense + pair.emb, 32);
+        assert_eq!(pair.vocab, 33 + 8 + 24);
     }
 
     #[test]
