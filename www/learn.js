@@ -5,6 +5,7 @@
 
 import { h } from './dom.js';
 import { SkillPlot, ComparePlot, readCurve } from './skill.js';
+import { download } from './agentfile.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,6 +24,10 @@ export class Learn {
     this.cmp = null;
     this.curveMs = [];
     $('compare').addEventListener('click', () => this.toggleCompare());
+    $('download-curve-csv').addEventListener('click', () => {
+      const pts = this.skill.points;
+      download(`instatok-skill-curve-${pts.length}.csv`, curveCsv(pts), 'text/csv');
+    });
     const ro = new ResizeObserver(() => requestAnimationFrame(() => {
       this.skill.resize();
       if (this.cmp && this.cmp.plot) this.cmp.plot.resize();
@@ -221,4 +226,16 @@ export class Learn {
         h('span', { class: 'ip-val', text: `${Math.round(c.predicted * 100)}%` }))),
     );
   }
+}
+
+/** The skill curve as CSV: one row per curve point, each policy's skill, its 95% half-width
+ *  and mean return on the point's held-out panel. */
+export function curveCsv(points) {
+  const names = ['dqn', 'random', 'most_viewed', 'greedy', 'oracle'];
+  const head = ['episode', ...names.flatMap((n) => [`${n}_skill`, `${n}_skill_ci95`, `${n}_mean_return`])];
+  const rows = points.map((p) => [p.episode, ...names.flatMap((n) => {
+    const e = p.policies[n];
+    return e ? [e.skill, e.skill_ci95, e.mean_return] : ['', '', ''];
+  })].join(','));
+  return [head.join(','), ...rows].join('\n') + '\n';
 }

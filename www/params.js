@@ -52,7 +52,7 @@ export const PARAMS = [
   { key: 'w3', label: 'w3 · interest', help: "Bonus when the video is in one of the user's two interests.", group: 'business', path: ['cf', 'w3'], live: 'w3', kind: 'range', min: 0, max: 2, step: 0.05, fmt: fixed(2) },
 
   // Agent (live).
-  { key: 'eps_decay', label: 'ε decay', help: 'ε is multiplied by this after every update.', group: 'agent', path: ['agent', 'epsilon_decay'], live: 'epsilon_decay', kind: 'range', min: 0.95, max: 1, step: 0.0005, fmt: fixed(4) },
+  { key: 'eps_decay', label: 'ε decay', help: 'ε is multiplied by this after every episode (default preset) or every update (seed preset, as in the notebook).', group: 'agent', path: ['agent', 'epsilon_decay'], live: 'epsilon_decay', kind: 'range', min: 0.95, max: 1, step: 0.0005, fmt: fixed(4) },
   { key: 'eps_min', label: 'ε floor', help: 'Exploration never drops below this.', group: 'agent', path: ['agent', 'epsilon_min'], live: 'epsilon_min', kind: 'range', min: 0, max: 0.5, step: 0.01, fmt: fixed(2) },
   { key: 'gamma', label: 'γ discount', help: 'How much future rewards count: 0 = only the next swipe.', group: 'agent', path: ['agent', 'gamma'], live: 'gamma', kind: 'range', min: 0, max: 1, step: 0.01, fmt: fixed(2) },
   { key: 'lr', label: 'Learning rate', help: 'Adam step size (log slider).', group: 'agent', path: ['agent', 'learning_rate'], live: 'learning_rate', kind: 'log', min: 1e-5, max: 1e-1, step: 0.05, fmt: sig },

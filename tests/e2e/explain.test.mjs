@@ -159,6 +159,11 @@ test('save, load, export: bad files keep the agent, a round trip gives the same 
 
   // CSV: header + one row per finished episode.
   const episodes = await episodeCount(page);
+  // The skill curve: one row per point drawn on the skill plot (the agent is policy "dqn").
+  const curve = (await download(page, 'download-curve-csv')).trimEnd().split('\n');
+  assert.match(curve[0], /^episode,dqn_skill,dqn_skill_ci95,/);
+  assert.ok(curve.length >= 2, `a skill curve with points (${curve.length - 1} rows)`);
+  for (const row of curve.slice(1)) assert.equal(row.split(',').length, 16, row);
   const csv = (await download(page, 'download-csv')).trimEnd().split('\n');
   assert.match(csv[0], /episode/);
   assert.equal(csv.length - 1, episodes, `${csv.length - 1} rows for ${episodes} episodes`);
