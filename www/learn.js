@@ -156,7 +156,10 @@ export class Learn {
     if (best === seed) verdict = 'the notebook\u2019s agent is ahead for now';
     else if (seed.s + seed.ci < best.s - best.ci) verdict = `${best.n} is clearly ahead of the notebook\u2019s agent (the intervals do not overlap)`;
     else verdict = `${best.n} leads, but the intervals still overlap the notebook\u2019s agent`;
-    return `After ${ep} episodes, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}.`;
+    return `After ${ep} episodes, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}. ` +
+      'The notebook\u2019s agent never sees the candidates\u2019 features, so it can only learn which slot position pays; ' +
+      'the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
+      'interest), and most of this reward is immediate, which is why it learns faster than the DQN here.';
   }
 
   stopCompare(status) {

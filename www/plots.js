@@ -2,6 +2,8 @@
 // Each plot reads a whole per-episode series from the Playground; long runs are bucketed to a
 // few thousand points so a redraw stays cheap.
 
+import { labelLines } from './skill.js';
+
 const MAX_POINTS = 800;
 const MA_WINDOW = 50;
 /** The x axis spans at least this many episodes. */
@@ -94,7 +96,29 @@ export class Plots {
       };
       return opts;
     };
+    // The y-range follows the moving average and the baselines (not the noisy single returns,
+    // sd about 4, which would squash the effect into a thin band), with a margin.
+    const retRange = (u) => {
+      const vals = [];
+      const avg = u.data[2] || [];
+      for (const v of avg) if (Number.isFinite(v)) vals.push(v);
+      for (let i = 3; i < u.data.length; i++) {
+        const v = (u.data[i] || []).find((x) => Number.isFinite(x));
+        if (Number.isFinite(v)) vals.push(v);
+      }
+      if (!vals.length) return [-5, 10];
+      const lo = Math.min(...vals);
+      const hi = Math.max(...vals);
+      const pad = Math.max(0.5, 0.25 * (hi - lo));
+      return [lo - pad, hi + pad];
+    };
+    const retRefs = () => BASELINES.map((bl) => {
+      const b = this.baselines && this.baselines[bl.key];
+      return { label: bl.label, value: b ? b.mean_return : NaN, color: bl.color };
+    });
     const ret = base(els.ret, 240, {
+      scales: { x: { time: false }, y: { range: retRange } },
+      hooks: { draw: [labelLines(retRefs)] },
       series: [
         { label: 'episode' },
         line('return', 'rgba(79,70,229,0.28)', 1),

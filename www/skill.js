@@ -61,6 +61,7 @@ export function labelLines(refs, yScale = 'y') {
 export function readCurve(points, agentLabel = 'the agent') {
   if (!points.length) return 'The skill curve appears after the first evaluation (a few seconds of training).';
   const p = points[points.length - 1];
+  if (p.episode === 0) return 'The first point is the untrained agent (episode 0); the curve grows as it trains.';
   const d = p.policies.dqn;
   const g = p.policies.greedy;
   const mv = p.policies.most_viewed;
@@ -87,7 +88,14 @@ export class SkillPlot {
     const refs = () => {
       const p = this.points[this.points.length - 1];
       if (!p) return [];
-      return REFS.map((r) => ({ label: r.label, color: r.color, value: p.policies[r.key] ? p.policies[r.key].skill : NaN }));
+      // Random is 0 by definition (its expected skill); its sampled panel estimate (shown in
+      // the label) wobbles around 0 by the panel's noise.
+      return REFS.map((r) => {
+        const v = p.policies[r.key] ? p.policies[r.key].skill : NaN;
+        return r.key === 'random'
+          ? { label: r.label, color: r.color, value: 0, text: `0 (panel estimate ${fmt(v)})` }
+          : { label: r.label, color: r.color, value: v };
+      });
     };
     const opts = {
       width: Math.max(200, el.clientWidth || 300),

@@ -241,10 +241,11 @@ impl Agent {
         match doc.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             other => {
+                let got = other.map_or("no format field".to_string(), |f| format!("{f:?}"));
                 return Err(Error::field(
                     "agent file.format",
-                    format!("must be {FORMAT:?} (got {other:?}): not an InstaTok agent file"),
-                ))
+                    format!("not an InstaTok agent file (must be {FORMAT:?}, got {got})"),
+                ));
             }
         }
         match doc.get("version").and_then(|v| v.as_u64()) {
