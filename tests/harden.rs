@@ -17,18 +17,21 @@ fn small(sets: &[&str]) -> Config {
     apply_sets(&Config::default_preset(), &all).unwrap()
 }
 
+/// Settings that make the DQN diverge within a few episodes.
+const ABSURD: [&str; 8] = [
+    "agent.learning_rate=1",
+    "agent.gamma=1",
+    "agent.batch_size=1",
+    r#"agent.target={"kind":"hard","every":1}"#,
+    "agent.epsilon_min=0",
+    "scores.live.liked=100",
+    "scores.live.skipped=-100",
+    "experiment.episodes=400",
+];
+
 #[test]
 fn an_absurd_learning_rate_trips_the_detector_and_stops_training() {
-    let cfg = small(&[
-        "agent.learning_rate=1",
-        "agent.gamma=1",
-        "agent.batch_size=1",
-        r#"agent.target={"kind":"hard","every":1}"#,
-        "agent.epsilon_min=0",
-        "scores.live.liked=100",
-        "scores.live.skipped=-100",
-        "experiment.episodes=400",
-    ]);
+    let cfg = small(&ABSURD);
     let mut t = Trainer::new(&cfg).unwrap();
     t.train(400, &mut NoProfiler, |_| {}).unwrap();
     let d = t.divergence().expect("a divergence").clone();
@@ -133,18 +136,9 @@ fn oversized_worlds_are_refused_before_allocating() {
 #[test]
 fn an_experiment_with_a_learning_curve_stops_at_a_divergence() {
     // Training with curve points trains in chunks: a divergence must end it, not stall it.
-    let cfg = small(&[
-        "agent.learning_rate=1",
-        "agent.gamma=1",
-        "agent.batch_size=1",
-        r#"agent.target={"kind":"hard","every":1}"#,
-        "agent.epsilon_min=0",
-        "scores.live.liked=100",
-        "scores.live.skipped=-100",
-        "experiment.episodes=400",
-        "experiment.eval_every=20",
-        "experiment.curve_sessions=2",
-    ]);
+    let mut sets = ABSURD.to_vec();
+    sets.extend(["experiment.eval_every=20", "experiment.curve_sessions=2"]);
+    let cfg = small(&sets);
     let r = run_experiment(&cfg, &mut NoProfiler, |_| {}).unwrap();
     assert!(r.divergence.is_some());
     assert!(r.episodes.len() < 400);
