@@ -103,7 +103,9 @@ export class SkillPlot {
       cursor: { drag: { x: true, y: false } },
       legend: { show: true, live: false },
       scales: {
-        x: { time: false },
+        // asinh: linear for the first 100 episodes, logarithmic after, so the early climb is not
+        // squashed against the left edge after thousands of episodes at full speed.
+        x: { time: false, distr: 4, asinh: 100 },
         y: { range: (u, min, max) => [Math.min(-0.15, min ?? 0), Math.max(1.05, max ?? 1)] },
         eps: { range: [0, 1] },
       },
