@@ -599,7 +599,18 @@ async function userRespond(action, opts = {}) {
     feed.heartBurst(opts.pointer);
   }
   if (step.done || !step.next) {
-    learn.readerSessionEnded(u.ret, S.series.length);
+    // The marker sits on the newest curve point's scale: before any training there is none,
+    // so ask the Worker for one first (the trained agent and the baselines, now).
+    const mark = () => learn.readerSessionEnded(u.ret, S.series.length);
+    if (learn.skill.points.length) mark();
+    else {
+      const gen = S.gen;
+      S.sim.call('curve', { sessions: 40 }).then((r) => {
+        if (gen !== S.gen) return;
+        learn.onPush({ type: 'curve', gen, point: r.point, ms: 0 }, gen);
+        mark();
+      }).catch(() => {});
+    }
     u.active = false;
     u.waiting = false;
     setTimeout(() => {

@@ -128,3 +128,15 @@ test(`a reader who likes only ${LIKED} (not declared) gets more of it: >= 3 of c
   assertNoProblems(problems);
   await context.close();
 });
+
+test('a reader who never trained still sees their finished session on the skill plot', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page, '?mode=user');
+  await page.click('[data-testid="user-start"]');
+  await until(async () => (await feedSeq(page)) > 0, 60000, 100);
+  await page.click('[data-testid="end-session"]');
+  assert.ok(await until(async () => Number(await page.evaluate(() => document.body.dataset.readerSessions || 0)) >= 1, 20000, 100),
+    'the reader\u2019s session is marked on the skill plot');
+  assertNoProblems(problems);
+  await context.close();
+});
