@@ -3,7 +3,7 @@
 //! `instatok eval --load` and the page's import.
 //!
 //! ```text
-//! { "format": "instatok-agent", "version": 1,
+//! { "format": "instatok-agent", "version": 2,
 //!   "config": { ...the whole Config, as `instatok config` prints it... },
 //!   "agent": { "kind": "dqn", "n_candidates": 10, "parameters": 7541,
 //!              "epsilon": 0.01, "updates": 3708, "skipped_updates": 0,
@@ -37,8 +37,10 @@ use crate::error::{Error, Result};
 
 /// The `format` field of an agent file.
 pub const FORMAT: &str = "instatok-agent";
-/// The version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The version this build writes and reads. Version 1 files came from builds whose pair
+/// scorer read the candidate's similarity and score unscaled (see `qnet::PAIR_SCORE_SCALE`):
+/// their weights would act on inputs ten times smaller than they were trained on.
+pub const VERSION: u32 = 2;
 
 /// A whole agent file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +252,16 @@ impl Agent {
         }
         match doc.get("version").and_then(|v| v.as_u64()) {
             Some(v) if v == u64::from(VERSION) => {}
+            Some(1) => {
+                return Err(Error::field(
+                    "agent file.version",
+                    format!(
+                        "version 1 files come from an earlier build whose network read its \
+                         inputs on another scale; train again and export (this build reads \
+                         version {VERSION})"
+                    ),
+                ))
+            }
             Some(v) => {
                 return Err(Error::field(
                     "agent file.version",
@@ -517,9 +529,10 @@ mod tests {
         expect_err("[1, 2, 3]", "format");
         expect_err(&edit(&|d| d["format"] = "something-else".into()), "format");
         expect_err(
-            &edit(&|d| d["version"] = 2.into()),
-            "version 2 is not supported",
+            &edit(&|d| d["version"] = 3.into()),
+            "version 3 is not supported",
         );
+        expect_err(&edit(&|d| d["version"] = 1.into()), "earlier build");
         expect_err(&edit(&|d| d["version"] = "one".into()), "version");
         // Wrong shape: a parameter missing, a count that does not fit the architecture,
         // the architecture changed under the weights, another candidate count.

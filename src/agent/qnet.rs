@@ -107,6 +107,11 @@ const SLOT_EMB: usize = dim_sum(&STATE_FIELDS);
 /// PairScorer plain numbers: the numeric state, then the candidate's similarity, views,
 /// interest and score.
 const PAIR_DENSE: usize = 3 + 4;
+/// PairScorer divides the candidate's similarity and business score by this, so that every
+/// plain number it reads is of order 1 like the (scaled) numeric state: both are about 4 on
+/// average and reach 20. Measured (skill at 500 episodes, 1,000 held-out sessions): 0.682 ->
+/// 0.738 on seeds 1-10, 0.640 -> 0.683 on seeds 11-30.
+pub(crate) const PAIR_SCORE_SCALE: f32 = 10.0;
 const PAIR_VOCAB: usize = vocab_sum(&PAIR_FIELDS);
 const PAIR_EMB: usize = dim_sum(&PAIR_FIELDS);
 
@@ -227,8 +232,12 @@ impl Inputs {
         let c = &obs.candidates[slot];
         self.dense.extend_from_slice(&obs.numeric);
         let score = if self.include_scores { c.score } else { 0.0 };
-        self.dense
-            .extend_from_slice(&[c.similarity, c.views, c.interest, score]);
+        self.dense.extend_from_slice(&[
+            c.similarity / PAIR_SCORE_SCALE,
+            c.views,
+            c.interest,
+            score / PAIR_SCORE_SCALE,
+        ]);
         self.push_state_ids(obs);
         self.ids.push(SLOT_VOCAB + id(c.category, NUM_CATEGORIES));
         let cell = id(obs.region, NUM_REGIONS) * NUM_CATEGORIES + id(c.category, NUM_CATEGORIES);
