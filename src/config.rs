@@ -258,6 +258,14 @@ pub struct ExperimentConfig {
     /// at every point).
     #[serde(default = "default_curve_sessions")]
     pub curve_sessions: usize,
+    /// Draw each training episode's user, and the random numbers of its steps, from streams
+    /// keyed by (seed, episode, step) instead of the notebook's one sequence. Two agents
+    /// trained with it on the same seed meet the same simulated users in the same order, with
+    /// the same moods at equal step numbers (common random numbers): the page's compare mode
+    /// turns it on for every agent it trains. Off in both presets (the `seed` preset draws
+    /// like the notebook); configs written before this field read as off.
+    #[serde(default)]
+    pub common_draws: bool,
 }
 
 fn default_curve_sessions() -> usize {
@@ -352,6 +360,7 @@ impl Config {
                 eval_episodes: 1000,
                 eval_every: 0,
                 curve_sessions: default_curve_sessions(),
+                common_draws: false,
             },
         }
     }

@@ -23,6 +23,10 @@ const STREAM_TRAIN: u64 = 0x7121;
 const STREAM_AGENT: u64 = 0xA6E7;
 const STREAM_EVAL: u64 = 0xE7A1;
 const STREAM_EVAL_POLICY: u64 = 0xE7A2;
+/// With `experiment.common_draws`: the stream of episode `k`'s user is
+/// `stream(seed ^ STREAM_TRAIN_USER, k)`; its step `t`'s random numbers,
+/// `stream(seed ^ STREAM_TRAIN_USER ^ k.rotate_left(20), t + 1)`.
+const STREAM_TRAIN_USER: u64 = 0x7122;
 
 /// What happened in one training episode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,8 +177,16 @@ impl Trainer {
     /// update, and closes the episode when the user leaves or the step limit is reached.
     pub fn step<P: Profiler>(&mut self, prof: &mut P) -> Result<TrainStep> {
         self.reader = None;
+        let common = self.env.config().experiment.common_draws;
+        let episode = self.episodes.len() as u64;
         if self.running.is_none() {
-            let user = uniform_int(&mut self.rng, self.env.config().world.n_users);
+            let n_users = self.env.config().world.n_users;
+            let user = if common {
+                let seed = self.env.config().seed;
+                uniform_int(&mut stream(seed ^ STREAM_TRAIN_USER, episode), n_users)
+            } else {
+                uniform_int(&mut self.rng, n_users)
+            };
             let obs = self.env.reset(user)?;
             self.running = Some(Running {
                 obs,
@@ -203,7 +215,13 @@ impl Trainer {
         prof.begin(Phase::Act);
         let (slot, explored) = self.agent.act(&run.obs);
         prof.end(Phase::Act);
-        let outcome = self.env.step(slot, &mut self.rng, prof)?;
+        let outcome = if common {
+            let key = self.env.config().seed ^ STREAM_TRAIN_USER ^ episode.rotate_left(20);
+            let mut step_rng = stream(key, run.record.steps as u64 + 1);
+            self.env.step(slot, &mut step_rng, prof)?
+        } else {
+            self.env.step(slot, &mut self.rng, prof)?
+        };
         prof.begin(Phase::Learn);
         self.agent.remember(Transition {
             obs: run.obs.clone(),
@@ -954,6 +972,25 @@ mod tests {
             assert_eq!(p.policies.len(), PolicyKind::ALL.len());
             assert!((p.policies["oracle"].skill - 1.0).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn common_draws_give_different_agents_the_same_users() {
+        let users = |common: bool, kind: crate::agent::AgentKind| {
+            let mut cfg = small();
+            cfg.experiment.common_draws = common;
+            cfg.agent.kind = kind;
+            let mut t = Trainer::new(&cfg).unwrap();
+            t.train(30, &mut NoProfiler, |_| {}).unwrap();
+            t.episodes().iter().map(|e| e.user).collect::<Vec<_>>()
+        };
+        use crate::agent::AgentKind::{Bandit, Dqn};
+        // One shared sequence: the agents' sessions differ in length, so they drift apart.
+        assert_ne!(users(false, Dqn), users(false, Bandit));
+        assert_eq!(users(true, Dqn), users(true, Bandit));
+        // The streams differ from the notebook's sequence, and the seed preset keeps it.
+        assert_ne!(users(true, Dqn), users(false, Dqn));
+        assert!(!Config::seed_preset().experiment.common_draws);
     }
 
     #[test]

@@ -471,6 +471,11 @@ pub const FIELDS: &[FieldSpec] = &[
         1e5,
         "Held-out sessions per policy at each learning-curve point.",
     ),
+    flag(
+        "experiment.common_draws",
+        "Draw each training episode's user and step randomness from (seed, episode, step) \
+         streams, so agents trained side by side meet the same users.",
+    ),
 ];
 
 /// What `configSchema()` and `instatok config --schema` return.

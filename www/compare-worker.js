@@ -1,7 +1,8 @@
 // The compare Worker: trains two or three Playgrounds side by side, in lockstep by episode,
 // off the page's thread and apart from the main training Worker (so neither blocks the page
 // nor the other). Every agent has the same world config and seed, so the same world, and is
-// scored on the same held-out panel (`curvePoint`, fixed by the seed).
+// scored on the same held-out panel (`curvePoint`, fixed by the seed). The page sends configs
+// with `experiment.common_draws` on, so episode k trains every agent on the same user.
 //
 // Requests (each answered {type:'reply', id, ok, result|error}):
 //   {type:'init', module}

@@ -78,10 +78,11 @@ export class Learn {
     };
     const bandit = withAgent(dflt.agent, dflt.env.scale_features);
     bandit.agent.kind = 'bandit';
-    return {
-      names: ["notebook's agent (seed)", 'DQN (default)', 'bandit'],
-      configs: [withAgent(seed.agent, seed.env.scale_features), withAgent(dflt.agent, dflt.env.scale_features), bandit],
-    };
+    const configs = [withAgent(seed.agent, seed.env.scale_features), withAgent(dflt.agent, dflt.env.scale_features), bandit];
+    // Common random numbers: every agent meets the same simulated user in episode k, with the
+    // same moods at equal step numbers, so the curves differ by the agents alone.
+    for (const c of configs) c.experiment.common_draws = true;
+    return { names: ["notebook's agent (seed)", 'DQN (default)', 'bandit'], configs };
   }
 
   async toggleCompare() {
@@ -111,7 +112,7 @@ export class Learn {
         cmp.inited = true;
       }
       await this.callCompare(cmp, 'start', { configs, names, ...COMPARE });
-      $('compare-status').textContent = `Training all three on the same world, ${COMPARE.episodes} episodes each; skill on the same ${COMPARE.sessions} held-out sessions every ${COMPARE.every} episodes.`;
+      $('compare-status').textContent = `Training all three on the same world and the same simulated users, ${COMPARE.episodes} episodes each; skill on the same ${COMPARE.sessions} held-out sessions every ${COMPARE.every} episodes.`;
     } catch (e) {
       this.stopCompare(`Could not start: ${e.message || e}`);
     }

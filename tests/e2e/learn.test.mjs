@@ -52,6 +52,7 @@ test('compare mode trains three agents off the page and overlays their skill cur
   const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
   await gotoReady(page);
   await page.click('[data-testid="compare"]');
+  await until(async () => /same simulated users/.test(await page.textContent('#compare-status')), 20000, 100);
   await until(async () => Number(await page.getAttribute('[data-testid="plot-compare"]', 'data-points')) >= 2, 120000, 500);
   // The page stays responsive meanwhile: a step still shows a card.
   const seq = await feedSeq(page);
