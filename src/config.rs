@@ -428,6 +428,7 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         let doc = serde_json::to_value(self).map_err(|e| Error::field("config", e.to_string()))?;
         crate::schema::validate_value(&doc, "")?;
+        validate_agent(&self.agent)?;
         // The one rule across fields that the table's bounds cannot say.
         if self.cf.history_window.is_some() && self.cf.top_k.is_none() {
             return Err(Error::field(
@@ -450,7 +451,20 @@ pub fn validate_agent(a: &AgentConfig) -> Result<()> {
     let doc = serde_json::json!({
         "agent": serde_json::to_value(a).map_err(|e| Error::field("agent", e.to_string()))?
     });
-    crate::schema::validate_value(&doc, "agent.")
+    crate::schema::validate_value(&doc, "agent.")?;
+    // The one rule across agent fields that the table's bounds cannot say: a step of decay
+    // shrinks each weight by the fraction learning_rate x weight_decay, so above 1 it would
+    // flip their signs and grow them.
+    if f64::from(a.learning_rate) * f64::from(a.weight_decay) > 1.0 {
+        return Err(Error::field(
+            "agent.weight_decay",
+            format!(
+                "learning_rate x weight_decay must be at most 1 (got {} x {})",
+                a.learning_rate, a.weight_decay
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The notebook's region-interest table: the post's positive affinities (+0.1) and the
@@ -515,6 +529,21 @@ mod tests {
             ("world.views_sd", Box::new(|c| c.world.views_sd = -1.0)),
             ("agent.gamma", Box::new(|c| c.agent.gamma = f32::NAN)),
             ("agent.gamma", Box::new(|c| c.agent.gamma = 1.5)),
+            (
+                "agent.weight_decay",
+                Box::new(|c| c.agent.weight_decay = -1.0),
+            ),
+            (
+                "agent.weight_decay",
+                Box::new(|c| c.agent.weight_decay = f32::NAN),
+            ),
+            (
+                "agent.weight_decay",
+                Box::new(|c| {
+                    c.agent.learning_rate = 0.1;
+                    c.agent.weight_decay = 10.5;
+                }),
+            ),
             ("cf.n_candidates", Box::new(|c| c.cf.n_candidates = 0)),
             (
                 "cf.n_candidates",

@@ -371,6 +371,13 @@ pub const FIELDS: &[FieldSpec] = &[
     ),
     f32_("agent.gamma", 0.0, 1.0, "Discount factor."),
     f32_("agent.learning_rate", 1e-7, 1.0, "Adam learning rate."),
+    f32_(
+        "agent.weight_decay",
+        0.0,
+        100.0,
+        "Decoupled weight decay (AdamW): each update shrinks every weight by learning_rate x \
+         weight_decay; 0: plain Adam. learning_rate x weight_decay must be at most 1.",
+    ),
     int("agent.batch_size", 1.0, 4096.0, "Minibatch size."),
     at_least(
         nullable(int(

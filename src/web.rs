@@ -498,12 +498,13 @@ impl Playground {
             "epsilon_min" => a.epsilon_min = value as f32,
             "gamma" => a.gamma = value as f32,
             "learning_rate" => a.learning_rate = value as f32,
+            "weight_decay" => a.weight_decay = value as f32,
             "batch_size" => a.batch_size = integer("agent.batch_size")?,
             "replay_capacity" => a.replay_capacity = Some(integer("agent.replay_capacity")?),
             "target_sync" => a.target = TargetUpdate::Hard { every: integer("agent.target.every")? as u32 },
             other => {
                 return Err(JsError::new(&format!(
-                    "{other}: not a live parameter; one of w1, w2, w3, epsilon_decay, epsilon_min, gamma, learning_rate, batch_size, replay_capacity, target_sync"
+                    "{other}: not a live parameter; one of w1, w2, w3, epsilon_decay, epsilon_min, gamma, learning_rate, weight_decay, batch_size, replay_capacity, target_sync"
                 )))
             }
         }

@@ -17,9 +17,11 @@ fn small(sets: &[&str]) -> Config {
     apply_sets(&Config::default_preset(), &all).unwrap()
 }
 
-/// Settings that make the DQN diverge within a few episodes.
-const ABSURD: [&str; 8] = [
+/// Settings that make the DQN diverge within a few episodes (without weight decay: at
+/// learning rate 1, the default decay of 1 would zero the weights at every step).
+const ABSURD: [&str; 9] = [
     "agent.learning_rate=1",
+    "agent.weight_decay=0",
     "agent.gamma=1",
     "agent.batch_size=1",
     r#"agent.target={"kind":"hard","every":1}"#,

@@ -4,14 +4,21 @@
 //!
 //! ```text
 //! m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g^2
-//! p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+//! p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) + lr * wd * p
 //! ```
+//!
+//! The last term is decoupled weight decay (AdamW, Loshchilov & Hutter 2019; dfdx's
+//! `WeightDecay::Decoupled`): every weight shrinks by the fraction `lr * wd` per step whatever
+//! its gradient. Added to the loss as an L2 penalty instead, Adam would divide it by the
+//! gradient's running scale and weaken it exactly where the noise is largest.
 
 /// Adam's state: its hyperparameters, the step count and both moments of every parameter.
 #[derive(Debug, Clone)]
 pub(crate) struct Adam {
     /// Learning rate; may change between updates.
     pub lr: f32,
+    /// Decoupled weight decay `wd` (0: plain Adam); may change between updates.
+    pub weight_decay: f32,
     beta1: f32,
     beta2: f32,
     eps: f32,
@@ -21,10 +28,12 @@ pub(crate) struct Adam {
 }
 
 impl Adam {
-    /// PyTorch's defaults (betas 0.9 / 0.999, eps 1e-8), which the notebook used.
-    pub fn new(lr: f32) -> Self {
+    /// PyTorch's defaults (betas 0.9 / 0.999, eps 1e-8), which the notebook used, and the
+    /// decoupled weight decay `weight_decay` (the notebook: 0).
+    pub fn new(lr: f32, weight_decay: f32) -> Self {
         Adam {
             lr,
+            weight_decay,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
@@ -45,6 +54,7 @@ impl Adam {
         let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
         let lr_t = self.lr / (1.0 - b1.powi(self.t));
         let inv_bc2 = 1.0 / (1.0 - b2.powi(self.t));
+        let decay = self.lr * self.weight_decay;
         // Equal-length slices and an index loop, so the compiler vectorises it.
         let (p, g, m, v) = (
             &mut params[..n],
@@ -55,7 +65,7 @@ impl Adam {
         for i in 0..n {
             m[i] = b1 * m[i] + (1.0 - b1) * g[i];
             v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-            p[i] -= lr_t * m[i] / ((v[i] * inv_bc2).sqrt() + eps);
+            p[i] -= lr_t * m[i] / ((v[i] * inv_bc2).sqrt() + eps) + decay * p[i];
         }
     }
 }
@@ -83,18 +93,26 @@ mod tests {
     use dfdx::tensor::{AsArray, Cpu, Tensor, TensorFrom, Trace};
     use dfdx::tensor_ops::{Backward, MeanTo};
 
-    /// The same trajectory as dfdx's own Adam, step by step.
+    /// The same trajectory as dfdx's own Adam, step by step, without and with decoupled
+    /// weight decay.
     #[test]
     fn matches_dfdx_adam() {
+        for wd in [0.0, 0.5] {
+            matches_dfdx_adam_with(wd);
+        }
+    }
+
+    fn matches_dfdx_adam_with(wd: f32) {
         let dev = Cpu::default();
         let mut a: Tensor<Rank1<5>, f32, Cpu> = dev.tensor([1.0, -2.0, 0.5, 3.0, 0.0]);
         let mut b = a.clone();
         let rate: Tensor<Rank1<5>, f32, Cpu> = dev.tensor([1e-3, 1e-2, 0.1, 1.0, 10.0]);
-        let mut ours = Adam::new(1e-2);
+        let mut ours = Adam::new(1e-2, wd);
         let mut reference = dfdx::optim::Adam::new(
             &b,
             AdamConfig {
                 lr: 1e-2,
+                weight_decay: (wd > 0.0).then_some(dfdx::optim::WeightDecay::Decoupled(wd.into())),
                 ..Default::default()
             },
         );
@@ -114,5 +132,18 @@ mod tests {
         }
         // And it did move the parameters.
         assert!((a.array()[3] - 3.0).abs() > 0.5);
+    }
+
+    /// With a zero gradient, weight decay alone shrinks every weight by `lr * wd` per step.
+    #[test]
+    fn weight_decay_shrinks_weights_without_gradient() {
+        let mut adam = Adam::new(0.1, 2.0);
+        let mut p = vec![1.0f32, -4.0, 0.0];
+        adam.update(&mut p, &[0.0; 3]);
+        assert_eq!(p, vec![0.8, -3.2, 0.0]);
+        let mut plain = Adam::new(0.1, 0.0);
+        let mut q = vec![1.0f32, -4.0];
+        plain.update(&mut q, &[0.0; 2]);
+        assert_eq!(q, vec![1.0, -4.0]);
     }
 }

@@ -59,7 +59,7 @@ impl Learner {
         Self {
             online,
             target,
-            adam: Adam::new(cfg.learning_rate),
+            adam: Adam::new(cfg.learning_rate, cfg.weight_decay),
             dq: Vec::new(),
             grads: Vec::new(),
         }
@@ -417,6 +417,7 @@ impl DqnAgent {
         }
         self.replay.set_capacity(cfg.replay_capacity);
         self.learner.adam.lr = cfg.learning_rate;
+        self.learner.adam.weight_decay = cfg.weight_decay;
         self.learner.set_target_kind(cfg.target);
         self.cfg = cfg.clone();
         Ok(())
