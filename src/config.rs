@@ -226,6 +226,14 @@ pub struct CfConfig {
     /// older ones drop out, so per-step cost and memory stay flat). `null` keeps them all.
     /// Must be `null` for the exact filter, which keeps every interaction.
     pub history_window: Option<usize>,
+    /// Candidate slots kept for discovery (0 in both presets; the page's reader feed uses 2).
+    /// The filter fills the other `n_candidates - discovery_slots`; each discovery slot holds
+    /// the most viewed unseen video of a category missing from the filter's picks (categories
+    /// in turn, from one that moves on with the user's history). Without them a category the
+    /// filter never proposes can never be shown, however much a reader would like it. Must be
+    /// below `n_candidates`. Configs written before this field existed read as 0.
+    #[serde(default)]
+    pub discovery_slots: usize,
 }
 
 /// The environment's episode rules.
@@ -347,6 +355,7 @@ impl Config {
                 w3: 0.3,
                 top_k: None,
                 history_window: None,
+                discovery_slots: 0,
             },
             env: EnvConfig {
                 n_steps: 50,
@@ -429,6 +438,15 @@ impl Config {
         let doc = serde_json::to_value(self).map_err(|e| Error::field("config", e.to_string()))?;
         crate::schema::validate_value(&doc, "")?;
         validate_agent(&self.agent)?;
+        if self.cf.discovery_slots >= self.cf.n_candidates {
+            return Err(Error::field(
+                "cf.discovery_slots",
+                format!(
+                    "must be below cf.n_candidates ({}), so the filter keeps a slot (got {})",
+                    self.cf.n_candidates, self.cf.discovery_slots
+                ),
+            ));
+        }
         // The one rule across fields that the table's bounds cannot say.
         if self.cf.history_window.is_some() && self.cf.top_k.is_none() {
             return Err(Error::field(
@@ -554,6 +572,7 @@ mod tests {
             ),
             ("cf.w1", Box::new(|c| c.cf.w1 = f64::INFINITY)),
             ("cf.top_k", Box::new(|c| c.cf.top_k = Some(0))),
+            ("cf.discovery_slots", Box::new(|c| c.cf.discovery_slots = 10)),
             ("cf.top_k", Box::new(|c| c.cf.top_k = Some(1001))),
             (
                 "cf.history_window",

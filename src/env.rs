@@ -79,6 +79,9 @@ pub struct Environment {
     /// The candidate settings (weights) the current candidate list was scored with: live
     /// weight changes apply from the next list, so explanations read these.
     scored_with: CfConfig,
+    /// With `cf.discovery_slots`: per category, its videos by views at the first use (most
+    /// viewed first, ties by id); built on first use, empty until then.
+    discovery: Vec<Vec<u32>>,
 }
 
 impl Environment {
@@ -127,6 +130,7 @@ impl Environment {
             interests,
             session: None,
             scored_with: cfg.cf.clone(),
+            discovery: Vec::new(),
         }
     }
 
@@ -188,7 +192,17 @@ impl Environment {
     /// prediction when `interests.source` is `predicted` (re-ordered by business score, ties
     /// in the filter's order: score, then id).
     fn candidates_for(&mut self, user: usize) -> Vec<Candidate> {
+        let d = self.cfg.cf.discovery_slots;
         let mut c = generate(&mut self.cf, &self.world, user, &self.cfg.cf);
+        if d > 0 && c.len() > d {
+            // The filter's best by its own score keep their slots; the rest are refills for
+            // discovery slots that find no video.
+            c.sort_by(|a, b| b.cf_score.total_cmp(&a.cf_score).then(a.video.cmp(&b.video)));
+            let refills = c.split_off(c.len() - d);
+            let added = self.add_discovery(user, d, &mut c);
+            c.extend(refills.into_iter().take(d - added));
+            c.sort_by(|a, b| b.business.total_cmp(&a.business));
+        }
         if self.cfg.interests.source == InterestSource::Predicted {
             for cand in &mut c {
                 let v = &self.world.videos[cand.video];
@@ -204,6 +218,56 @@ impl Environment {
         }
         self.scored_with.clone_from(&self.cfg.cf);
         c
+    }
+
+    /// Appends up to `d` discovery candidates to the filter's `c`, and returns how many: for
+    /// each category missing from `c`, in turn from one that moves on with the user's history
+    /// length, its most viewed video the user has not seen and `c` does not hold. Their filter
+    /// score is 0.
+    fn add_discovery(&mut self, user: usize, d: usize, c: &mut Vec<Candidate>) -> usize {
+        if self.discovery.is_empty() {
+            let mut by_cat = vec![Vec::new(); Category::ALL.len()];
+            for v in &self.world.videos {
+                by_cat[v.category.id()].push(v.id as u32);
+            }
+            for list in &mut by_cat {
+                let views = |j: &u32| self.world.videos[*j as usize].views;
+                list.sort_by(|a, b| views(b).cmp(&views(a)).then(a.cmp(b)));
+            }
+            self.discovery = by_cat;
+        }
+        let mut present = [false; Category::ALL.len()];
+        for x in c.iter() {
+            present[self.world.videos[x.video].category.id()] = true;
+        }
+        let n = Category::ALL.len();
+        let start = self.cf.history_len(user) % n;
+        let mut added = 0;
+        for k in 0..n {
+            if added == d {
+                break;
+            }
+            let cat = (start + k) % n;
+            if present[cat] {
+                continue;
+            }
+            let pick = self.discovery[cat]
+                .iter()
+                .map(|&j| j as usize)
+                .find(|&j| !self.cf.has_seen(user, j) && !c.iter().any(|x| x.video == j));
+            if let Some(video) = pick {
+                let v = &self.world.videos[video];
+                let interest = self.interest_flag(user, v.category);
+                c.push(Candidate {
+                    video,
+                    cf_score: 0.0,
+                    interest,
+                    business: business_score(&self.cfg.cf, 0.0, v.views, interest),
+                });
+                added += 1;
+            }
+        }
+        added
     }
 
     /// The candidate settings (business weights) the session's current candidate list was

@@ -343,6 +343,13 @@ pub const FIELDS: &[FieldSpec] = &[
         1e5,
         "Recent interactions per user the index reads; null: all (must be null when cf.top_k is).",
     )),
+    int(
+        "cf.discovery_slots",
+        0.0,
+        (crate::agent::MAX_CANDIDATES - 1) as f64,
+        "Candidate slots holding the most viewed unseen video of a category the filter did not \
+         propose (below cf.n_candidates).",
+    ),
     int("env.n_steps", 1.0, 1e4, "Steps per episode at most."),
     flag("env.scale_features", "Feed scaled features to the network."),
     flag(

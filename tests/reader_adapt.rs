@@ -15,9 +15,11 @@ fn run(
     warm: usize,
     target: Category,
     n: usize,
+    discovery: usize,
 ) -> (usize, usize, Vec<&'static str>) {
     let mut cfg = Config::default_preset();
     cfg.cf.n_candidates = n;
+    cfg.cf.discovery_slots = discovery;
     cfg.agent.kind = kind;
     cfg.interests.source = source;
     let mut t = Trainer::new(&cfg).unwrap();
@@ -70,16 +72,11 @@ fn run(
 #[test]
 #[ignore]
 fn measure() {
-    for n in [10usize, 20] {
-        for target in [
-            Category::Food,
-            Category::Tech,
-            Category::Animals,
-            Category::Fashion,
-        ] {
-            let (a, b, _) = run(AgentKind::Bandit, InterestSource::Predicted, 200, target, n);
+    for discovery in [0usize, 1, 2, 3] {
+        for target in Category::ALL {
+            let (a, b, _) = run(AgentKind::Bandit, InterestSource::Predicted, 50, target, 10, discovery);
             println!(
-                "bandit predicted warm 200 n_candidates {n} {}: 1-10 {a}, 21-30 {b}",
+                "bandit predicted warm 50 discovery {discovery} {}: 1-10 {a}, 21-30 {b}",
                 target.name()
             );
         }
