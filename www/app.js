@@ -7,7 +7,7 @@ import { Messages } from './messages.js';
 import { PARAMS, PARAM, getValue, setValue, sameValue, formatValue, applySchema } from './params.js';
 import { readUrl, queryFor, writeUrl, flushUrl } from './url.js';
 import { SimWorker, SeriesStore } from './protocol.js';
-import { h, clip } from './dom.js';
+import { h, fill, clip } from './dom.js';
 import { Controls } from './controls.js';
 import { Plots } from './plots.js';
 import { Learn } from './learn.js';
@@ -154,7 +154,11 @@ function applyUrl() {
 /** Takes a Worker snapshot ({gen, stats, series}) into the page's state. */
 function absorb(snap) {
   if (!snap || snap.gen !== S.gen) return;
-  if (snap.stats) S.stats = snap.stats;
+  if (snap.stats) {
+    S.stats = snap.stats;
+    // Replies about the reader's session carry the reader's Playground (a bandit) stats.
+    S.statsFromReader = !!snap.reader;
+  }
   S.series.append(snap.series);
 }
 
@@ -241,6 +245,7 @@ function adopt(built, preset, overrides) {
   S.cfg = built.config;
   S.baselines = built.baselines;
   S.stats = built.stats;
+  S.statsFromReader = false;
   S.series.clear();
   S.lastEvent = null;
   // A frame queued before the reset must not redraw the old world's last event.
@@ -253,6 +258,8 @@ function adopt(built, preset, overrides) {
   plots.update(S.series, true);
   learn.onBuilt();
   controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));
+  // Every field shows an applied (valid) value now: no message about an old typed one stays.
+  controls.clearErrors();
   updatePending();
   updateStats();
   updateUrl();
@@ -269,6 +276,8 @@ function onImported(r) {
   S.cfg = r.config;
   S.stats = r.stats;
   controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));
+  // Every field shows an applied (valid) value now: no message about an old typed one stays.
+  controls.clearErrors();
   updatePending();
   updateStats();
   explain.refreshLast();
@@ -286,10 +295,10 @@ function afterBuild() {
     showAgentEvent(S.lastEvent, { view: 'none' });
   } else {
     feed.blank();
-    cands.empty('Press ', h('b', { text: 'Train' }), ', ', h('b', { text: 'Step' }), ' or swipe the feed: the candidates of each step appear here.');
-    feed.showNotice('A simulated user is opening the app.', h('br'), 'Press ',
+    cands.empty(`${press()} `, h('b', { text: 'Train' }), ' or ', h('b', { text: 'Step' }), ': the candidates of each step appear here.');
+    feed.showNotice('A simulated user is opening the app.', h('br'), `${press()} `,
       h('b', null, iconEl('play', 'icon inline-icon'), ' Train'),
-      ` to let ${S.cfg ? S.cfg.world.n_users : ''} users scroll while the agent learns, or press `,
+      ` to let ${S.cfg ? S.cfg.world.n_users : ''} users scroll while the agent learns, or ${press(false)} `,
       h('b', { text: 'Step' }), ' for one video at a time.');
   }
 }
@@ -474,7 +483,9 @@ function showAgentEvent(ev, view) {
 /** What the candidate panel's note needs besides the step: after a divergence it says so. */
 function candOpts() {
   const st = S.stats || {};
-  return { seesCandidates: seesCandidates(), diverged: !!st.divergence, updates: st.updates || 0 };
+  const reader = S.mode === 'user';
+  return { seesCandidates: reader || seesCandidates(), diverged: !reader && !!st.divergence, updates: st.updates || 0,
+    agent: reader ? 'bandit' : 'dqn', rule: reader ? banditRule() : null };
 }
 
 function seesCandidates() {
@@ -548,7 +559,10 @@ function showUserCard(card, o) {
     if (token === S.viewToken && S.user === u && u.active && u.card === card) feed.startPlaying(card.video.duration);
   });
   cands.render(card, candOpts());
-  explain.forCard(card);
+  // The bandit's sd comes with the card's explanation: the table shows mean ± sd once it is here.
+  explain.forCard(card).then((w) => {
+    if (w && Array.isArray(w.estimates) && S.user === u && u.card === card) cands.render({ ...card, estimates: w.estimates }, candOpts());
+  });
 }
 
 /** The reader's response to the current video goes to the agent. */
@@ -676,14 +690,77 @@ function setMode(mode) {
     $(id).disabled = mode === 'user';
     $(id).title = mode === 'user' ? 'Simulated users pause while you are the user; switch back to “Watch the agent” to train' : '';
   }
-  const kbd = (t) => h('kbd', { text: t });
-  $('feed-hint').replaceChildren(...(mode === 'user'
-    ? ['Let a video play to watch it · swipe up or ', kbd('↑'), '/', kbd('↓'), ' to skip · double-tap or ', kbd('L'), ' to like']
-    : ['Press Step or ', kbd('↑'), '/', kbd('↓'), ' (or drag the card up with the mouse): the simulated user moves on one video']).map((x) => (typeof x === 'string' ? document.createTextNode(x) : x)));
+  renderHint();
+  renderCandExplain();
   setInteraction(null, NaN, mode === 'user' ? 0 : NaN);
+  if (mode === 'agent' && S.statsFromReader && S.ready) {
+    // Back to the trained agent: its figures replace the reader's bandit's in the toolbar.
+    const gen = S.gen;
+    S.sim.call('snapshot', {}).then((r) => {
+      if (gen !== S.gen) return;
+      absorb(r);
+      updateStats();
+    }).catch(() => {});
+  }
   S.user = null;
   afterBuild();
   updateUrl();
+}
+
+/** Touch or narrow screens: the hints speak of swiping and tapping, not of keys. */
+const TOUCH = window.matchMedia('(pointer: coarse), (max-width: 720px)');
+const touchy = () => TOUCH.matches;
+/** "Press" with a mouse and keyboard, "Tap" on a touch screen (capitalised or not). */
+const press = (cap = true) => (touchy() ? (cap ? 'Tap' : 'tap') : (cap ? 'Press' : 'press'));
+
+/** The line under the feed: how to move on, in the words of the reader's device. */
+function renderHint() {
+  const kbd = (t) => h('kbd', { text: t });
+  const user = S.mode === 'user';
+  let parts;
+  if (touchy()) {
+    parts = user
+      ? ['Let a video play to watch it · swipe up on the card to skip · double-tap to like · tap End to leave']
+      : ['Tap Step: the simulated user moves on one video · swipe to scroll the page'];
+  } else {
+    parts = user
+      ? ['Let a video play to watch it · swipe up or ', kbd('↑'), '/', kbd('↓'), ' to skip · double-tap or ', kbd('L'), ' to like']
+      : ['Press Step or ', kbd('↑'), '/', kbd('↓'), ' (or drag the card up with the mouse): the simulated user moves on one video'];
+  }
+  $('feed-hint').dataset.input = touchy() ? 'touch' : 'keys';
+  fill($('feed-hint'), ...parts);
+}
+
+/** How the bandit serving the reader's feed explores, in words (the config's rule). */
+function banditRule() {
+  const rule = S.cfg && S.cfg.agent && S.cfg.agent.bandit ? S.cfg.agent.bandit.exploration : 'thompson';
+  return { thompson: 'Thompson sampling', ucb: 'UCB (mean + α·sd)', greedy: 'no exploration (best estimate)' }[rule] || String(rule);
+}
+
+/** The sentence above the candidate table: the DQN's Q-values and ε, or the reader's bandit. */
+function renderCandExplain() {
+  const formula = h('span', { class: 'formula', text: 'w1·similarity + w2·views/10 + w3·interest' });
+  const lead = 'The collaborative filter proposes candidates ranked by a business score ';
+  fill($('cand-explain'), lead, formula, S.mode === 'user'
+    ? `. Your feed is served by a bandit: its estimate is each candidate's expected immediate reward for you (mean ± sd), and it shows the slot that wins ${banditRule() === 'Thompson sampling' ? 'one random draw from those estimates (Thompson sampling)' : `under its rule, ${banditRule()}`}; there is no ε.`
+    : '. The agent shows the slot with the highest Q-value (its estimate of the return that follows), or a random one with probability ε.');
+}
+
+/**
+ * The sticky toolbar's reach, for scroll-padding-top (anything scrolled into view, by an
+ * in-page link or scrollIntoView, stops below it): measured, since the toolbar wraps to one
+ * or two rows; 8 px where it does not stick (narrow screens).
+ */
+function trackToolbarClear() {
+  const bar = $('toolbar');
+  const update = () => {
+    const cs = getComputedStyle(bar);
+    const reach = cs.position === 'sticky' ? Math.ceil((parseFloat(cs.top) || 0) + bar.offsetHeight) + 10 : 8;
+    document.documentElement.style.setProperty('--toolbar-clear', `${reach}px`);
+  };
+  new ResizeObserver(update).observe(bar);
+  window.addEventListener('resize', update);
+  update();
 }
 
 // ------------------------------------------------------------------ settings
@@ -829,7 +906,19 @@ function updateStats() {
   $('episode-count').textContent = fmtInt(st.episode);
   $('stat-steps').textContent = fmtInt(st.steps);
   $('stat-updates').textContent = fmtInt(st.updates);
-  $('stat-epsilon').textContent = Number.isFinite(st.epsilon) ? st.epsilon.toFixed(3) : '–';
+  // The reader's feed is a bandit's (its stats come with the reader's replies): no ε applies.
+  const epsLabel = $('stat-epsilon').previousElementSibling;
+  if (S.statsFromReader) {
+    $('stat-epsilon').textContent = banditRule() === 'Thompson sampling' ? 'Thompson' : banditRule();
+    $('stat-epsilon').title = `Your feed's bandit explores by ${banditRule()}${banditRule() === 'Thompson sampling' ? ': it acts on one random draw from its estimates' : ''}, not with an ε`;
+    epsLabel.textContent = 'Explores by';
+    epsLabel.classList.remove('greek');
+  } else {
+    $('stat-epsilon').textContent = Number.isFinite(st.epsilon) ? st.epsilon.toFixed(3) : '–';
+    $('stat-epsilon').title = '';
+    epsLabel.textContent = 'ε';
+    epsLabel.classList.add('greek');
+  }
   const cap = st.replay_capacity == null ? '∞' : fmtInt(st.replay_capacity);
   $('stat-replay').textContent = `${fmtInt(st.replay_len)} / ${cap}`;
   // A diverging loss (1e10 and more) in exponent form, so it keeps to its cell.
@@ -1074,6 +1163,11 @@ async function boot() {
   learn = new Learn({ defaultConfig: (p) => defaultConfig(p), currentConfig: () => S.cfg });
   applyUrl();
   wire();
+  trackToolbarClear();
+  TOUCH.addEventListener('change', () => {
+    renderHint();
+    if (S.ready && S.mode === 'agent' && !S.lastEvent) afterBuild();
+  });
   document.body.dataset.mode = S.mode;
   $(S.mode === 'user' ? 'mode-user' : 'mode-agent').checked = true;
   feed.setMode(S.mode);

@@ -22,12 +22,16 @@ export class CandidatePanel {
   }
 
   /**
-   * @param {{candidates: object[], slot: number, epsilon: number}} step
-   * @param {{seesCandidates: boolean}} opts  whether the network's input includes the candidates
+   * @param {{candidates: object[], slot: number, epsilon: number, estimates?: {mean: number, sd: number}[]}} step
+   *   `estimates`: the bandit's mean and sd per slot, when known (the reader's feed)
+   * @param {{seesCandidates: boolean, agent?: string, rule?: string}} opts  whether the
+   *   network's input includes the candidates; `agent` 'bandit' for the reader's feed (its
+   *   values are estimates of the immediate reward, it explores by `rule`, not ε)
    */
   render(step, opts) {
     const cands = step.candidates || [];
     if (!cands.length) return this.empty('No candidates.');
+    if (opts.agent === 'bandit') return this.renderBandit(step, opts);
     const qs = cands.map((c) => c.q).filter(Number.isFinite);
     const qmin = Math.min(...qs), qmax = Math.max(...qs);
     let best = -1;
@@ -84,6 +88,67 @@ export class CandidatePanel {
     if (!opts.seesCandidates) {
       text += ' Seed preset: the network never sees these candidates\u2019 features, so its Q-values can only learn which slot position tends to pay off.';
     }
+    this.note.textContent = text;
+  }
+
+  /**
+   * The reader's feed: a bandit's estimates (posterior mean ± sd of the immediate reward)
+   * instead of Q-values, and its own exploration rule instead of ε.
+   */
+  renderBandit(step, opts) {
+    const cands = step.candidates;
+    const est = Array.isArray(step.estimates) && step.estimates.length === cands.length ? step.estimates : null;
+    const mean = (i) => (est ? est[i].mean : cands[i].q);
+    const ms = cands.map((_, i) => mean(i)).filter(Number.isFinite);
+    const lo = Math.min(...ms), hi = Math.max(...ms);
+    const span = hi - lo || 1;
+    let best = -1;
+    cands.forEach((_, i) => { if (Number.isFinite(mean(i)) && (best < 0 || mean(i) > mean(best))) best = i; });
+    const rows = cands.map((c, i) => {
+      const chosen = i === step.slot;
+      const m = mean(i);
+      const w = Number.isFinite(m) ? 8 + (92 * (m - lo)) / span : 0;
+      const text = est ? `${f2(est[i].mean)} ± ${f2(est[i].sd)}` : f2(m);
+      return h('tr', { class: `${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}`.trim() || null },
+        h('td', { class: 'c-slot', title: chosen ? 'Shown to you' : null, text: i + 1 }),
+        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category)),
+        h('td', { class: 'c-num c-sim', text: f2(c.similarity) }),
+        h('td', { class: 'c-num c-views', text: Number.isFinite(c.views) ? Math.round(c.views) : '–' }),
+        h('td', { class: 'c-int', title: c.interest ? 'In your interests' : null, text: c.interest ? '★' : '' }),
+        h('td', { class: 'c-num c-score', text: f2(c.score) }),
+        h('td', { class: 'c-q c-est', title: i === best ? 'Best estimate' : null },
+          h('span', { class: 'qbar', style: { width: `${w.toFixed(1)}%` } }),
+          h('span', { class: 'qval', text })));
+    });
+    const th = (cls, title, text) => h('th', { attrs: { scope: 'col' }, class: cls, title, text });
+    fill(this.table,
+      h('table', { dataset: { agent: 'bandit' } },
+        h('caption', { class: 'visually-hidden', text: 'Candidates for this card, ranked by business score' }),
+        h('thead', null, h('tr', null,
+          th('c-slot', 'Slot (action index)', '#'),
+          th(null, null, 'Video'),
+          th('c-num c-sim', 'Collaborative-filter similarity score', 'sim'),
+          th('c-num c-views', 'Views', 'views'),
+          th('c-int', 'In your interests', '★'),
+          th('c-num', 'Business score w1·sim + w2·views/10 + w3·interest', 'score'),
+          th('c-q', "The bandit's estimate of your immediate reward for this video: posterior mean ± sd", 'estimate'))),
+        h('tbody', null, rows)),
+      h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), 'shown to you ',
+        h('span', { class: 'key key-best' }), 'best estimate'));
+    this.table.dataset.signature = cands.map((c, i) => `${c.video_id}:${f2(mean(i))}`).join(',');
+
+    const rule = opts.rule || 'Thompson sampling';
+    let text;
+    if (step.explored === true) {
+      text = `Shown: slot ${step.slot + 1}, picked by ${rule}` +
+        (rule === 'Thompson sampling' ? ' (one random draw from the estimates ranked it first)' : '') +
+        `: exploration, the best estimate was slot ${best + 1}.`;
+    } else if (step.explored === false) {
+      text = `Shown: slot ${step.slot + 1}, the best estimate (exploit: ${rule} agreed with the mean).`;
+    } else {
+      text = `Shown: slot ${step.slot + 1} (${rule}).`;
+    }
+    this.note.dataset.explored = String(step.explored);
     this.note.textContent = text;
   }
 }

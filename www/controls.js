@@ -62,9 +62,23 @@ export class Controls {
         box.value = formatValue(p, v);
         this.commit(p, v, 'box');
       });
+      // A refused value's message goes as soon as the field holds a value that parses again
+      // (typed, or put back with Escape); a refused one is explained on commit (change).
+      box.addEventListener('input', () => {
+        if (!this.hasError(p.key)) return;
+        try {
+          parseValue(p, box.value);
+        } catch {
+          return;
+        }
+        this.setError(p.key, null);
+      });
       box.addEventListener('keydown', (e) => {
         if (e.key === 'Enter') box.dispatchEvent(new Event('change'));
-        if (e.key === 'Escape') this.show(p.key, this.values.get(p.key));
+        if (e.key === 'Escape') {
+          this.show(p.key, this.values.get(p.key));
+          this.setError(p.key, null);
+        }
       });
       if (p.kind === 'number') {
         box.id = id;
@@ -142,6 +156,12 @@ export class Controls {
         input.removeAttribute('aria-errormessage');
       }
     }
+  }
+
+  /** Whether the field shows a refused value's message (not an info note). */
+  hasError(key) {
+    const el = this.els.get(key);
+    return !!el && el.wrap.classList.contains('has-error');
   }
 
   /** Clears every field's message. */

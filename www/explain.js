@@ -63,14 +63,24 @@ export class Explain {
     if (!this.o.running()) this.inspect();
   }
 
-  /** Reader mode: the card on screen is `card` (pending); asks the Worker for why(slot). */
+  /**
+   * Reader mode: the card on screen is `card` (pending); asks the Worker for why(slot).
+   * Resolves with that explanation (null if it failed or the world changed), for the
+   * candidate table's mean ± sd.
+   */
   forCard(card) {
     const gen = this.o.gen();
-    this.o.sim.call('why', { slot: card.slot, reader: true }).then((r) => {
-      if (gen === this.o.gen()) this.render(r.why, 'you');
-    }).catch((e) => this.error(e));
+    const p = this.o.sim.call('why', { slot: card.slot, reader: true }).then((r) => {
+      if (gen !== this.o.gen()) return null;
+      this.render(r.why, 'you');
+      return r.why;
+    }).catch((e) => {
+      this.error(e);
+      return null;
+    });
     this.inspectWhat = 'card';
     this.inspect(true);
+    return p;
   }
 
   /** Asks for the explanation of the last training step again (after an import). */

@@ -56,9 +56,9 @@ export class Learn {
   /** Called every ~100 ms with the page's series store: ε on the skill plot's time axis. */
   frame(series) {
     const eps = series.series('epsilon');
-    if (eps.length !== this.lastEps) {
-      this.lastEps = eps.length;
-      this.skill.setEpsilon(eps);
+    if (series.length !== this.lastEps) {
+      this.lastEps = series.length;
+      this.skill.setEpsilon(series.xs, eps);
       this.skill.redraw();
     }
   }

@@ -9,6 +9,8 @@ import { categoryChip, categoryColor, categoryLabel } from './icons.js';
 const K = 10;
 /** Videos per category in the heatmap sample. */
 const PER_CATEGORY = 12;
+/** Why a neighbour can show cosine 1.000 (the list's tooltip). */
+const IDENTICAL = 'Cosine 1.000: the same users responded to both videos, in the same proportions (often one or two users only), so their columns point the same way.';
 /** Heatmap refresh while training and in view. */
 const AUTO_MS = 5000;
 
@@ -34,6 +36,15 @@ export class SimilarityExplorer {
     this.list = $('sim-neighbours');
     this.canvas = $('sim-heatmap');
     this.stats = $('sim-means');
+    this.chosen = $('sim-chosen');
+    this.note = $('sim-note');
+    // A refused id's message goes once the field holds a valid id again.
+    this.input.addEventListener('input', () => {
+      if (this.input.getAttribute('aria-invalid') === 'true' && this.valid(this.input.value)) {
+        this.input.removeAttribute('aria-invalid');
+        this.msg.textContent = '';
+      }
+    });
     $('sim-form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.lookUp();
@@ -53,15 +64,25 @@ export class SimilarityExplorer {
     this.n = cfg ? cfg.world.n_videos : 0;
     this.input.max = String(Math.max(0, this.n - 1));
     this.msg.textContent = '';
+    this.input.removeAttribute('aria-invalid');
+    this.chosen.replaceChildren();
+    this.note.hidden = true;
     fill(this.list, h('li', { class: 'muted', text: `Type a video id (0 to ${this.n - 1}) to see the videos the filter finds most similar.` }));
     this.heatmap();
+  }
+
+  /** Whether `text` is a video id of this world. */
+  valid(text) {
+    const raw = String(text).trim();
+    const v = Number(raw);
+    return /^\d+$/.test(raw) && Number.isSafeInteger(v) && v < this.n;
   }
 
   /** Validates the typed id and asks the Worker for its neighbours. */
   lookUp() {
     const raw = this.input.value.trim();
     const v = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(v) || v >= this.n) {
+    if (!this.valid(raw)) {
       this.msg.textContent = `video: must be a whole number from 0 to ${this.n - 1} (got ${clip(JSON.stringify(raw), 30)})`;
       this.input.setAttribute('aria-invalid', 'true');
       return;
@@ -72,15 +93,34 @@ export class SimilarityExplorer {
     this.o.sim.call('neighbours', { video: v, k: K }).then((r) => {
       if (gen !== this.o.gen()) return;
       this.list.dataset.video = String(v);
+      this.showChosen(v, r.category, r.neighbours);
       if (!r.neighbours.length) {
         fill(this.list, h('li', { class: 'muted', text: `No video shares a user with #${v} yet: train to add interactions.` }));
         return;
       }
-      fill(this.list, r.neighbours.map((nb) => h('li', { dataset: { video: String(nb.video), cosine: String(nb.cosine) } },
-        h('span', { class: 'sim-id', text: `#${nb.video}` }), categoryChip(nb.category),
-        h('span', { class: 'sim-bar', style: { width: `${Math.max(2, 60 * Math.max(0, nb.cosine)).toFixed(0)}px` } }),
-        h('span', { class: 'c-num', text: nb.cosine.toFixed(3) }))));
+      fill(this.list, r.neighbours.map((nb) => h('li', {
+        dataset: { video: String(nb.video), cosine: String(nb.cosine) },
+        title: nb.cosine >= 0.9995 ? IDENTICAL : null,
+      },
+      h('span', { class: 'sim-id', text: `#${nb.video}` }), categoryChip(nb.category),
+      h('span', { class: 'sim-bar', style: { width: `${Math.max(2, 60 * Math.max(0, nb.cosine)).toFixed(0)}px` } }),
+      h('span', { class: 'c-num', text: nb.cosine.toFixed(3) }))));
     }).catch((e) => { this.msg.textContent = clip(e.message, 200); });
+  }
+
+  /** The chosen video with its category, and what a cosine of 1.000 means. */
+  showChosen(v, category, neighbours) {
+    const ones = neighbours.filter((nb) => nb.cosine >= 0.9995).length;
+    this.chosen.dataset.video = String(v);
+    this.chosen.dataset.category = category || '';
+    fill(this.chosen,
+      h('span', { class: 'sim-id', text: `#${v}` }),
+      category ? categoryChip(category) : h('span', { class: 'muted', text: '(category not known yet: no video shares a user with it)' }),
+      h('span', { class: 'muted', text: ' compared with every other video:' }));
+    this.note.hidden = false;
+    fill(this.note, `Cosine compares two videos' columns of user responses. A video's cosine with itself is always 1.000 (the heatmap's diagonal), and ${
+      ones ? `${ones === 1 ? 'a neighbour shows' : `${ones} neighbours show`} 1.000 because exactly the same users responded to both, in the same proportions` : 'a neighbour shows 1.000 when exactly the same users responded to both, in the same proportions'
+    }: common while a video has been seen by only one or two users.`);
   }
 
   /** Asks the Worker for the heatmap and draws it. */

@@ -78,6 +78,11 @@ export function readCurve(points, agentLabel = 'the agent') {
     `(±${Math.round(d.skill_ci95 * 100)} points): ${verdict}${vsGreedy}${vsMv}.`;
 }
 
+/** The skill plot's height: a little lower on a phone, so it fits under the card. */
+function skillHeight(width) {
+  return width < 480 ? 200 : 230;
+}
+
 /** The headline skill plot. */
 export class SkillPlot {
   /** @param {HTMLElement} el  the plot box */
@@ -99,7 +104,7 @@ export class SkillPlot {
     };
     const opts = {
       width: Math.max(200, el.clientWidth || 300),
-      height: 230,
+      height: skillHeight(el.clientWidth || 300),
       cursor: { drag: { x: true, y: false } },
       legend: { show: true, live: false },
       scales: {
@@ -128,18 +133,21 @@ export class SkillPlot {
     };
     this.u = new uPlot(opts, opts.series.map(() => []), el);
     this.eps = [];
+    this.epsX = [];
     hideBandEdges(el);
   }
 
   resize() {
     const w = Math.max(200, Math.floor(this.el.clientWidth));
-    if (Math.abs(this.u.width - w) > 1) this.u.setSize({ width: w, height: this.u.height });
+    const ht = skillHeight(w);
+    if (Math.abs(this.u.width - w) > 1 || this.u.height !== ht) this.u.setSize({ width: w, height: ht });
   }
 
   clear() {
     this.points = [];
     this.reader = [];
     this.eps = [];
+    this.epsX = [];
     this.redraw();
   }
 
@@ -157,20 +165,34 @@ export class SkillPlot {
     this.redraw();
   }
 
-  /** ε per episode (the per-episode series). */
-  setEpsilon(series) {
-    this.eps = series;
+  /**
+   * ε over training: `values[i]` is ε at (or averaged up to) episode `xs[i]`. The page's series
+   * store keeps at most a few thousand points, each standing for `stride` episodes, so the
+   * episode numbers come with the values (an index is not an episode after downsampling).
+   */
+  setEpsilon(xs, values) {
+    this.epsX = xs || [];
+    this.eps = values || [];
   }
 
   redraw() {
     const xsSet = new Set(this.points.map((p) => p.episode));
     for (const r of this.reader) xsSet.add(r.episode);
-    const nEps = this.eps.length;
+    // ε at no more than ~300 of the kept points (always the newest), then carried to the
+    // newest episode on the plot: a curve point can arrive before the episodes it follows.
+    const epsAt = new Map();
+    const nEps = Math.min(this.eps.length, this.epsX.length);
     const step = Math.max(1, Math.ceil(nEps / 300));
-    for (let i = 0; i < nEps; i += step) xsSet.add(i + 1);
-    if (nEps) xsSet.add(nEps);
+    let lastEps = null;
+    for (let i = 0; i < nEps; i++) {
+      if (!Number.isFinite(this.eps[i])) continue;
+      lastEps = i;
+      if (i % step === 0 || i === nEps - 1) epsAt.set(this.epsX[i], this.eps[i]);
+    }
+    for (const x of epsAt.keys()) xsSet.add(x);
     const xs = [...xsSet].sort((a, b) => a - b);
     if (!xs.length) xs.push(0, 50);
+    if (lastEps !== null && xs[xs.length - 1] > this.epsX[lastEps]) epsAt.set(xs[xs.length - 1], this.eps[lastEps]);
     const last = this.points[this.points.length - 1];
     const byEp = new Map(this.points.map((p) => [p.episode, p]));
     const rd = new Map(this.reader.map((r) => [r.episode, r.skill]));
@@ -182,12 +204,16 @@ export class SkillPlot {
       col((d) => d.skill - d.skill_ci95),
       col((d) => d.skill + d.skill_ci95),
       ...REFS.map((r) => ref(r.key)),
-      xs.map((x) => (x >= 1 && x <= nEps && Number.isFinite(this.eps[x - 1]) ? this.eps[x - 1] : null)),
+      xs.map((x) => (epsAt.has(x) ? epsAt.get(x) : null)),
       xs.map((x) => (rd.has(x) ? rd.get(x) : null)),
     ];
     this.u.setData(data);
     this.el.dataset.points = String(this.points.length);
     if (last) this.el.dataset.skill = String(last.policies.dqn.skill);
+    // For tests and readers of the DOM: the episode the ε line reaches, the curve's last one.
+    const epsXs = xs.filter((x) => epsAt.has(x));
+    this.el.dataset.epsLast = epsXs.length ? String(epsXs[epsXs.length - 1]) : '';
+    this.el.dataset.curveLast = last ? String(last.episode) : '';
   }
 }
 
@@ -199,7 +225,12 @@ function hideBandEdges(el) {
   }
 }
 
-const COMPARE_COLORS = ['#d97706', '#4f46e5', '#9333ea'];
+/**
+ * The compare chart's agents (seed, DQN, bandit): lime, dark indigo, purple. Each differs from
+ * every reference line of the skill plot (oracle red, greedy teal, most-viewed amber, random
+ * grey, ε cyan) and from the others by a CIE76 ΔE of 50 or more (tests/e2e/learn.test.mjs).
+ */
+export const COMPARE_COLORS = ['#65a30d', '#312e81', '#9333ea'];
 
 /** The compare chart: one skill curve (with band) per agent, in distinct colours. */
 export class ComparePlot {

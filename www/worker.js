@@ -229,6 +229,20 @@ function pgFor(m) {
   return m && m.reader && RD.pg && RD.gen === W.gen ? RD.pg : need();
 }
 
+/**
+ * The category of `video`, read from the filter's neighbour lists (the Playground has no
+ * per-video query): cosine is symmetric, so `video` is in its nearest neighbours' own lists,
+ * with its category. null when it has no neighbour yet (no shared user), or when a large
+ * world's top-K index keeps it off those lists. MAX_NEIGHBOURS (500) per list.
+ */
+function categoryOf(pg, video, neighbours) {
+  for (const nb of neighbours.slice(0, 3)) {
+    const back = pg.neighbours(nb.video, 500).find((x) => x.video === video);
+    if (back) return back.category;
+  }
+  return null;
+}
+
 function need() {
   if (!W.pg) throw new Error('no world has been built yet');
   return W.pg;
@@ -339,7 +353,10 @@ const HANDLERS = {
     return { inspection: pgFor(m).stateInspector() };
   },
   neighbours(m) {
-    return { neighbours: need().neighbours(Number(m.video), Number(m.k)) };
+    const pg = need();
+    const video = Number(m.video);
+    const neighbours = pg.neighbours(video, Number(m.k));
+    return { neighbours, category: categoryOf(pg, video, neighbours) };
   },
   heatmap(m) {
     return { heatmap: need().similarityHeatmap(Number(m.perCategory)) };

@@ -199,6 +199,25 @@ test('similarity explorer validates the id and lists neighbours; heatmap and Lor
   await until(async () => (await page.getAttribute('[data-testid="sim-neighbours"]', 'data-video')) === video, 5000, 50);
   const cos = await page.$$eval('[data-testid="sim-neighbours"] li[data-cosine]', (li) => li.map((x) => Number(x.dataset.cosine)));
   assert.ok(cos.length > 0, 'the card\u2019s video has neighbours after training');
+  // The chosen video is named with its category (the card's), and cosine 1.000 is explained.
+  const chosen = page.locator('[data-testid="sim-chosen"]');
+  const cardCat = await page.getAttribute('[data-testid="feed-card"]', 'data-category');
+  assert.equal(await chosen.getAttribute('data-video'), video);
+  assert.equal(await chosen.getAttribute('data-category'), cardCat);
+  assert.ok((await chosen.innerText()).toLowerCase().includes(cardCat), 'the category is shown beside the id');
+  const note = await page.locator('[data-testid="sim-note"]').innerText();
+  assert.match(note, /cosine with itself is always 1\.000/);
+  assert.match(note, /exactly the same users/);
+  for (const li of await page.locator('[data-testid="sim-neighbours"] li[data-cosine]').all()) {
+    if (Number(await li.getAttribute('data-cosine')) >= 0.9995) assert.match(await li.getAttribute('title'), /same users/, 'a 1.000 neighbour says why');
+  }
+  // A refused id's message goes as soon as a valid id is typed.
+  await page.fill('[data-testid="sim-video"]', 'abc');
+  await page.click('[data-testid="sim-go"]');
+  assert.notEqual(await page.locator('[data-testid="sim-msg"]').innerText(), '');
+  await page.fill('[data-testid="sim-video"]', video);
+  assert.equal(await page.locator('[data-testid="sim-msg"]').innerText(), '', 'cleared once the field is valid');
+  assert.equal(await page.getAttribute('[data-testid="sim-video"]', 'aria-invalid'), null);
   for (let i = 1; i < cos.length; i++) assert.ok(cos[i] <= cos[i - 1], 'highest cosine first');
   await page.click('[data-testid="sim-refresh"]');
   assert.ok(await until(async () => Number(await page.getAttribute('[data-testid="sim-heatmap"]', 'data-videos')) > 8, 5000, 50));

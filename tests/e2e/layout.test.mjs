@@ -52,6 +52,66 @@ test('1366x900: toolbar, feed card, headline plot and live controls on screen to
   await context.close();
 });
 
+test('phone: the card and the skill plot within the first screen and a half; hints speak of swiping and tapping', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
+  await gotoReady(page);
+  const limit = 1.5 * PHONE.height;
+  const card = await page.locator('[data-testid="feed-card"]').boundingBox();
+  const plot = await page.locator('[data-testid="plot-skill"]').boundingBox();
+  const canvas = await page.locator('[data-testid="plot-skill"] canvas').boundingBox();
+  assert.ok(card.y + card.height <= limit, `card ends at ${card.y + card.height} <= ${limit}`);
+  assert.ok(plot.y >= card.y + card.height, 'the skill plot follows the card');
+  assert.ok(canvas.y + canvas.height <= limit, `skill plot's chart ends at ${canvas.y + canvas.height} <= ${limit}`);
+  const hint = await page.locator('#feed-hint').innerText();
+  assert.equal(await page.locator('#feed-hint kbd').count(), 0, `no keys in the phone's hint (${hint})`);
+  assert.match(hint, /\b[Tt]ap\b/);
+  assert.doesNotMatch(hint, /\bL\b|↑|↓|mouse|press/i);
+  await page.locator('label[for="mode-user"]').tap();
+  await until(async () => /swipe up on the card to skip/.test(await page.locator('#feed-hint').innerText()), 3000, 50);
+  const userHint = await page.locator('#feed-hint').innerText();
+  assert.match(userHint, /double-tap to like/);
+  assert.equal(await page.locator('#feed-hint kbd').count(), 0, `no keys as the user either (${userHint})`);
+  await screenshot(page, 'layout-phone-top.png', false);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('desktop: the hints name the keys', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: LAPTOP });
+  await gotoReady(page);
+  assert.ok((await page.locator('#feed-hint kbd').count()) >= 2, 'arrow keys in the hint');
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('1366x900: a section scrolled into view or reached by an in-page link is not hidden under the sticky toolbar', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: LAPTOP });
+  await gotoReady(page);
+  const toolbarBottom = async () => {
+    const b = await page.locator('#toolbar').boundingBox();
+    return b.y + b.height;
+  };
+  const titles = ['#plot-skill figcaption', '#plot-return-fig figcaption', '#plots-section figure:nth-child(1) figcaption',
+    '#plots-section figure:nth-child(3) figcaption', '#cand-title', '#explain-title'];
+  for (const sel of titles) {
+    // Scrolled to the top of the page first, then the section brought to the viewport's top.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate((s) => document.querySelector(s).closest('figure, section').scrollIntoView({ block: 'start' }), sel);
+    await page.waitForTimeout(100);
+    const t = await page.locator(sel).boundingBox();
+    assert.ok(t.y >= (await toolbarBottom()) - 0.5, `${sel} at ${t.y}, below the toolbar's bottom ${await toolbarBottom()}`);
+  }
+  // The system diagram's link to the agent's plots.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.click('.dg-agent');
+  await until(async () => (await page.evaluate(() => window.scrollY)) > 100, 3000, 50);
+  await page.waitForTimeout(800);
+  const first = await page.locator('#plots-section figure figcaption').first().boundingBox();
+  assert.ok(first.y >= (await toolbarBottom()) - 0.5, `plot title at ${first.y} below the toolbar ${await toolbarBottom()}`);
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('phone, watching the agent: a swipe on the card and the wheel over it scroll the page, not the feed', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
   await gotoReady(page);
@@ -123,11 +183,44 @@ test('a refused typed value is explained beside its field, and a second one repl
   await until(async () => /abc/.test(await err.innerText()), 3000, 50);
   assert.equal(await page.locator('.ctl-error:visible').count(), 1, 'one message, not two');
   assert.doesNotMatch(await err.innerText(), /1\.5/, 'the new one replaced the old one');
-  // A good value clears it.
+  // Typing a value that parses clears it at once, before Enter.
   await page.fill('[data-testid="value-gamma"]', '0.9');
+  assert.equal(await err.isVisible(), false, 'gone as soon as the field holds a valid value');
+  assert.equal(await page.getAttribute('[data-testid="value-gamma"]', 'aria-invalid'), null);
   await page.press('[data-testid="value-gamma"]', 'Enter');
   await until(async () => !(await err.isVisible()), 3000, 50);
   assert.equal(await err.isVisible(), false);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('field messages go on Reset, on Apply & reset and on Escape', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: LAPTOP });
+  await gotoReady(page);
+  const refuse = async (key, text) => {
+    await page.fill(`[data-testid="value-${key}"]`, text);
+    await page.press(`[data-testid="value-${key}"]`, 'Enter');
+    await until(() => page.locator(`[data-testid="error-${key}"]`).isVisible(), 3000, 50);
+  };
+  const visible = () => page.locator('.ctl-error:visible').count();
+  await refuse('gamma', '1.5');
+  await refuse('w1', 'abc');
+  assert.equal(await visible(), 2);
+  const ep = await page.getAttribute('body', 'class');
+  await page.click('[data-testid="reset"]');
+  await page.waitForSelector('body.is-ready:not(.is-building)');
+  await until(async () => (await visible()) === 0, 20000, 100);
+  assert.equal(await visible(), 0, `no message after Reset (${ep})`);
+  // Apply & reset of a pending World change, with a refused value beside another field.
+  await refuse('gamma', '7');
+  await page.fill('[data-testid="value-n_users"]', '300');
+  await page.press('[data-testid="value-n_users"]', 'Enter');
+  await page.click('[data-testid="apply-reset"]');
+  await until(async () => (await visible()) === 0, 30000, 100);
+  assert.equal(await visible(), 0, 'no message after Apply & reset');
+  await refuse('gamma', 'x');
+  await page.press('[data-testid="value-gamma"]', 'Escape');
+  assert.equal(await visible(), 0, 'Escape puts the applied value back and the message goes');
   assertNoProblems(problems);
   await context.close();
 });

@@ -24,7 +24,101 @@ test('the skill plot fills with curve points, a band and a sentence that reads i
   console.log(`curve point (40 sessions) in the Worker: ${ms} ms`);
   // Training kept going between points: the episode count is far past the points' count.
   assert.ok((await episodeCount(page)) > 20, 'training ran while points were computed');
+  // The ε line reaches the curve's newest episode.
+  const box = page.locator('#plot-skill-box');
+  assert.ok(Number(await box.getAttribute('data-eps-last')) >= Number(await box.getAttribute('data-curve-last')),
+    `ε drawn to episode ${await box.getAttribute('data-eps-last')}, curve to ${await box.getAttribute('data-curve-last')}`);
   await screenshot(page, 'learn-skill.png', false);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('the skill plot\u2019s ε line reaches the newest episode, also after the series store downsampled', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  // The page's own modules on a detached box: 5,000 episodes of ε (the store keeps ~1,250
+  // points, each standing for 4 episodes) and a curve point at episode 5,003, just ahead.
+  const r = await page.evaluate(async () => {
+    const { SkillPlot } = await import('./www/skill.js');
+    const { SeriesStore } = await import('./www/protocol.js');
+    const el = document.createElement('div');
+    el.style.width = '600px';
+    document.body.append(el);
+    const plot = new SkillPlot(el);
+    const store = new SeriesStore();
+    const n = 5000;
+    const eps = Float32Array.from({ length: n }, (_, i) => Math.max(0.01, 0.999 ** i));
+    const zeros = new Float32Array(n);
+    store.append({ from: 0, return: zeros, loss: zeros, epsilon: eps, session_seconds: zeros });
+    plot.setEpsilon(store.xs, store.series('epsilon'));
+    const pol = (skill) => ({ skill, skill_ci95: 0.05, mean_return: skill });
+    plot.add({ episode: n + 3, policies: { dqn: pol(0.5), random: pol(0), oracle: pol(1), greedy: pol(0.2), most_viewed: pol(0.1) } });
+    const [xs, , , , , , , , e] = plot.u.data;
+    const drawn = xs.map((x, i) => [x, e[i]]).filter(([, v]) => v !== null && v !== undefined);
+    el.remove();
+    return { lastX: xs[xs.length - 1], drawn, kept: store.xs.length, stride: store.stride, eps: Array.from(eps) };
+  });
+  assert.ok(r.stride > 1, `the store downsampled (stride ${r.stride}, ${r.kept} points)`);
+  const [lastX] = r.drawn[r.drawn.length - 1];
+  assert.equal(lastX, r.lastX, 'the ε line ends at the plot\u2019s newest episode');
+  assert.equal(lastX, 5003);
+  // Each drawn value is ε around its episode (the mean of the episodes its point covers).
+  for (const [x, v] of r.drawn.slice(0, -1)) {
+    const lo = r.eps[Math.min(x, 5000) - 1];
+    const hi = r.eps[Math.max(1, x - r.stride + 1) - 1];
+    assert.ok(v >= lo - 1e-6 && v <= hi + 1e-6, `ε at episode ${x}: ${v} within [${lo}, ${hi}]`);
+  }
+  assertNoProblems(problems);
+  await context.close();
+});
+
+/** CIE76 colour difference of two CSS colours ("rgb(r, g, b)" or "#rrggbb"). */
+function deltaE(a, b) {
+  const rgb = (c) => (c.startsWith('#') ? [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) : c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number));
+  const lab = (c) => {
+    const [r, g, bl] = rgb(c).map((v) => v / 255).map((v) => (v > 0.04045 ? ((v + 0.055) / 1.055) ** 2.4 : v / 12.92));
+    const f = (t) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+    const x = f((r * 0.4124 + g * 0.3576 + bl * 0.1805) / 0.95047);
+    const y = f(r * 0.2126 + g * 0.7152 + bl * 0.0722);
+    const z = f((r * 0.0193 + g * 0.1192 + bl * 0.9505) / 1.08883);
+    return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+  };
+  const p = lab(a), q = lab(b);
+  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
+/** Legend label -> its marker colour, in a plot box. */
+function legendColors(page, box) {
+  return page.$$eval(`${box} .u-legend .u-series`, (rows) => Object.fromEntries(rows.map((r) => {
+    const m = r.querySelector('.u-marker');
+    const s = m ? getComputedStyle(m) : null;
+    return [r.querySelector('.u-label')?.textContent.trim(), s ? s.borderLeftColor : ''];
+  })));
+}
+
+test('compare agents have colours distinct from every reference line of the skill plot, and from each other', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  const refs = await legendColors(page, '#plot-skill-box');
+  const refNames = ['oracle', 'greedy score', 'most viewed', 'random', '\u03b5'];
+  for (const n of refNames) assert.ok(refs[n], `skill plot legend has ${n} (${JSON.stringify(refs)})`);
+  await page.click('[data-testid="compare"]');
+  await page.waitForSelector('[data-testid="plot-compare"] .u-legend');
+  const cmp = await legendColors(page, '[data-testid="plot-compare"]');
+  const agents = ["notebook's agent (seed)", 'DQN (default)', 'bandit'];
+  for (const a of agents) {
+    assert.ok(cmp[a], `compare legend has ${a}`);
+    for (const n of refNames) {
+      const d = deltaE(cmp[a], refs[n]);
+      assert.ok(d >= 40, `${a} (${cmp[a]}) vs the ${n} line (${refs[n]}): \u0394E ${d.toFixed(0)}`);
+    }
+  }
+  for (let i = 0; i < agents.length; i++) {
+    for (let j = i + 1; j < agents.length; j++) {
+      assert.ok(deltaE(cmp[agents[i]], cmp[agents[j]]) >= 40, `${agents[i]} vs ${agents[j]}`);
+    }
+  }
+  await page.click('[data-testid="compare"]');
   assertNoProblems(problems);
   await context.close();
 });

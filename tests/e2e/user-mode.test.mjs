@@ -81,3 +81,33 @@ test('switching modes keeps the agent: training first, then the reader sees the 
   assertNoProblems(problems);
   await context.close();
 });
+
+test('the reader\u2019s feed is a bandit\u2019s: its estimates (mean \u00b1 sd), its exploration rule, no \u03b5', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page, '?mode=user');
+  await page.click('[data-testid="user-start"]');
+  await until(async () => (await feedSeq(page)) > 0, 60000, 100);
+  const eps = page.locator('#stat-epsilon');
+  await until(async () => (await eps.innerText()) === 'Thompson', 5000, 50);
+  assert.equal(await eps.innerText(), 'Thompson', 'the toolbar names the bandit\u2019s exploration, not an \u03b5');
+  assert.match(await page.locator('.stats div:has(#stat-epsilon) dt').innerText(), /explores by/i);
+  const head = await page.locator('[data-testid="candidates"] th.c-q').innerText();
+  assert.equal(head, 'estimate', 'the column is the bandit\u2019s estimate, not Q');
+  await until(async () => /\u00b1/.test(await page.locator('[data-testid="candidates"] .qval').first().innerText()), 5000, 50);
+  const cells = await page.$$eval('[data-testid="candidates"] .qval', (els) => els.map((e) => e.textContent));
+  for (const c of cells) assert.match(c, /^-?\d+\.\d\d \u00b1 \d+\.\d\d$/, `mean \u00b1 sd (${c})`);
+  const note = await page.locator('#cand-note').innerText();
+  assert.match(note, /Thompson sampling|best estimate/);
+  assert.doesNotMatch(note, /\u03b5|Q-value/);
+  const explain = await page.locator('#cand-explain').innerText();
+  assert.match(explain, /bandit/);
+  assert.doesNotMatch(explain, /probability \u03b5/);
+  assert.doesNotMatch(await page.locator('[data-testid="candidates"]').innerText(), /Q-value/);
+  // Back to watching the agent: the DQN's \u03b5 and Q column again.
+  await page.click('label[for="mode-agent"]');
+  await until(async () => /^\d\.\d{3}$/.test(await eps.innerText()), 5000, 50);
+  assert.match(await eps.innerText(), /^\d\.\d{3}$/);
+  assert.equal(await page.locator('.stats div:has(#stat-epsilon) dt').innerText(), '\u03b5');
+  assertNoProblems(problems);
+  await context.close();
+});
