@@ -572,7 +572,10 @@ mod tests {
             ),
             ("cf.w1", Box::new(|c| c.cf.w1 = f64::INFINITY)),
             ("cf.top_k", Box::new(|c| c.cf.top_k = Some(0))),
-            ("cf.discovery_slots", Box::new(|c| c.cf.discovery_slots = 10)),
+            (
+                "cf.discovery_slots",
+                Box::new(|c| c.cf.discovery_slots = 10),
+            ),
             ("cf.top_k", Box::new(|c| c.cf.top_k = Some(1001))),
             (
                 "cf.history_window",

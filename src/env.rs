@@ -197,7 +197,11 @@ impl Environment {
         if d > 0 && c.len() > d {
             // The filter's best by its own score keep their slots; the rest are refills for
             // discovery slots that find no video.
-            c.sort_by(|a, b| b.cf_score.total_cmp(&a.cf_score).then(a.video.cmp(&b.video)));
+            c.sort_by(|a, b| {
+                b.cf_score
+                    .total_cmp(&a.cf_score)
+                    .then(a.video.cmp(&b.video))
+            });
             let refills = c.split_off(c.len() - d);
             let added = self.add_discovery(user, d, &mut c);
             c.extend(refills.into_iter().take(d - added));

@@ -719,6 +719,25 @@ impl Playground {
         to_js(&n)
     }
 
+    /// One video of the world: `{video, category, views, creator}` (category lower case, as in
+    /// the config). Throws naming `video` if it is not a video of this world.
+    #[wasm_bindgen(js_name = videoInfo)]
+    pub fn video_info(&self, video: u32) -> Result<JsValue, JsError> {
+        let world = self.trainer.env().world();
+        let v = world.videos.get(video as usize).ok_or_else(|| {
+            JsError::new(&format!(
+                "video: must be a video id in 0..{} (got {video})",
+                world.videos.len()
+            ))
+        })?;
+        to_js(&serde_json::json!({
+            "video": v.id,
+            "category": v.category.name(),
+            "views": v.views,
+            "creator": v.creator,
+        }))
+    }
+
     /// Item-item cosine similarity of the first `per_category` videos with interactions of
     /// each category: `{videos, blocks: [{category, start, len}], values (rows of numbers),
     /// mean_within, mean_between}`. Throws naming `per_category` (1 to 64) if out of range.

@@ -74,7 +74,14 @@ fn run(
 fn measure() {
     for discovery in [0usize, 1, 2, 3] {
         for target in Category::ALL {
-            let (a, b, _) = run(AgentKind::Bandit, InterestSource::Predicted, 50, target, 10, discovery);
+            let (a, b, _) = run(
+                AgentKind::Bandit,
+                InterestSource::Predicted,
+                50,
+                target,
+                10,
+                discovery,
+            );
             println!(
                 "bandit predicted warm 50 discovery {discovery} {}: 1-10 {a}, 21-30 {b}",
                 target.name()

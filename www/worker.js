@@ -196,12 +196,17 @@ function startLoop() {
 // 4 of cards 1-10 and 6 of 21-30 in learn.test.mjs; 200: 2 and 3). Measured (tests/reader_adapt.rs):
 // the page's DQN did not adapt within 30 cards; this does.
 const READER_WARM = 50;
+/** Candidate slots of the reader's feed kept for categories the filter did not propose. */
+const READER_DISCOVERY = 3;
 const RD = { pg: null, gen: -1, warmMs: 0 };
 
 function readerConfig(cfg) {
   const c = JSON.parse(JSON.stringify(cfg));
   c.agent.kind = 'bandit';
   c.interests.source = 'predicted';
+  // Up to 3 of the candidates come from categories the filter did not propose, so a taste the
+  // filter has never seen can still reach the feed (cf.discovery_slots; README, "Your feed").
+  c.cf.discovery_slots = Math.min(READER_DISCOVERY, Math.max(0, c.cf.n_candidates - 1));
   return c;
 }
 
@@ -220,27 +225,13 @@ function readerPg() {
 
 function readerReply(pg, extra) {
   return { ...extra, gen: W.gen, stats: pg.stats(), series: null, interests: pg.readerInterests(),
-    reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, warmMs: Math.round(RD.warmMs) } };
+    reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, discovery: pg.config().cf.discovery_slots, warmMs: Math.round(RD.warmMs) } };
 }
 
 /** The Playground a query about the card on screen is for: the reader's while they are the
  *  user (`m.reader`), else the trained one. */
 function pgFor(m) {
   return m && m.reader && RD.pg && RD.gen === W.gen ? RD.pg : need();
-}
-
-/**
- * The category of `video`, read from the filter's neighbour lists (the Playground has no
- * per-video query): cosine is symmetric, so `video` is in its nearest neighbours' own lists,
- * with its category. null when it has no neighbour yet (no shared user), or when a large
- * world's top-K index keeps it off those lists. MAX_NEIGHBOURS (500) per list.
- */
-function categoryOf(pg, video, neighbours) {
-  for (const nb of neighbours.slice(0, 3)) {
-    const back = pg.neighbours(nb.video, 500).find((x) => x.video === video);
-    if (back) return back.category;
-  }
-  return null;
 }
 
 function need() {
@@ -356,7 +347,7 @@ const HANDLERS = {
     const pg = need();
     const video = Number(m.video);
     const neighbours = pg.neighbours(video, Number(m.k));
-    return { neighbours, category: categoryOf(pg, video, neighbours) };
+    return { neighbours, category: pg.videoInfo(video).category };
   },
   heatmap(m) {
     return { heatmap: need().similarityHeatmap(Number(m.perCategory)) };
