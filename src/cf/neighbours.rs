@@ -47,17 +47,33 @@ fn norm_of(entries: &[(u32, f64)]) -> f64 {
     }
 }
 
-/// Set the entry for `key` in a vector sorted by key: insert, overwrite, or remove it when
+/// A sparse row or column, sorted by key: one shared allocation holding its counts and its
+/// entries (no second indirection through a `Vec`'s header on the way to the entries).
+type Row = Arc<[(u32, f64)]>;
+
+/// Set the entry for `key` in a row sorted by key: insert, overwrite, or remove it when
 /// `value` is exactly 0.
-fn set_sorted(row: &mut Vec<(u32, f64)>, key: u32, value: f64) {
+fn set_sorted(row: &mut Row, key: u32, value: f64) {
     match row.binary_search_by_key(&key, |e| e.0) {
         Ok(k) if value == 0.0 => {
-            row.remove(k);
+            let mut v = Vec::with_capacity(row.len() - 1);
+            v.extend_from_slice(&row[..k]);
+            v.extend_from_slice(&row[k + 1..]);
+            *row = v.into();
         }
-        Ok(k) => row[k].1 = value,
+        Ok(k) => Arc::make_mut(row)[k].1 = value,
         Err(_) if value == 0.0 => {}
-        Err(k) => row.insert(k, (key, value)),
+        Err(k) => insert_at(row, k, (key, value)),
     }
+}
+
+/// Insert `e` at position `k` of a row.
+fn insert_at(row: &mut Row, k: usize, e: (u32, f64)) {
+    let mut v = Vec::with_capacity(row.len() + 1);
+    v.extend_from_slice(&row[..k]);
+    v.push(e);
+    v.extend_from_slice(&row[k..]);
+    *row = v.into();
 }
 
 /// An item-item collaborative filter that keeps, per video, its top-`K` neighbours by cosine
@@ -85,10 +101,10 @@ pub struct TopKFilter {
     cap: usize,
     window: Option<usize>,
     /// item -> (user, aggregated score), sorted by user.
-    item_users: Vec<Arc<Vec<(u32, f64)>>>,
+    item_users: Vec<Row>,
     /// user -> (item, aggregated score over the window / the item's norm), sorted by item:
     /// the row-normalised matrix by column, which the scatters read.
-    user_items: Vec<Arc<Vec<(u32, f64)>>>,
+    user_items: Vec<Row>,
     /// user -> the raw rows (item, score) inside the window, oldest first.
     recent: Vec<Arc<VecDeque<(u32, f64)>>>,
     /// user -> every item the user ever interacted with, sorted (bounded by the catalogue).
@@ -291,8 +307,8 @@ impl TopKFilter {
             k,
             cap: k + k / 2,
             window,
-            item_users: item_users.into_iter().map(Arc::new).collect(),
-            user_items: user_items.into_iter().map(Arc::new).collect(),
+            item_users: item_users.into_iter().map(Row::from).collect(),
+            user_items: user_items.into_iter().map(Row::from).collect(),
             recent: recent.into_iter().map(Arc::new).collect(),
             seen: seen.into_iter().map(Arc::new).collect(),
             present,
@@ -405,8 +421,10 @@ impl TopKFilter {
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         let arc = 2 * size_of::<usize>() + size_of::<Vec<u8>>();
-        let rows = |v: &Vec<Arc<Vec<(u32, f64)>>>| -> usize {
-            v.iter().map(|r| arc + r.capacity() * 16).sum()
+        let rows = |v: &Vec<Row>| -> usize {
+            v.iter()
+                .map(|r| 4 * size_of::<usize>() + r.len() * 16)
+                .sum()
         };
         rows(&self.item_users)
             + rows(&self.user_items)
@@ -537,11 +555,11 @@ impl TopKFilter {
             return;
         }
         let n_old = self.norms[i];
-        set_sorted(Arc::make_mut(&mut self.item_users[i]), u as u32, value);
+        set_sorted(&mut self.item_users[i], u as u32, value);
         let n_new = norm_of(&self.item_users[i]);
         self.norms[i] = n_new;
         if value == 0.0 {
-            set_sorted(Arc::make_mut(&mut self.user_items[u]), i as u32, 0.0);
+            set_sorted(&mut self.user_items[u], i as u32, 0.0);
         }
         // One pass over the users of `i` before or after the change (the rows differ at most by
         // `u`), in ascending order, summing each item's cosine with `i` before the change
@@ -573,7 +591,7 @@ impl TopKFilter {
                 match column.binary_search_by_key(&(i as u32), |e| e.0) {
                     Ok(p) if column[p].1 == a_new => {}
                     Ok(p) => Arc::make_mut(column)[p].1 = a_new,
-                    Err(p) => Arc::make_mut(column).insert(p, (i as u32, a_new)),
+                    Err(p) => insert_at(column, p, (i as u32, a_new)),
                 }
             }
             for &(j, a_jv) in column.iter() {
