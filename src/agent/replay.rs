@@ -68,6 +68,14 @@ fn features_of(c: &CandidateFeatures) -> [u32; 4] {
     [c.similarity, c.views, c.interest, c.score].map(f32::to_bits)
 }
 
+/// Makes room for `extra` more entries, growing by an eighth rather than doubling: a ring
+/// that wraps touches all its spare capacity, so spare capacity is resident memory.
+fn reserve<T>(ring: &mut VecDeque<T>, extra: usize) {
+    if ring.len() + extra > ring.capacity() {
+        ring.reserve_exact(extra.max(ring.len() / 8));
+    }
+}
+
 /// An observation without candidates, to be filled by [`ReplayBuffer::read_into`].
 fn blank_observation() -> Observation {
     Observation {
@@ -148,6 +156,7 @@ impl ReplayBuffer {
             self.push_observation(&t.obs)
         };
         self.push_observation(&t.next_obs);
+        reserve(&mut self.records, 1);
         self.records.push_back(Record {
             obs,
             reward: t.reward,
@@ -229,6 +238,9 @@ impl ReplayBuffer {
         let number = self.next_number();
         let state = state_of(obs, self.stride);
         let kept = &obs.candidates[..usize::from(state.count)];
+        reserve(&mut self.states, 1);
+        reserve(&mut self.categories, self.stride);
+        reserve(&mut self.features, self.stride);
         self.states.push_back(state);
         for c in kept {
             self.categories.push_back(small(c.category));
