@@ -265,19 +265,22 @@ impl ReplayBuffer {
             out.last_category,
             out.last_action,
         ] = s.ids.map(usize::from);
-        let base = k * self.stride;
+        let slots = k * self.stride..k * self.stride + usize::from(s.count);
         out.candidates.clear();
-        out.candidates
-            .extend((base..base + usize::from(s.count)).map(|j| {
-                let [similarity, views, interest, score] = self.features[j].map(f32::from_bits);
-                CandidateFeatures {
-                    category: usize::from(self.categories[j]),
-                    similarity,
-                    views,
-                    interest,
-                    score,
-                }
-            }));
+        let stored = self
+            .categories
+            .range(slots.clone())
+            .zip(self.features.range(slots));
+        out.candidates.extend(stored.map(|(&category, f)| {
+            let [similarity, views, interest, score] = f.map(f32::from_bits);
+            CandidateFeatures {
+                category: usize::from(category),
+                similarity,
+                views,
+                interest,
+                score,
+            }
+        }));
     }
 
     /// Drops the oldest transitions beyond the capacity, then the observations no stored
