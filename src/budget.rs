@@ -8,7 +8,7 @@ use std::mem::size_of;
 
 use serde::Serialize;
 
-use crate::agent::{CandidateFeatures, Observation, Transition};
+use crate::agent::{CandidateFeatures, Observation, ReplayBuffer};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::experiment::EpisodeRecord;
@@ -75,9 +75,10 @@ pub struct Estimate {
 /// [`estimate`]).
 pub const PAIR_BYTES: f64 = 36.0;
 
-/// Bytes of one replay transition with `k` candidates (two observations).
+/// Bytes of one replay transition with `k` candidates at most (two compact observations,
+/// none shared with its neighbours).
 fn transition_bytes(k: usize) -> f64 {
-    (size_of::<Transition>() + 2 * k * size_of::<CandidateFeatures>()) as f64
+    ReplayBuffer::max_transition_bytes(k) as f64
 }
 
 /// The estimate of `cfg` (which need not be valid: any numbers give a finite figure).

@@ -6,7 +6,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::adam::Adam;
 use super::qnet::{Inputs, QNet};
-use super::replay::ReplayBuffer;
+use super::replay::{blank_transition, ReplayBuffer};
 use super::{
     AgentConfig, EpsilonDecayPer, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES,
 };
@@ -29,6 +29,8 @@ pub struct DqnAgent {
     learner: Learner,
     /// Scratch for minibatch indices, reused between `learn()` calls.
     batch: Vec<usize>,
+    /// Scratch for the minibatch decoded from the replay, reused between `learn()` calls.
+    rows: Vec<Transition>,
 }
 
 /// Online network, optional target network, Adam state and the reusable gradient buffers.
@@ -83,7 +85,7 @@ impl Learner {
     /// notebook (its `self.model(next_states).max(1)[0]` stays in the autograd graph).
     fn td_step(
         &mut self,
-        batch: &[&Transition],
+        batch: &[Transition],
         cfg: &AgentConfig,
         n_candidates: usize,
     ) -> StepOutcome {
@@ -258,10 +260,11 @@ impl DqnAgent {
             updates: 0,
             skipped_updates: 0,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15),
-            replay: ReplayBuffer::new(cfg.replay_capacity),
+            replay: ReplayBuffer::new(cfg.replay_capacity, n_candidates),
             // Different streams for weights and for exploration/sampling, both from `seed`.
             learner: Learner::new(seed, cfg, n_candidates),
             batch: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -341,7 +344,7 @@ impl DqnAgent {
     /// `obs` is ignored (it could not be learned from).
     pub fn remember(&mut self, t: Transition) {
         if t.action < self.slots(&t.obs) {
-            self.replay.push(t);
+            self.replay.push(&t);
         }
     }
 
@@ -362,10 +365,15 @@ impl DqnAgent {
         }
         let mut idx = std::mem::take(&mut self.batch);
         self.replay.sample_indices(&mut self.rng, k, &mut idx);
-        let batch: Vec<&Transition> = idx.iter().filter_map(|&i| self.replay.get(i)).collect();
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.resize_with(idx.len(), blank_transition);
+        for (row, &i) in rows.iter_mut().zip(&idx) {
+            self.replay.read_into(i, row);
+        }
         let (cfg, n) = (&self.cfg, self.n_candidates);
-        let outcome = self.learner.td_step(&batch, cfg, n);
+        let outcome = self.learner.td_step(&rows, cfg, n);
         self.batch = idx;
+        self.rows = rows;
         if !outcome.applied {
             self.skipped_updates += 1;
             return None;
@@ -928,9 +936,9 @@ mod tests {
             agent2.remember(random_transition(&mut rng, 3));
         }
         agent2.replay = {
-            let mut r = ReplayBuffer::new(None);
+            let mut r = ReplayBuffer::new(None, 3);
             for _ in 0..4 {
-                r.push(random_transition(&mut rng, 3));
+                r.push(&random_transition(&mut rng, 3));
             }
             r
         };
