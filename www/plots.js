@@ -2,7 +2,7 @@
 // Each plot reads a whole per-episode series from the Playground; long runs are bucketed to a
 // few thousand points so a redraw stays cheap.
 
-import { labelLines } from './skill.js';
+import { labelLines, labelGutter, latestInLegend } from './skill.js';
 
 const MAX_POINTS = 800;
 const MA_WINDOW = 50;
@@ -92,6 +92,8 @@ export class Plots {
         legend: { show: true, live: true },
         scales: { x: { time: false } },
         axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }],
+        // No hover on a touch screen: the legend shows the latest values, not "--".
+        hooks: { draw: [latestInLegend], setLegend: [latestInLegend] },
         ...extra,
       };
       return opts;
@@ -118,7 +120,8 @@ export class Plots {
     });
     const ret = base(els.ret, 240, {
       scales: { x: { time: false }, y: { range: retRange } },
-      hooks: { draw: [labelLines(retRefs)] },
+      axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }, labelGutter(112)],
+      hooks: { draw: [labelLines(retRefs), latestInLegend], setLegend: [latestInLegend] },
       series: [
         { label: 'episode' },
         line('return', 'rgba(79,70,229,0.28)', 1),
