@@ -178,7 +178,7 @@ export class SkillPlot {
         eps: { range: (u) => skillRange(u.data) },
       },
       axes: [
-        { ...AXIS, size: 44, label: 'episodes (linear to 100, log after)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
+        { ...AXIS, size: 28, label: 'episodes (linear to 100, log after)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
         { ...AXIS, size: 40, values: (u, vals) => vals.map((v) => (v == null ? '' : String(Number(v.toFixed(2))))) },
         labelGutter(GUTTER),
       ],
