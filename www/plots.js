@@ -181,17 +181,8 @@ export class Plots {
   reset(baselines) {
     this.baselines = baselines;
     this.drawn = {};
-    // Put each baseline's mean into its legend label ("oracle 14.2"), so the lines read at a glance.
-    const label = (u, i, text) => {
-      const row = u.root.querySelectorAll('.u-legend .u-series')[i];
-      const el = row && row.querySelector('.u-label');
-      if (el) el.textContent = text;
-    };
-    const b = baselines || {};
-    const num = (v) => (Number.isFinite(v) ? Number(v.toFixed(1)) : '?');
-    BASELINES.forEach((bl, j) => label(this.u.ret, 3 + j, `${bl.label} ${num(b[bl.key] && b[bl.key].mean_return)}`));
-    BASELINES.filter((bl) => bl.key !== 'most_viewed')
-      .forEach((bl, j) => label(this.u.session, 3 + j, `${bl.label} ${num(b[bl.key] && b[bl.key].mean_session_seconds)} s`));
+    // The baselines' values read from the legend's value column (latestInLegend) and, on the
+    // return plot, from the labels beside the lines.
   }
 
   /**

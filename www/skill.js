@@ -179,7 +179,7 @@ export class SkillPlot {
       },
       axes: [
         { ...AXIS, size: 28, label: 'episodes (linear to 100, log after)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
-        { ...AXIS, size: 40, values: (u, vals) => vals.map((v) => (v == null ? '' : String(Number(v.toFixed(2))))) },
+        { ...AXIS, size: 46, values: (u, vals) => vals.map((v) => (v == null ? '' : String(Number(v.toFixed(2))))) },
         labelGutter(GUTTER),
       ],
       series: [
@@ -317,7 +317,8 @@ export class SkillPlot {
     const last = this.points[this.points.length - 1];
     const byEp = new Map(this.points.map((p) => [p.episode, p]));
     const col = (f) => xs.map((x) => (byEp.has(x) ? f(byEp.get(x).policies.dqn) : null));
-    const ref = (k) => xs.map(() => (last && last.policies[k] ? last.policies[k].skill : null));
+    // Random's line at 0, its definition (as its label); its panel estimate is in the tooltip.
+    const ref = (k) => xs.map(() => (last && last.policies[k] ? (k === 'random' ? 0 : last.policies[k].skill) : null));
     const data = [
       xs,
       col((d) => d.skill),
