@@ -237,6 +237,8 @@ test('a reader who never trained still sees their finished session on the skill 
     'the reader\u2019s session is marked on the skill plot');
   const box = page.locator('#plot-skill-box');
   await until(async () => (await box.getAttribute('data-y-min')) !== null, 5000, 50);
+  assert.notEqual(await box.getAttribute('data-y-min'), null, 'the skill plot reports its y range');
+  assert.ok(JSON.parse(await box.getAttribute('data-reader')).length >= 1, 'the reader\u2019s value is kept');
   const [lo, hi] = [Number(await box.getAttribute('data-y-min')), Number(await box.getAttribute('data-y-max'))];
   console.log(`reader session at skill ${await box.getAttribute('data-reader')}; y range ${lo}..${hi}`);
   // -0.1..1.05 unless the curve or its band goes below (an untrained agent can, a little).
