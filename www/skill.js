@@ -334,6 +334,9 @@ export class SkillPlot {
     this.el.title = last && last.policies.random
       ? `random is 0 by definition; measured on the fixed panel of ${last.sessions || 40} held-out sessions its skill is ${fmt(last.policies.random.skill)} (the panel's noise)`
       : '';
+    if (this.reader.length) {
+      this.el.title += `${this.el.title ? '\n' : ''}Your sessions (pink, served by your feed\u2019s bandit), on this scale: ${this.reader.map((r) => r.skill.toFixed(2)).join(', ')}`;
+    }
     this.el.dataset.reader = JSON.stringify(this.reader.map((r) => Number(r.skill.toFixed(3))));
     // For tests and readers of the DOM: the episode the ε line reaches, the curve's last one.
     const epsXs = xs.filter((x) => epsAt.has(x));
