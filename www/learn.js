@@ -231,7 +231,7 @@ export class Learn {
     }
     el.hidden = false;
     const info = this.readerInfo;
-    const note = info ? `Your feed is served by a ${info.agent} agent (it learns from each response at once), warmed up on ${info.warm} simulated sessions of this world, with your interests predicted from what you do${info.discovery ? `; ${info.discovery} of the candidates come from categories the filter did not propose, so a new taste can reach the feed` : ''}. A bandit serves your feed because it adapts within a few cards; the DQN trained on the plots needs hundreds of simulated sessions.` : '';
+    const note = info ? `Your feed is served by a ${info.agent} agent (it learns from each response at once), warmed up on ${info.warm} simulated sessions of this world, with your interests predicted from what you do${info.discovery ? `; ${info.discovery} of the candidates come from categories the filter did not propose, so a new taste can reach the feed` : ''}. It is a bandit, not the DQN of the plots, because it adapts within a few cards; the DQN needs hundreds of simulated sessions.` : '';
     const cats = [...view.categories].sort((a, b) => b.predicted - a.predicted);
     el.replaceChildren(
       h('h3', { text: 'What it thinks you like' }),

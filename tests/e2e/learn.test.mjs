@@ -232,6 +232,12 @@ test('a reader who never trained still sees their finished session on the skill 
   await gotoReady(page, '?mode=user');
   await page.click('[data-testid="user-start"]');
   await until(async () => (await feedSeq(page)) > 0, 60000, 100);
+  // In reader words: why a bandit serves the feed; a like moves on by itself; the plot is the DQN's.
+  const note = await page.locator('[data-testid="reader-note"]').innerText();
+  assert.match(note, /adapts within a few cards/);
+  assert.doesNotMatch(note, /in our test/);
+  assert.match(await page.locator('#feed-hint').innerText(), /a like moves on after a second/);
+  assert.ok(await page.locator('[data-testid="skill-user-note"]').isVisible(), 'user mode says the skill plot is the simulated DQN\u2019s');
   await page.click('[data-testid="end-session"]');
   assert.ok(await until(async () => Number(await page.evaluate(() => document.body.dataset.readerSessions || 0)) >= 1, 20000, 100),
     'the reader\u2019s session is marked on the skill plot');
