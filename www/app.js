@@ -254,6 +254,8 @@ function adopt(built, preset, overrides) {
   S.user = null;
   S.busy = false;
   S.pending.clear();
+  // The readouts under the phone belong to the old world's last step.
+  setInteraction(null, NaN, NaN);
   plots.reset(S.baselines);
   plots.update(S.series, true);
   learn.onBuilt();
@@ -720,11 +722,11 @@ function renderHint() {
   let parts;
   if (touchy()) {
     parts = user
-      ? ['Let a video play to watch it · swipe up on the card to skip · double-tap to like · tap End to leave']
+      ? ['Let a video play to watch it · swipe up on the card to skip · double-tap to like (a like moves on after a second) · tap End to leave']
       : ['Tap Step: the simulated user moves on one video · swipe to scroll the page'];
   } else {
     parts = user
-      ? ['Let a video play to watch it · swipe up or ', kbd('↑'), '/', kbd('↓'), ' to skip · double-tap or ', kbd('L'), ' to like']
+      ? ['Let a video play to watch it · swipe up or ', kbd('↑'), '/', kbd('↓'), ' to skip · double-tap or ', kbd('L'), ' to like (a like moves on after a second)']
       : ['Press Step or ', kbd('↑'), '/', kbd('↓'), ' (or drag the card up with the mouse): the simulated user moves on one video'];
   }
   $('feed-hint').dataset.input = touchy() ? 'touch' : 'keys';
@@ -781,7 +783,7 @@ function onControlChange(p, value, source) {
   try {
     configFor(preset, overrides);
   } catch (e) {
-    controls.setError(p.key, `${p.label}: ${describe(e)}`);
+    controls.setError(p.key, fieldMessage(p, describe(e)));
     controls.show(p.key, S.pending.has(p.key) ? S.pending.get(p.key) : appliedValue(p));
     return;
   }
@@ -789,6 +791,31 @@ function onControlChange(p, value, source) {
   else S.pending.set(p.key, value);
   updatePending();
   if (p.live && value === null) controls.setError(p.key, `${p.label} ${formatValue(p, value)} needs a new agent: press \u201cApply & reset\u201d.`, 'info');
+}
+
+/** The config field a parameter sets ("world.n_videos"), as the validator names it. */
+const fieldOf = (q) => (q.path ? q.path.join('.') : q.schemaPath || '');
+const escRe = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A validator's message ("cf.n_candidates: must be a whole number in [1, 5 (world.n_videos)]
+ * (got 10)") in the words of the field the reader changed (`p`): its label, not the config
+ * path; and when the message is about another field bounded by this one, what this one must be
+ * ("Videos: at least 10 (Candidates per step is 10)").
+ */
+function fieldMessage(p, msg) {
+  const m = /^([a-z0-9_]+(?:\.[a-z0-9_]+)+): ([\s\S]*)$/.exec(msg);
+  if (!m) return `${p.label}: ${msg}`;
+  const [, field, rest] = m;
+  const mine = fieldOf(p);
+  const labelOf = (f) => (PARAMS.find((q) => fieldOf(q) === f) || { label: f }).label;
+  const named = (t) => t.replace(/ \(([a-z0-9_]+(?:\.[a-z0-9_]+)+)\)/g, (_, f) => ` (${labelOf(f)})`);
+  if (!mine || field === mine) return `${p.label}: ${named(rest)}`;
+  const other = labelOf(field);
+  const got = /\(got ([^)]*)\)\s*$/.exec(rest);
+  if (got && new RegExp(`, [^\\]]*\\(${escRe(mine)}\\)\\]`).test(rest)) return `${p.label}: at least ${got[1]} (${other} is ${got[1]})`;
+  if (got && new RegExp(`\\[[^,]*\\(${escRe(mine)}\\),`).test(rest)) return `${p.label}: at most ${got[1]} (${other} is ${got[1]})`;
+  return `${p.label}: conflicts with ${other}, which ${named(rest)}`;
 }
 
 /** A live parameter goes to the Worker; the control shows it at once and reverts if refused. */
@@ -866,6 +893,11 @@ function updatePending() {
   } else {
     presetNote.hidden = true;
   }
+  // The World badge says "needs reset" only while an accepted change waits (a refused typed
+  // value is never pending).
+  const tag = $('world-reset-tag');
+  tag.dataset.state = any ? 'on' : 'off';
+  tag.textContent = any ? 'needs reset' : 'on reset';
   $('reset').classList.toggle('btn-attention', any);
   $('reset').title = any ? 'Apply the pending settings: a new world and a fresh agent' : 'Rebuild the world and a fresh agent with the current settings';
   $('preset-name').textContent = S.preset;

@@ -24,8 +24,10 @@ function round(run) {
   try {
     // Each agent trains to the same episode count before anyone is evaluated.
     R.target = Math.min(R.episodes, R.target + 5);
+    // One step at a time: a batch of steps could run past the target into the next episodes
+    // (the reading said "after 302 episodes" of a 300-episode comparison).
     for (const pg of R.pgs) {
-      while (pg.stats().episode < R.target) pg.train(20);
+      while (pg.stats().episode < R.target) pg.train(1);
     }
     if (R.target >= R.next) {
       R.pgs.forEach((pg, index) => {

@@ -58,8 +58,12 @@ export class ExposurePanel {
       this.visible = es.some((e) => e.isIntersecting);
       if (this.visible && !was) this.refresh();
     }).observe(root);
+    // While visible, every AUTO_MS whenever training moved on since the last drawing (running,
+    // stepping, or the last episodes before a pause): one cheap Worker query.
+    this.drawnAt = -1;
     setInterval(() => {
-      if (this.visible && this.o.running() && !document.hidden) this.refresh();
+      if (!this.visible || document.hidden) return;
+      if (this.o.running() || this.o.episodes() !== this.drawnAt) this.refresh();
     }, AUTO_MS);
   }
 
@@ -71,7 +75,9 @@ export class ExposurePanel {
     if (this.busy) return;
     this.busy = true;
     const gen = this.o.gen();
+    const ep = this.o.episodes();
     this.o.sim.call('exposure').then((r) => {
+      this.drawnAt = ep;
       if (gen === this.o.gen()) this.draw(r.exposure);
     }).catch((e) => { this.figures.textContent = clip(e.message, 200); })
       .finally(() => { this.busy = false; });

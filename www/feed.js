@@ -402,10 +402,10 @@ export class Feed {
     this.overlay.className = 'overlay form';
     fill(this.overlay, h('div', { class: 'summary', dataset: { testid: 'session-summary' } },
       h('h3', { text: 'Session over' }),
-      h('p', null, h('b', { text: s.videos }), ' videos · ', h('b', { text: Math.round(s.seconds) }), ' s · return ',
+      h('p', null, h('b', { text: s.videos }), s.videos === 1 ? ' video · ' : ' videos · ', h('b', { text: Math.round(s.seconds) }), ' s · return ',
         h('b', { text: rewardText(Number(s.ret.toFixed(1))) })),
       h('p', null, 'The agent made ', h('b', { text: s.updates }),
-        ` learning updates during your session${s.updates ? '' : ` (learning starts once its replay memory holds a batch of ${s.batch})`}.`),
+        ` learning ${s.updates === 1 ? 'update' : 'updates'} during your session${s.updates ? '' : ` (learning starts once its replay memory holds a batch of ${s.batch})`}.`),
       h('button', { type: 'button', class: 'btn btn-primary btn-block', dataset: { action: 'again', testid: 'user-again' }, text: 'New session' }),
       h('button', { type: 'button', class: 'btn btn-block', dataset: { action: 'profile' }, text: 'Change profile' })));
     this.overlay.hidden = false;

@@ -40,6 +40,17 @@ export class Learn {
     this.skill.clear();
     this.lastEps = -1;
     $('skill-reading').textContent = readCurve([]);
+    // A comparison belongs to the world it ran on: stop it and clear its chart and reading.
+    const old = this.cmp;
+    if (old) {
+      const had = old.running || old.last.some(Boolean);
+      if (old.running) this.stopCompare('');
+      this.cmp = { worker: old.worker, inited: old.inited, running: false, last: [], waiting: new Map(), nextId: old.nextId };
+      $('plot-compare').replaceChildren();
+      $('compare-panel').hidden = true;
+      $('compare-reading').textContent = '';
+      $('compare-status').textContent = had ? 'The world changed: the comparison was cleared; run it again for this world.' : '';
+    }
   }
 
   /** Messages pushed by the main Worker; returns true when handled here. */
@@ -97,7 +108,10 @@ export class Learn {
     box.replaceChildren();
     const plot = new ComparePlot(box, names);
     const worker = this.cmp && this.cmp.worker ? this.cmp.worker : new Worker(new URL('./compare-worker.js', import.meta.url), { type: 'module' });
-    this.cmp = { worker, plot, names, running: true, last: names.map(() => null), waiting: new Map(), nextId: 1 };
+    // Request ids keep counting across runs, so a late reply to an old run's request is ignored.
+    const inited = !!(this.cmp && this.cmp.inited);
+    const nextId = this.cmp ? this.cmp.nextId : 1;
+    this.cmp = { worker, plot, names, inited, running: true, last: names.map(() => null), waiting: new Map(), nextId };
     const cmp = this.cmp;
     worker.onmessage = (e) => this.onCompare(cmp, e.data);
     worker.onerror = (e) => this.stopCompare(`The compare worker failed: ${e.message || 'could not load'}`);
@@ -157,7 +171,7 @@ export class Learn {
     if (best === seed) verdict = 'the notebook\u2019s agent is ahead for now';
     else if (seed.s + seed.ci < best.s - best.ci) verdict = `${best.n} is clearly ahead of the notebook\u2019s agent (the intervals do not overlap)`;
     else verdict = `${best.n} leads, but the intervals still overlap the notebook\u2019s agent`;
-    return `After ${ep} episodes, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}. ` +
+    return `After ${ep} ${ep === 1 ? 'episode' : 'episodes'} each, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}. ` +
       'The notebook\u2019s agent never sees the candidates\u2019 features, so it can only learn which slot position pays; ' +
       'the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
       'interest), and most of this reward is immediate, which is why it learns faster than the DQN here.';
@@ -217,7 +231,7 @@ export class Learn {
     }
     el.hidden = false;
     const info = this.readerInfo;
-    const note = info ? `Your feed is served by a ${info.agent} agent (it learns from each response at once), warmed up on ${info.warm} simulated sessions of this world, with your interests predicted from what you do${info.discovery ? `; ${info.discovery} of the candidates come from categories the filter did not propose, so a new taste can reach the feed` : ''}. The page's DQN did not adapt within 30 cards in our test.` : '';
+    const note = info ? `Your feed is served by a ${info.agent} agent (it learns from each response at once), warmed up on ${info.warm} simulated sessions of this world, with your interests predicted from what you do${info.discovery ? `; ${info.discovery} of the candidates come from categories the filter did not propose, so a new taste can reach the feed` : ''}. It is a bandit, not the DQN of the plots, because it adapts within a few cards; the DQN needs hundreds of simulated sessions.` : '';
     const cats = [...view.categories].sort((a, b) => b.predicted - a.predicted);
     el.replaceChildren(
       h('h3', { text: 'What it thinks you like' }),

@@ -72,8 +72,9 @@ export const PARAMS = [
 
   // World: any change builds a new world and a fresh agent.
   { key: 'preset', label: 'Preset', help: 'seed = the notebook as written; default = its flaws fixed.', group: 'world', kind: 'select', options: ['default', 'seed'], path: ['preset'] },
-  { key: 'world', label: 'World size', help: 'Small is the notebook\'s world; larger worlds take seconds to build (a progress bar shows how far).', group: 'world', kind: 'select', options: WORLD_SIZES.map((w) => w.name),
-    optionLabels: Object.fromEntries(WORLD_SIZES.map((w) => [w.name, `${w.name} \u00b7 ${w.words}`])),
+  { key: 'world', label: 'World size', help: `Videos and users: ${WORLD_SIZES.map((w) => `${w.name} ${w.words}`).join('; ')}. Small is the notebook's world; larger worlds take seconds to build (a progress bar shows how far).`, group: 'world', kind: 'select', options: WORLD_SIZES.map((w) => w.name),
+    // Short enough for the select's box (the help line gives the full sizes).
+    optionLabels: Object.fromEntries(WORLD_SIZES.map((w) => [w.name, `${w.name} \u00b7 ${Math.round(w.n_videos / 1000)}k`])),
     get: (c) => worldSizeOf(c), set: (c, v) => applyWorldSize(c, v) },
   { key: 'seed', label: 'Random seed', help: 'Same seed, same world and same run.', group: 'world', kind: 'number', min: 0, max: 4294967295, step: 1, integer: true, path: ['seed'], fmt: int },
   { key: 'n_candidates', label: 'Candidates per step', help: 'Size of the list the agent picks from (its action count).', group: 'world', path: ['cf', 'n_candidates'], kind: 'range', min: 2, max: 20, step: 1, integer: true, fmt: int },

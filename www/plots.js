@@ -2,7 +2,7 @@
 // Each plot reads a whole per-episode series from the Playground; long runs are bucketed to a
 // few thousand points so a redraw stays cheap.
 
-import { labelLines } from './skill.js';
+import { labelLines, labelGutter, latestInLegend } from './skill.js';
 
 const MAX_POINTS = 800;
 const MA_WINDOW = 50;
@@ -92,6 +92,8 @@ export class Plots {
         legend: { show: true, live: true },
         scales: { x: { time: false } },
         axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }],
+        // No hover on a touch screen: the legend shows the latest values, not "--".
+        hooks: { draw: [latestInLegend], setLegend: [latestInLegend] },
         ...extra,
       };
       return opts;
@@ -118,7 +120,8 @@ export class Plots {
     });
     const ret = base(els.ret, 240, {
       scales: { x: { time: false }, y: { range: retRange } },
-      hooks: { draw: [labelLines(retRefs)] },
+      axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }, labelGutter(112)],
+      hooks: { draw: [labelLines(retRefs), latestInLegend], setLegend: [latestInLegend] },
       series: [
         { label: 'episode' },
         line('return', 'rgba(79,70,229,0.28)', 1),
@@ -178,17 +181,8 @@ export class Plots {
   reset(baselines) {
     this.baselines = baselines;
     this.drawn = {};
-    // Put each baseline's mean into its legend label ("oracle 14.2"), so the lines read at a glance.
-    const label = (u, i, text) => {
-      const row = u.root.querySelectorAll('.u-legend .u-series')[i];
-      const el = row && row.querySelector('.u-label');
-      if (el) el.textContent = text;
-    };
-    const b = baselines || {};
-    const num = (v) => (Number.isFinite(v) ? Number(v.toFixed(1)) : '?');
-    BASELINES.forEach((bl, j) => label(this.u.ret, 3 + j, `${bl.label} ${num(b[bl.key] && b[bl.key].mean_return)}`));
-    BASELINES.filter((bl) => bl.key !== 'most_viewed')
-      .forEach((bl, j) => label(this.u.session, 3 + j, `${bl.label} ${num(b[bl.key] && b[bl.key].mean_session_seconds)} s`));
+    // The baselines' values read from the legend's value column (latestInLegend) and, on the
+    // return plot, from the labels beside the lines.
   }
 
   /**

@@ -15,10 +15,33 @@ export const REFS = [
 ];
 
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(2) : '?');
+/** The gutter right of the skill plots for the reference lines' labels, in CSS px. */
+const GUTTER = 104;
 
 /**
- * A uPlot draw hook writing each reference line's name and value on the line itself, at the
- * right end, with a white halo so it reads over the grid. `refs()` returns [{label, value, color}].
+ * Places labels (each wanting to sit at `want`, a y in pixels) so that none overlaps another:
+ * sorted by y, pushed down to at least `gap` apart, then back up from `bottom` if the last ones
+ * ran out of room, never above `top`. Returns the y of each label, in the input order.
+ */
+export function spreadLabels(wants, gap, top, bottom) {
+  const order = wants.map((w, i) => ({ w, i })).sort((a, b) => a.w - b.w);
+  const ys = order.map((o) => Math.min(Math.max(o.w, top), bottom));
+  for (let k = 1; k < ys.length; k++) ys[k] = Math.max(ys[k], ys[k - 1] + gap);
+  if (ys.length && ys[ys.length - 1] > bottom) {
+    ys[ys.length - 1] = bottom;
+    for (let k = ys.length - 2; k >= 0; k--) ys[k] = Math.min(ys[k], ys[k + 1] - gap);
+  }
+  const out = new Array(wants.length);
+  order.forEach((o, k) => { out[o.i] = ys[k]; });
+  return out;
+}
+
+/**
+ * A uPlot draw hook writing each reference line's name and value in the gutter right of the
+ * plot area (reserve it with `labelGutter()`), where no data covers them, on a white box, laid
+ * out so that no two labels overlap; a thin leader joins each label to its line's end.
+ * `refs()` returns [{label, value, color, text?}]. The boxes (CSS px, relative to the plot's
+ * canvas) go to `u.root.dataset.labelBoxes` for tests.
  */
 export function labelLines(refs, yScale = 'y') {
   return (u) => {
@@ -26,35 +49,66 @@ export function labelLines(refs, yScale = 'y') {
     const dpr = uPlot.pxRatio || 1;
     ctx.save();
     ctx.font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'bottom';
-    const right = u.bbox.left + u.bbox.width - 4 * dpr;
-    const left = u.bbox.left + 4 * dpr;
-    const h = 12 * dpr;
-    // Labels of close lines take turns at the right and the left end, so each stays on its line.
-    const used = { right: [], left: [] };
+    ctx.textBaseline = 'middle';
+    const top = u.bbox.top;
+    const bottom = u.bbox.top + u.bbox.height;
+    const edge = u.bbox.left + u.bbox.width;
+    const x0 = edge + 12 * dpr;
+    const h = 14 * dpr;
+    const items = [];
     for (const r of refs()) {
       if (!Number.isFinite(r.value)) continue;
-      let y = u.valToPos(r.value, yScale, true);
-      if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;
-      let side = 'right';
-      if (used.right.some((o) => Math.abs(o - y) < h)) side = 'left';
-      if (side === 'left' && used.left.some((o) => Math.abs(o - y) < h)) {
-        side = 'right';
-        while (used.right.some((o) => Math.abs(o - y) < h) && y > u.bbox.top + h) y -= h;
-      }
-      used[side].push(y);
-      ctx.textAlign = side;
-      const x = side === 'right' ? right : left;
-      const text = `${r.label} ${r.text || fmt(r.value)}`;
-      ctx.lineWidth = 3 * dpr;
-      ctx.strokeStyle = 'rgba(255,255,255,0.92)';
-      ctx.strokeText(text, x, y - 1 * dpr);
-      ctx.fillStyle = r.color;
-      ctx.fillText(text, x, y - 1 * dpr);
+      const y = u.valToPos(r.value, r.scale || yScale, true);
+      if (y < top - 1 || y > bottom + 1) continue;
+      items.push({ ...r, y, text: `${r.label} ${r.text || fmt(r.value)}` });
     }
+    const ys = spreadLabels(items.map((it) => it.y), h, top + h / 2, bottom - h / 2);
+    const boxes = [];
+    items.forEach((it, k) => {
+      const ly = ys[k];
+      const w = Math.min(ctx.measureText(it.text).width + 8 * dpr, u.width * dpr - x0);
+      // A leader from the line's end to its label (slanted when the label had to move).
+      ctx.strokeStyle = it.color;
+      ctx.lineWidth = 1 * dpr;
+      ctx.beginPath();
+      ctx.moveTo(edge, it.y);
+      ctx.lineTo(x0, ly);
+      ctx.stroke();
+      ctx.fillStyle = 'rgba(255,255,255,0.88)';
+      ctx.fillRect(x0, ly - h / 2 + 1 * dpr, w, h - 2 * dpr);
+      ctx.fillStyle = it.color;
+      ctx.textAlign = 'left';
+      ctx.fillText(it.text, x0 + 4 * dpr, ly, w - 6 * dpr);
+      boxes.push([x0 / dpr, (ly - h / 2 + 1 * dpr) / dpr, w / dpr, (h - 2 * dpr) / dpr].map((v) => Math.round(v * 10) / 10));
+    });
+    u.root.dataset.labelBoxes = JSON.stringify(boxes);
     ctx.restore();
   };
+}
+
+/** An empty right-hand axis that reserves `size` px for `labelLines`' labels. */
+export function labelGutter(size, scale = 'y') {
+  return { scale, side: 1, size, grid: { show: false }, ticks: { show: false }, values: (u, vals) => vals.map(() => '') };
+}
+
+/**
+ * A uPlot setLegend/draw hook: while no point is hovered (always, on a touch screen), each
+ * legend row shows its series' latest value instead of uPlot's "--".
+ */
+export function latestInLegend(u) {
+  if (u.cursor.idx != null) return;
+  const rows = u.root.querySelectorAll('.u-legend .u-series');
+  for (let i = 0; i < u.series.length; i++) {
+    const cell = rows[i] && rows[i].querySelector('.u-value');
+    if (!cell) continue;
+    const col = u.data[i] || [];
+    let v = null;
+    for (let k = col.length - 1; k >= 0; k--) if (col[k] != null && Number.isFinite(col[k])) { v = col[k]; break; }
+    const t = v == null ? '\u2013' : String(Number(v.toPrecision(3)));
+    // uPlot writes the cell's text node later on hover: keep that node.
+    if (cell.firstChild) cell.firstChild.nodeValue = t;
+    else cell.textContent = t;
+  }
 }
 
 /** Gap share: how much of the random-to-oracle gap the agent closes (skill is that already). */
@@ -74,7 +128,10 @@ export function readCurve(points, agentLabel = 'the agent') {
   else verdict = 'not yet distinguishable from random (the interval straddles 0)';
   const vsGreedy = g ? (lo > g.skill ? ', and above the greedy-score ranking' : hi < g.skill ? ', still below the greedy-score ranking' : ', level with the greedy-score ranking') : '';
   const vsMv = mv && d.skill > mv.skill + d.skill_ci95 ? ' and the most-viewed list' : '';
-  return `After ${p.episode} episodes ${agentLabel} closes ${pct}% of the gap between random (0) and the oracle (1) ` +
+  const gap = pct >= 0
+    ? `closes ${pct}% of the gap between random (0) and the oracle (1)`
+    : `is ${-pct}% of the gap between random (0) and the oracle (1) below random`;
+  return `After ${p.episode} ${p.episode === 1 ? 'episode' : 'episodes'} ${agentLabel} ${gap} ` +
     `(±${Math.round(d.skill_ci95 * 100)} points): ${verdict}${vsGreedy}${vsMv}.`;
 }
 
@@ -92,15 +149,18 @@ export class SkillPlot {
     this.reader = [];
     const refs = () => {
       const p = this.points[this.points.length - 1];
-      if (!p) return [];
-      // Random is 0 by definition (its expected skill); its sampled panel estimate (shown in
-      // the label) wobbles around 0 by the panel's noise.
-      return REFS.map((r) => {
-        const v = p.policies[r.key] ? p.policies[r.key].skill : NaN;
-        return r.key === 'random'
-          ? { label: r.label, color: r.color, value: 0, text: `0 (panel estimate ${fmt(v)})` }
-          : { label: r.label, color: r.color, value: v };
-      });
+      const out = [];
+      if (p) {
+        // Random is 0 by definition (its expected skill); its estimate on the fixed panel of
+        // held-out sessions wobbles around 0 by the panel's noise (told in the box's tooltip).
+        for (const r of REFS) {
+          const v = p.policies[r.key] ? p.policies[r.key].skill : NaN;
+          out.push({ label: r.label, color: r.color, value: r.key === 'random' ? 0 : v, text: r.key === 'random' ? '0' : undefined });
+        }
+      }
+      const e = this.lastEpsilon();
+      if (Number.isFinite(e)) out.push({ label: 'ε', color: '#0891b2', value: e, scale: 'eps', text: e.toFixed(2) });
+      return out;
     };
     const opts = {
       width: Math.max(200, el.clientWidth || 300),
@@ -111,13 +171,16 @@ export class SkillPlot {
         // asinh: linear for the first 100 episodes, logarithmic after, so the early climb is not
         // squashed against the left edge after thousands of episodes at full speed.
         x: { time: false, distr: 4, asinh: 100 },
-        y: { range: (u, min, max) => [Math.min(-0.15, min ?? 0), Math.max(1.05, max ?? 1)] },
-        eps: { range: [0, 1] },
+        // From the curve, its band and the reference lines only (series 1-7): never from the
+        // reader's dots, which can sit far outside (they are pinned at the edge instead).
+        y: { range: (u) => skillRange(u.data) },
+        // ε shares the skill range's pixels, so ε = 0 and 1 sit on skill 0 and 1.
+        eps: { range: (u) => skillRange(u.data) },
       },
       axes: [
-        { ...AXIS, size: 30, label: '' },
-        { ...AXIS, size: 40, values: (u, vals) => vals.map((v) => (v == null ? '' : String(Number(v.toFixed(2))))) },
-        { ...AXIS, scale: 'eps', side: 1, size: 44, grid: { show: false }, stroke: '#0891b2', splits: () => [0, 0.5, 1], values: (u, vals) => vals.map((v) => `ε ${v}`) },
+        { ...AXIS, size: 28, label: 'episodes (linear to 100, log after)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
+        { ...AXIS, size: 46, values: (u, vals) => vals.map((v) => (v == null ? '' : String(Number(v.toFixed(2))))) },
+        labelGutter(GUTTER),
       ],
       series: [
         { label: 'episode' },
@@ -126,15 +189,73 @@ export class SkillPlot {
         { label: 'skill high', stroke: 'rgba(79,70,229,0.25)', width: 1, points: { show: false }, spanGaps: true },
         ...REFS.map((r) => ({ label: r.label, stroke: r.color, width: 1.5, dash: r.dash, points: { show: false }, spanGaps: true })),
         { label: 'ε', scale: 'eps', stroke: 'rgba(8,145,178,0.7)', width: 1.25, points: { show: false }, spanGaps: true },
-        { label: 'your sessions', stroke: '#db2777', width: 0, points: { show: true, size: 9, fill: '#db2777' }, spanGaps: false },
+        // Drawn by drawReader (pinned at the edge when outside the range); uPlot only lists it.
+        { label: 'your sessions (served by your bandit)', stroke: '#db2777', fill: '#db2777', width: 0, points: { show: false }, spanGaps: false },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(79,70,229,0.14)' }],
-      hooks: { draw: [labelLines(refs)] },
+      hooks: { draw: [labelLines(refs), (u) => this.drawReader(u)] },
     };
     this.u = new uPlot(opts, opts.series.map(() => []), el);
     this.eps = [];
     this.epsX = [];
     hideBandEdges(el);
+  }
+
+  /** ε at the newest kept episode, or NaN. */
+  lastEpsilon() {
+    for (let i = Math.min(this.eps.length, this.epsX.length) - 1; i >= 0; i--) if (Number.isFinite(this.eps[i])) return this.eps[i];
+    return NaN;
+  }
+
+  /**
+   * The reader's sessions: a pink dot at the skill-equivalent height, or, outside the y range,
+   * a triangle pinned at the top or bottom edge pointing out, with its true value beside it.
+   * Always inside the plot area (never over the labels right of it).
+   */
+  drawReader(u) {
+    const dpr = uPlot.pxRatio || 1;
+    const { left, top, width, height } = u.bbox;
+    const ctx = u.ctx;
+    const [lo, hi] = [u.scales.y.min, u.scales.y.max];
+    const r = 4.5 * dpr;
+    let pinned = 0;
+    ctx.save();
+    ctx.font = `${Math.round(10.5 * dpr)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    for (const d of this.reader) {
+      let x = u.valToPos(d.episode, 'x', true);
+      x = Math.min(Math.max(x, left + r + 1), left + width - r - 1);
+      ctx.fillStyle = '#db2777';
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1.5 * dpr;
+      ctx.beginPath();
+      if (d.skill >= lo && d.skill <= hi) {
+        ctx.arc(x, u.valToPos(d.skill, 'y', true), r, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
+        continue;
+      }
+      pinned += 1;
+      const up = d.skill > hi;
+      const y = up ? top + r + 1 : top + height - r - 1;
+      const s = up ? -1 : 1;
+      ctx.moveTo(x - r * 1.2, y - s * r);
+      ctx.lineTo(x + r * 1.2, y - s * r);
+      ctx.lineTo(x, y + s * r);
+      ctx.closePath();
+      ctx.fill();
+      ctx.stroke();
+      const t = d.skill.toFixed(1);
+      ctx.textAlign = 'right';
+      ctx.lineWidth = 3 * dpr;
+      ctx.strokeText(t, x - r * 1.6, y);
+      ctx.fillText(t, x - r * 1.6, y);
+    }
+    ctx.restore();
+    this.el.dataset.readerPinned = String(pinned);
+    this.el.dataset.yMin = String(lo);
+    this.el.dataset.curveLo = String(skillLow(u.data));
+    this.el.dataset.yMax = String(hi);
   }
 
   resize() {
@@ -195,9 +316,9 @@ export class SkillPlot {
     if (lastEps !== null && xs[xs.length - 1] > this.epsX[lastEps]) epsAt.set(xs[xs.length - 1], this.eps[lastEps]);
     const last = this.points[this.points.length - 1];
     const byEp = new Map(this.points.map((p) => [p.episode, p]));
-    const rd = new Map(this.reader.map((r) => [r.episode, r.skill]));
     const col = (f) => xs.map((x) => (byEp.has(x) ? f(byEp.get(x).policies.dqn) : null));
-    const ref = (k) => xs.map(() => (last && last.policies[k] ? last.policies[k].skill : null));
+    // Random's line at 0, its definition (as its label); its panel estimate is in the tooltip.
+    const ref = (k) => xs.map(() => (last && last.policies[k] ? (k === 'random' ? 0 : last.policies[k].skill) : null));
     const data = [
       xs,
       col((d) => d.skill),
@@ -205,16 +326,47 @@ export class SkillPlot {
       col((d) => d.skill + d.skill_ci95),
       ...REFS.map((r) => ref(r.key)),
       xs.map((x) => (epsAt.has(x) ? epsAt.get(x) : null)),
-      xs.map((x) => (rd.has(x) ? rd.get(x) : null)),
+      xs.map(() => null),
     ];
     this.u.setData(data);
     this.el.dataset.points = String(this.points.length);
     if (last) this.el.dataset.skill = String(last.policies.dqn.skill);
+    this.el.title = last && last.policies.random
+      ? `random is 0 by definition; measured on the fixed panel of ${last.sessions || 40} held-out sessions its skill is ${fmt(last.policies.random.skill)} (the panel's noise)`
+      : '';
+    if (this.reader.length) {
+      this.el.title += `${this.el.title ? '\n' : ''}Your sessions (pink, served by your feed\u2019s bandit), on this scale: ${this.reader.map((r) => r.skill.toFixed(2)).join(', ')}`;
+    }
+    this.el.dataset.reader = JSON.stringify(this.reader.map((r) => Number(r.skill.toFixed(3))));
     // For tests and readers of the DOM: the episode the ε line reaches, the curve's last one.
     const epsXs = xs.filter((x) => epsAt.has(x));
     this.el.dataset.epsLast = epsXs.length ? String(epsXs[epsXs.length - 1]) : '';
     this.el.dataset.curveLast = last ? String(last.episode) : '';
   }
+}
+
+/**
+ * The skill plot's y range: -0.1..1.05, widened only by the curve, its band and the reference
+ * lines (data columns 1-7), with a small margin.
+ */
+export function skillRange(data) {
+  let lo = -0.1;
+  let hi = 1.05;
+  for (let i = 1; i <= 7 && i < data.length; i++) {
+    for (const v of data[i] || []) {
+      if (v == null || !Number.isFinite(v)) continue;
+      if (v - 0.05 < lo) lo = v - 0.05;
+      if (v + 0.05 > hi) hi = v + 0.05;
+    }
+  }
+  return [lo, hi];
+}
+
+/** The lowest value of the curve, its band and the reference lines (data columns 1-7). */
+function skillLow(data) {
+  let lo = Infinity;
+  for (let i = 1; i <= 7 && i < data.length; i++) for (const v of data[i] || []) if (v != null && Number.isFinite(v) && v < lo) lo = v;
+  return lo;
 }
 
 /** Hides the band edges from a legend: they belong to their curve's entry. */
@@ -261,7 +413,7 @@ export class ComparePlot {
       height: 220,
       legend: { show: true, live: false },
       scales: { x: { time: false }, y: { range: (u, min, max) => [Math.min(-0.15, min ?? 0), Math.max(1.05, max ?? 1)] } },
-      axes: [{ ...AXIS, size: 30 }, { ...AXIS, size: 40 }],
+      axes: [{ ...AXIS, size: 30 }, { ...AXIS, size: 40 }, labelGutter(GUTTER)],
       series,
       bands,
       hooks: { draw: [labelLines(refs)] },

@@ -248,3 +248,22 @@ test('a bandit agent file: estimates ± uncertainty, and the inspector says it h
   assertNoProblems(problems);
   await context.close();
 });
+
+test('the creator-exposure panel catches up by itself while visible, also after a pause (no Refresh press)', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => (await episodeCount(page)) >= 20, 30000, 100);
+  // Scrolled to after training started (the page above grows a little when it does).
+  await page.locator('#lorenz-chart').scrollIntoViewIfNeeded();
+  await until(async () => (await episodeCount(page)) >= 150, 30000, 100);
+  await page.click('[data-testid="train-toggle"]');
+  await page.waitForSelector('[data-testid="train-toggle"][aria-pressed="false"]');
+  const truth = await page.evaluate(async () => (await window.instatok.call('exposure')).exposure.impressions);
+  assert.ok(truth > 0, `impressions after training (${truth})`);
+  assert.ok(await until(async () => Number(await page.getAttribute('#lorenz-chart', 'data-impressions')) === truth, 6000, 100),
+    `the panel shows the paused count (${await page.getAttribute('#lorenz-chart', 'data-impressions')} vs ${truth})`);
+  assert.match(await page.locator('#exposure-figures').innerText(), new RegExp(`${truth.toLocaleString('en-US')} impressions`));
+  assertNoProblems(problems);
+  await context.close();
+});

@@ -194,6 +194,31 @@ test('a refused typed value is explained beside its field, and a second one repl
   await context.close();
 });
 
+test('a World value refused for another field\u2019s sake says so in the reader\u2019s words; the badge shows only accepted pending changes', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: LAPTOP });
+  await gotoReady(page);
+  const tag = page.locator('[data-testid="world-reset-tag"]');
+  assert.equal(await tag.getAttribute('data-state'), 'off', 'nothing pending on a fresh page');
+  await page.fill('[data-testid="value-n_videos"]', '5');
+  await page.press('[data-testid="value-n_videos"]', 'Enter');
+  const err = page.locator('[data-testid="error-n_videos"]');
+  await until(() => err.isVisible(), 3000, 50);
+  const text = await err.innerText();
+  assert.match(text, /^Videos: at least 10 \(Candidates per step is 10\)/, text);
+  assert.doesNotMatch(text, /cf\.|world\.|n_candidates|n_videos/, 'no config paths');
+  assert.equal(await tag.getAttribute('data-state'), 'off', 'a refused value is not pending');
+  assert.equal(await page.locator('#pending').isVisible(), false);
+  // An accepted one is.
+  await page.fill('[data-testid="value-n_videos"]', '2000');
+  await page.press('[data-testid="value-n_videos"]', 'Enter');
+  await until(async () => (await tag.getAttribute('data-state')) === 'on', 3000, 50);
+  assert.match(await tag.innerText(), /needs reset/i);
+  await page.click('#cancel-pending');
+  await until(async () => (await tag.getAttribute('data-state')) === 'off', 3000, 50);
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('field messages go on Reset, on Apply & reset and on Escape', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: LAPTOP });
   await gotoReady(page);
