@@ -32,41 +32,15 @@ export class CandidatePanel {
     const cands = step.candidates || [];
     if (!cands.length) return this.empty('No candidates.');
     if (opts.agent === 'bandit') return this.renderBandit(step, opts);
-    const qs = cands.map((c) => c.q).filter(Number.isFinite);
-    const qmin = Math.min(...qs), qmax = Math.max(...qs);
-    let best = -1;
-    cands.forEach((c, i) => { if (Number.isFinite(c.q) && (best < 0 || c.q > cands[best].q)) best = i; });
-    const span = qmax - qmin || 1;
-    const rows = cands.map((c, i) => {
-      const chosen = i === step.slot;
-      const w = Number.isFinite(c.q) ? 8 + (92 * (c.q - qmin)) / span : 0;
-      return h('tr', { class: `${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}`.trim() || null },
-        h('td', { class: 'c-slot', title: chosen ? 'Shown to the user' : null, text: i + 1 }),
-        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category)),
-        h('td', { class: 'c-num c-sim', text: f2(c.similarity) }),
-        h('td', { class: 'c-num c-views', text: Number.isFinite(c.views) ? Math.round(c.views) : '–' }),
-        h('td', { class: 'c-int', title: c.interest ? 'In the user\u2019s interests' : null, text: c.interest ? '★' : '' }),
-        h('td', { class: 'c-num c-score', text: f2(c.score) }),
-        h('td', { class: 'c-q', title: i === best ? 'Highest Q-value' : null },
-          h('span', { class: 'qbar', style: { width: `${w.toFixed(1)}%` } }),
-          h('span', { class: 'qval', text: f2(c.q) })));
+    const { best, lo: qmin, hi: qmax } = this.table_(step, {
+      value: (i) => cands[i].q,
+      text: (i) => f2(cands[i].q),
+      caption: 'Candidates for this step, ranked by business score',
+      shown: ['Shown to the user', 'shown to the user '],
+      interest: 'In the user\u2019s interests',
+      last: ['c-q', "Q-value: the agent's estimate of the return after showing this slot", 'Q'],
+      best: ['Highest Q-value', 'highest Q-value'],
     });
-    const th = (cls, title, text) => h('th', { attrs: { scope: 'col' }, class: cls, title, text });
-    fill(this.table,
-      h('table', null,
-        h('caption', { class: 'visually-hidden', text: 'Candidates for this step, ranked by business score' }),
-        h('thead', null, h('tr', null,
-          th('c-slot', 'Slot (action index)', '#'),
-          th(null, null, 'Video'),
-          th('c-num c-sim', 'Collaborative-filter similarity score', 'sim'),
-          th('c-num c-views', 'Views', 'views'),
-          th('c-int', "In the user's interests", '★'),
-          th('c-num', 'Business score w1·sim + w2·views/10 + w3·interest', 'score'),
-          th('c-q', "Q-value: the agent's estimate of the return after showing this slot", 'Q'))),
-        h('tbody', null, rows)),
-      h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), 'shown to the user ',
-        h('span', { class: 'key key-best' }), 'highest Q-value'));
-    this.table.dataset.signature = cands.map((c) => `${c.video_id}:${f2(c.q)}`).join(',');
 
     const eps = Number.isFinite(step.epsilon) ? step.epsilon.toFixed(2) : '?';
     // The agent's own flag (`explored`) says whether this pick was exploration: never
@@ -92,50 +66,70 @@ export class CandidatePanel {
   }
 
   /**
+   * The candidate table shared by the DQN's and the bandit's views: one row per candidate
+   * (slot, video, similarity, views, interest, business score, and the agent's value as a
+   * bar), the shown slot and the best value marked. Returns the best slot and the values'
+   * range.
+   */
+  table_(step, o) {
+    const cands = step.candidates;
+    const vs = cands.map((_, i) => o.value(i)).filter(Number.isFinite);
+    const lo = Math.min(...vs), hi = Math.max(...vs);
+    const span = hi - lo || 1;
+    let best = -1;
+    cands.forEach((_, i) => { if (Number.isFinite(o.value(i)) && (best < 0 || o.value(i) > o.value(best))) best = i; });
+    const rows = cands.map((c, i) => {
+      const chosen = i === step.slot;
+      const v = o.value(i);
+      const w = Number.isFinite(v) ? 8 + (92 * (v - lo)) / span : 0;
+      return h('tr', { class: `${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}`.trim() || null },
+        h('td', { class: 'c-slot', title: chosen ? o.shown[0] : null, text: i + 1 }),
+        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category)),
+        h('td', { class: 'c-num c-sim', text: f2(c.similarity) }),
+        h('td', { class: 'c-num c-views', text: Number.isFinite(c.views) ? Math.round(c.views) : '–' }),
+        h('td', { class: 'c-int', title: c.interest ? o.interest : null, text: c.interest ? '★' : '' }),
+        h('td', { class: 'c-num c-score', text: f2(c.score) }),
+        h('td', { class: o.valueClass || 'c-q', title: i === best ? o.best[0] : null },
+          h('span', { class: 'qbar', style: { width: `${w.toFixed(1)}%` } }),
+          h('span', { class: 'qval', text: o.text(i) })));
+    });
+    const th = (cls, title, text) => h('th', { attrs: { scope: 'col' }, class: cls, title, text });
+    fill(this.table,
+      h('table', o.tableData ? { dataset: o.tableData } : null,
+        h('caption', { class: 'visually-hidden', text: o.caption }),
+        h('thead', null, h('tr', null,
+          th('c-slot', 'Slot (action index)', '#'),
+          th(null, null, 'Video'),
+          th('c-num c-sim', 'Collaborative-filter similarity score', 'sim'),
+          th('c-num c-views', 'Views', 'views'),
+          th('c-int', o.interest, '★'),
+          th('c-num', 'Business score w1·sim + w2·views/10 + w3·interest', 'score'),
+          th(...o.last))),
+        h('tbody', null, rows)),
+      h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), o.shown[1],
+        h('span', { class: 'key key-best' }), o.best[1]));
+    this.table.dataset.signature = cands.map((c, i) => `${c.video_id}:${f2(o.value(i))}`).join(',');
+    return { best, lo, hi };
+  }
+
+  /**
    * The reader's feed: a bandit's estimates (posterior mean ± sd of the immediate reward)
    * instead of Q-values, and its own exploration rule instead of ε.
    */
   renderBandit(step, opts) {
     const cands = step.candidates;
     const est = Array.isArray(step.estimates) && step.estimates.length === cands.length ? step.estimates : null;
-    const mean = (i) => (est ? est[i].mean : cands[i].q);
-    const ms = cands.map((_, i) => mean(i)).filter(Number.isFinite);
-    const lo = Math.min(...ms), hi = Math.max(...ms);
-    const span = hi - lo || 1;
-    let best = -1;
-    cands.forEach((_, i) => { if (Number.isFinite(mean(i)) && (best < 0 || mean(i) > mean(best))) best = i; });
-    const rows = cands.map((c, i) => {
-      const chosen = i === step.slot;
-      const m = mean(i);
-      const w = Number.isFinite(m) ? 8 + (92 * (m - lo)) / span : 0;
-      const text = est ? `${f2(est[i].mean)} ± ${f2(est[i].sd)}` : f2(m);
-      return h('tr', { class: `${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}`.trim() || null },
-        h('td', { class: 'c-slot', title: chosen ? 'Shown to you' : null, text: i + 1 }),
-        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category)),
-        h('td', { class: 'c-num c-sim', text: f2(c.similarity) }),
-        h('td', { class: 'c-num c-views', text: Number.isFinite(c.views) ? Math.round(c.views) : '–' }),
-        h('td', { class: 'c-int', title: c.interest ? 'In your interests' : null, text: c.interest ? '★' : '' }),
-        h('td', { class: 'c-num c-score', text: f2(c.score) }),
-        h('td', { class: 'c-q c-est', title: i === best ? 'Best estimate' : null },
-          h('span', { class: 'qbar', style: { width: `${w.toFixed(1)}%` } }),
-          h('span', { class: 'qval', text })));
+    const { best } = this.table_(step, {
+      value: (i) => (est ? est[i].mean : cands[i].q),
+      text: (i) => (est ? `${f2(est[i].mean)} ± ${f2(est[i].sd)}` : f2(cands[i].q)),
+      caption: 'Candidates for this card, ranked by business score',
+      shown: ['Shown to you', 'shown to you '],
+      interest: 'In your interests',
+      last: ['c-q', "The bandit's estimate of your immediate reward for this video: posterior mean ± sd", 'estimate'],
+      best: ['Best estimate', 'best estimate'],
+      valueClass: 'c-q c-est',
+      tableData: { agent: 'bandit' },
     });
-    const th = (cls, title, text) => h('th', { attrs: { scope: 'col' }, class: cls, title, text });
-    fill(this.table,
-      h('table', { dataset: { agent: 'bandit' } },
-        h('caption', { class: 'visually-hidden', text: 'Candidates for this card, ranked by business score' }),
-        h('thead', null, h('tr', null,
-          th('c-slot', 'Slot (action index)', '#'),
-          th(null, null, 'Video'),
-          th('c-num c-sim', 'Collaborative-filter similarity score', 'sim'),
-          th('c-num c-views', 'Views', 'views'),
-          th('c-int', 'In your interests', '★'),
-          th('c-num', 'Business score w1·sim + w2·views/10 + w3·interest', 'score'),
-          th('c-q', "The bandit's estimate of your immediate reward for this video: posterior mean ± sd", 'estimate'))),
-        h('tbody', null, rows)),
-      h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), 'shown to you ',
-        h('span', { class: 'key key-best' }), 'best estimate'));
-    this.table.dataset.signature = cands.map((c, i) => `${c.video_id}:${f2(mean(i))}`).join(',');
 
     const rule = opts.rule || 'Thompson sampling';
     let text;

@@ -106,14 +106,7 @@ impl DqnAgent {
             inp.push_all(obs, slots);
         }
         let widths = net.embedding_widths();
-        let ids = [
-            obs.gender,
-            obs.region,
-            obs.interest1,
-            obs.interest2,
-            obs.last_category,
-            obs.last_action,
-        ];
+        let ids = obs.state_ids();
         let numeric_labels = ["age", "videos this session", "session seconds"];
         let rows = (0..inp.rows())
             .map(|r| {

@@ -71,6 +71,21 @@ pub struct Observation {
     pub candidates: Vec<CandidateFeatures>,
 }
 
+impl Observation {
+    /// The state's six categorical ids in the network's input order: gender, region,
+    /// interest 1, interest 2, last category, last action.
+    pub fn state_ids(&self) -> [usize; 6] {
+        [
+            self.gender,
+            self.region,
+            self.interest1,
+            self.interest2,
+            self.last_category,
+            self.last_action,
+        ]
+    }
+}
+
 /// The learner a trainer holds: the DQN or the linear bandit, behind one interface so the same
 /// trainer, evaluation and report serve both (`agent.kind`).
 /// (A trainer holds one: the size difference of the variants does not matter.)

@@ -197,14 +197,7 @@ impl Inputs {
 
     /// Appends the table rows of the state's six categorical fields.
     fn push_state_ids(&mut self, obs: &Observation) {
-        let values = [
-            obs.gender,
-            obs.region,
-            obs.interest1,
-            obs.interest2,
-            obs.last_category,
-            obs.last_action,
-        ];
+        let values = obs.state_ids();
         let mut offset = 0;
         for (field, value) in STATE_FIELDS.iter().zip(values) {
             self.ids.push(offset + id(value, field.vocab));
@@ -717,14 +710,7 @@ mod tests {
         let h = net.forward(inp).a1;
 
         let [tables, w_dense, w_embed, bias, ..] = views(&net.dims, net.params());
-        let ids = [
-            o.gender,
-            o.region,
-            o.interest1,
-            o.interest2,
-            o.last_category,
-            o.last_action,
-        ];
+        let ids = o.state_ids();
         let mut embedded: Vec<f32> = Vec::new();
         let (mut row0, mut col0) = (0, 0);
         for (f, id) in STATE_FIELDS.iter().zip(ids) {

@@ -51,15 +51,7 @@ fn small(v: usize) -> u8 {
 fn state_of(obs: &Observation, stride: usize) -> State {
     State {
         numeric: obs.numeric.map(f32::to_bits),
-        ids: [
-            obs.gender,
-            obs.region,
-            obs.interest1,
-            obs.interest2,
-            obs.last_category,
-            obs.last_action,
-        ]
-        .map(small),
+        ids: obs.state_ids().map(small),
         count: small(obs.candidates.len().min(stride)),
     }
 }
