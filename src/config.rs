@@ -226,7 +226,7 @@ pub struct CfConfig {
     /// older ones drop out, so per-step cost and memory stay flat). `null` keeps them all.
     /// Must be `null` for the exact filter, which keeps every interaction.
     pub history_window: Option<usize>,
-    /// Candidate slots kept for discovery (0 in both presets; the page's reader feed uses 2).
+    /// Candidate slots kept for discovery (0 in both presets; the page's reader feed uses 3).
     /// The filter fills the other `n_candidates - discovery_slots`; each discovery slot holds
     /// the most viewed unseen video of a category missing from the filter's picks (categories
     /// in turn, from one that moves on with the user's history). Without them a category the

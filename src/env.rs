@@ -586,6 +586,43 @@ mod tests {
     }
 
     #[test]
+    fn discovery_slots_add_categories_the_filter_did_not_propose() {
+        let lists = |d: usize| {
+            let mut cfg = Config::default_preset();
+            small(&mut cfg);
+            cfg.cf.discovery_slots = d;
+            let mut env = Environment::new(&cfg).unwrap();
+            (0..cfg.world.n_users)
+                .map(|u| {
+                    env.reset(u).unwrap();
+                    let c = env.session().unwrap().candidates.clone();
+                    let cats: std::collections::BTreeSet<usize> = c
+                        .iter()
+                        .map(|x| env.world().videos[x.video].category.id())
+                        .collect();
+                    let videos: std::collections::BTreeSet<usize> =
+                        c.iter().map(|x| x.video).collect();
+                    assert_eq!(c.len(), cfg.cf.n_candidates);
+                    assert_eq!(videos.len(), c.len(), "distinct videos");
+                    assert!(c.iter().all(|x| !env.cf.has_seen(u, x.video)), "unseen");
+                    assert!(
+                        c.windows(2).all(|w| w[0].business >= w[1].business),
+                        "ranked by business score"
+                    );
+                    cats.len()
+                })
+                .collect::<Vec<_>>()
+        };
+        let (plain, with) = (lists(0), lists(3));
+        assert!(plain.iter().zip(&with).all(|(p, w)| w >= p));
+        let more = plain.iter().zip(&with).filter(|(p, w)| w > p).count();
+        assert!(
+            more * 2 > plain.len(),
+            "more categories for most users: {more}"
+        );
+    }
+
+    #[test]
     fn the_default_never_recommends_the_video_just_shown() {
         let mut cfg = Config::default_preset();
         small(&mut cfg);
