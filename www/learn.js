@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 
 /** Compare runs: episodes per agent, a curve point every `every` episodes on `sessions` sessions. */
 const COMPARE = { episodes: 300, every: 30, sessions: 40 };
+const COMPARE_NAMES = { seed: "notebook's agent (seed)", default: 'DQN (default)', bandit: 'bandit' };
 
 export class Learn {
   /**
@@ -24,6 +25,7 @@ export class Learn {
     this.cmp = null;
     this.curveMs = [];
     $('compare').addEventListener('click', () => this.toggleCompare());
+    $('compare-custom').addEventListener('click', () => this.compareTicked());
     $('download-curve-csv').addEventListener('click', () => {
       const pts = this.skill.points;
       download(`instatok-skill-curve-${pts.length}.csv`, curveCsv(pts), 'text/csv');
@@ -76,8 +78,12 @@ export class Learn {
 
   // ------------------------------------------------------------------ compare mode
 
-  /** The three agents of "Why the notebook's agent fails", on the page's world. */
-  compareConfigs() {
+  /**
+   * The agents to compare, on the page's world: `keys` among 'seed' (the notebook's agent and
+   * features), 'default' (the DQN), 'bandit' and 'yours' (the page's current settings, sliders
+   * included); "Why the notebook's agent fails" is the first three.
+   */
+  compareConfigs(keys = ['seed', 'default', 'bandit']) {
     const base = JSON.parse(JSON.stringify(this.deps.currentConfig()));
     const seed = this.deps.defaultConfig('seed');
     const dflt = this.deps.defaultConfig('default');
@@ -87,23 +93,43 @@ export class Learn {
       if (scale !== undefined) c.env.scale_features = scale;
       return c;
     };
-    const bandit = withAgent(dflt.agent, dflt.env.scale_features);
-    bandit.agent.kind = 'bandit';
-    const configs = [withAgent(seed.agent, seed.env.scale_features), withAgent(dflt.agent, dflt.env.scale_features), bandit];
+    const make = {
+      seed: () => [COMPARE_NAMES.seed, withAgent(seed.agent, seed.env.scale_features)],
+      default: () => [COMPARE_NAMES.default, withAgent(dflt.agent, dflt.env.scale_features)],
+      bandit: () => {
+        const c = withAgent(dflt.agent, dflt.env.scale_features);
+        c.agent.kind = 'bandit';
+        return [COMPARE_NAMES.bandit, c];
+      },
+      yours: () => [`your settings (${base.agent.kind === 'bandit' ? 'bandit' : 'DQN'})`, JSON.parse(JSON.stringify(base))],
+    };
+    const picked = keys.map((k) => make[k]());
+    const configs = picked.map((p) => p[1]);
     // Common random numbers: every agent meets the same simulated user in episode k, with the
     // same moods at equal step numbers, so the curves differ by the agents alone.
     for (const c of configs) c.experiment.common_draws = true;
-    return { names: ["notebook's agent (seed)", 'DQN (default)', 'bandit'], configs };
+    return { names: picked.map((p) => p[0]), configs };
   }
 
-  async toggleCompare() {
+  /** "Compare these": the ticked agents, two or three of them. */
+  compareTicked() {
+    const keys = [...document.querySelectorAll('.compare-pick input[type=checkbox]:checked')].map((i) => i.value);
+    if (keys.length < 2 || keys.length > 3) {
+      $('compare-status').textContent = `Tick two or three agents (${keys.length} ticked).`;
+      return;
+    }
+    if (this.cmp && this.cmp.running) this.stopCompare('Stopped.');
+    this.toggleCompare(keys);
+  }
+
+  async toggleCompare(keys) {
     if (this.cmp && this.cmp.running) {
       this.stopCompare('Stopped.');
       return;
     }
     const panel = $('compare-panel');
     panel.hidden = false;
-    const { names, configs } = this.compareConfigs();
+    const { names, configs } = this.compareConfigs(keys);
     const box = $('plot-compare');
     box.replaceChildren();
     const plot = new ComparePlot(box, names);
@@ -117,7 +143,8 @@ export class Learn {
     worker.onerror = (e) => this.stopCompare(`The compare worker failed: ${e.message || 'could not load'}`);
     $('compare').textContent = 'Stop the comparison';
     $('compare').setAttribute('aria-pressed', 'true');
-    $('compare-status').textContent = 'Building three copies of the world\u2026';
+    const count = names.length === 2 ? 'two' : 'three';
+    $('compare-status').textContent = `Building ${count} copies of the world\u2026`;
     $('compare-reading').textContent = '';
     try {
       if (!cmp.inited) {
@@ -126,7 +153,7 @@ export class Learn {
         cmp.inited = true;
       }
       await this.callCompare(cmp, 'start', { configs, names, ...COMPARE });
-      $('compare-status').textContent = `Training all three on the same world and the same simulated users, ${COMPARE.episodes} episodes each; skill on the same ${COMPARE.sessions} held-out sessions every ${COMPARE.every} episodes.`;
+      $('compare-status').textContent = `Training ${names.length === 2 ? 'both' : 'all three'} on the same world and the same simulated users, ${COMPARE.episodes} episodes each; skill on the same ${COMPARE.sessions} held-out sessions every ${COMPARE.every} episodes.`;
     } catch (e) {
       this.stopCompare(`Could not start: ${e.message || e}`);
     }
@@ -165,6 +192,12 @@ export class Learn {
     const ep = Math.min(...rows.map((r) => r.p.episode));
     const s = rows.map((r) => ({ n: r.n, s: r.p.policies.dqn.skill, ci: r.p.policies.dqn.skill_ci95 }));
     const best = s.reduce((a, b) => (b.s > a.s ? b : a));
+    if (cmp.names[0] !== COMPARE_NAMES.seed) {
+      const rest = s.filter((r) => r !== best);
+      const clear = rest.every((r) => r.s + r.ci < best.s - best.ci);
+      return `After ${ep} ${ep === 1 ? 'episode' : 'episodes'} each, skill (0 = random, 1 = oracle): ${s.map((r) => `${r.n} ${r.s.toFixed(2)} ±${r.ci.toFixed(2)}`).join(', ')}. ` +
+        `${best.n[0].toUpperCase()}${best.n.slice(1)} ${clear ? 'is clearly ahead (the intervals do not overlap)' : 'leads, but the intervals still overlap'}.`;
+    }
     const seed = s[0];
     const parts = s.map((r) => `${r.n} ${r.s.toFixed(2)} ±${r.ci.toFixed(2)}`).join(', ');
     let verdict;
@@ -172,9 +205,11 @@ export class Learn {
     else if (seed.s + seed.ci < best.s - best.ci) verdict = `${best.n} is clearly ahead of the notebook\u2019s agent (the intervals do not overlap)`;
     else verdict = `${best.n} leads, but the intervals still overlap the notebook\u2019s agent`;
     return `After ${ep} ${ep === 1 ? 'episode' : 'episodes'} each, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}. ` +
-      'The notebook\u2019s agent never sees the candidates\u2019 features, so it can only learn which slot position pays; ' +
-      'the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
-      'interest), and most of this reward is immediate, which is why it learns faster than the DQN here.';
+      'The notebook\u2019s agent never sees the candidates\u2019 features, so it can only learn which slot position pays' +
+      (cmp.names.includes(COMPARE_NAMES.bandit)
+        ? '; the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
+          'interest), and most of this reward is immediate, which is why it learns faster than the DQN here.'
+        : '.');
   }
 
   stopCompare(status) {

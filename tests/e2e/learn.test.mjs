@@ -142,6 +142,29 @@ test('the explore/exploit sentence follows the agent\u2019s flag: at ε = 1 ever
   await context.close();
 });
 
+test('compare these: two ticked agents, one of them the page\u2019s own settings', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  await page.click('[data-testid="compare-pick"] summary');
+  // One agent alone is refused with a message.
+  await page.uncheck('[data-testid="compare-pick-seed"]');
+  await page.uncheck('[data-testid="compare-pick-default"]');
+  await page.check('[data-testid="compare-pick-yours"]');
+  await page.click('[data-testid="compare-custom"]');
+  assert.match(await page.textContent('#compare-status'), /Tick two or three agents \(1 ticked\)/);
+  await page.check('[data-testid="compare-pick-bandit"]');
+  await page.click('[data-testid="compare-custom"]');
+  await until(async () => /Training both/.test(await page.textContent('#compare-status')), 20000, 100);
+  await until(async () => Number(await page.getAttribute('[data-testid="plot-compare"]', 'data-points')) >= 2, 120000, 500);
+  const reading = await page.textContent('[data-testid="compare-reading"]');
+  assert.match(reading, /bandit \d\.\d\d/);
+  assert.match(reading, /your settings \(DQN\) -?\d\.\d\d/);
+  assert.doesNotMatch(reading, /notebook/);
+  await page.click('[data-testid="compare"]');
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('compare mode trains three agents off the page and overlays their skill curves', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
   await gotoReady(page);
