@@ -47,7 +47,7 @@ try {
     await screenshot(big.page, `${name}-building.png`, false);
     await big.context.close();
     const dv = await openPage(browser, { viewport, ...extra });
-    await gotoReady(dv.page, '?lr=1&gamma=1&batch=1&target_sync=1&eps_min=0');
+    await gotoReady(dv.page, '?lr=1&wd=0&gamma=1&batch=1&target_sync=1&eps_min=0');
     await dv.page.click('[data-testid="train-toggle"]');
     await dv.page.waitForSelector('[data-testid="divergence"]', { timeout: 120000 }).catch(() => {});
     await dv.page.waitForTimeout(600);
