@@ -437,7 +437,7 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         let doc = serde_json::to_value(self).map_err(|e| Error::field("config", e.to_string()))?;
         crate::schema::validate_value(&doc, "")?;
-        validate_agent(&self.agent)?;
+        agent_rules(&self.agent)?;
         if self.cf.discovery_slots >= self.cf.n_candidates {
             return Err(Error::field(
                 "cf.discovery_slots",
@@ -470,9 +470,13 @@ pub fn validate_agent(a: &AgentConfig) -> Result<()> {
         "agent": serde_json::to_value(a).map_err(|e| Error::field("agent", e.to_string()))?
     });
     crate::schema::validate_value(&doc, "agent.")?;
-    // The one rule across agent fields that the table's bounds cannot say: a step of decay
-    // shrinks each weight by the fraction learning_rate x weight_decay, so above 1 it would
-    // flip their signs and grow them.
+    agent_rules(a)
+}
+
+/// The one rule across agent fields that the table's bounds cannot say: a step of decay
+/// shrinks each weight by the fraction learning_rate x weight_decay, so above 1 it would flip
+/// their signs and grow them.
+fn agent_rules(a: &AgentConfig) -> Result<()> {
     if f64::from(a.learning_rate) * f64::from(a.weight_decay) > 1.0 {
         return Err(Error::field(
             "agent.weight_decay",
