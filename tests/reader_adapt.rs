@@ -9,6 +9,17 @@ use instatok::profile::NoProfiler;
 use instatok::sim::behaviour::Action;
 use instatok::sim::world::{Category, Gender, Region};
 
+/// The reader's profile (declared comedy + news, West) starts a session.
+fn start(t: &mut Trainer) {
+    t.reader_start(
+        30,
+        Gender::F,
+        Region::West,
+        [Category::Comedy, Category::News],
+    )
+    .unwrap();
+}
+
 fn run(
     kind: AgentKind,
     source: InterestSource,
@@ -24,13 +35,7 @@ fn run(
     cfg.interests.source = source;
     let mut t = Trainer::new(&cfg).unwrap();
     t.train(warm, &mut NoProfiler, |_| {}).unwrap();
-    t.reader_start(
-        30,
-        Gender::F,
-        Region::West,
-        [Category::Comedy, Category::News],
-    )
-    .unwrap();
+    start(&mut t);
     let mut cats = Vec::new();
     for _ in 0..30 {
         let Some((_, slot, _, cands)) = t.reader_pending() else {
@@ -46,13 +51,7 @@ fn run(
         };
         let step = t.reader_respond(a, s, 4).unwrap();
         if step.next.is_none() {
-            t.reader_start(
-                30,
-                Gender::F,
-                Region::West,
-                [Category::Comedy, Category::News],
-            )
-            .unwrap();
+            start(&mut t);
         }
     }
     let first = cats

@@ -32,7 +32,7 @@ export class CandidatePanel {
     const cands = step.candidates || [];
     if (!cands.length) return this.empty('No candidates.');
     if (opts.agent === 'bandit') return this.renderBandit(step, opts);
-    const { best, lo: qmin, hi: qmax } = this.table_(step, {
+    const { best, lo: qmin, hi: qmax } = this.fillTable(step, {
       value: (i) => cands[i].q,
       text: (i) => f2(cands[i].q),
       caption: 'Candidates for this step, ranked by business score',
@@ -71,7 +71,7 @@ export class CandidatePanel {
    * bar), the shown slot and the best value marked. Returns the best slot and the values'
    * range.
    */
-  table_(step, o) {
+  fillTable(step, o) {
     const cands = step.candidates;
     const vs = cands.map((_, i) => o.value(i)).filter(Number.isFinite);
     const lo = Math.min(...vs), hi = Math.max(...vs);
@@ -119,7 +119,7 @@ export class CandidatePanel {
   renderBandit(step, opts) {
     const cands = step.candidates;
     const est = Array.isArray(step.estimates) && step.estimates.length === cands.length ? step.estimates : null;
-    const { best } = this.table_(step, {
+    const { best } = this.fillTable(step, {
       value: (i) => (est ? est[i].mean : cands[i].q),
       text: (i) => (est ? `${f2(est[i].mean)} ± ${f2(est[i].sd)}` : f2(cands[i].q)),
       caption: 'Candidates for this card, ranked by business score',

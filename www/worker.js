@@ -198,7 +198,7 @@ function startLoop() {
 const READER_WARM = 50;
 /** Candidate slots of the reader's feed kept for categories the filter did not propose. */
 const READER_DISCOVERY = 3;
-const RD = { pg: null, gen: -1, warmMs: 0 };
+const RD = { pg: null, gen: -1, warmMs: 0, discovery: 0 };
 
 function readerConfig(cfg) {
   const c = JSON.parse(JSON.stringify(cfg));
@@ -220,12 +220,13 @@ function readerPg() {
   RD.pg = pg;
   RD.gen = W.gen;
   RD.warmMs = performance.now() - t0;
+  RD.discovery = pg.config().cf.discovery_slots;
   return pg;
 }
 
 function readerReply(pg, extra) {
   return { ...extra, gen: W.gen, stats: pg.stats(), series: null, interests: pg.readerInterests(),
-    reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, discovery: pg.config().cf.discovery_slots, warmMs: Math.round(RD.warmMs) } };
+    reader: { agent: 'bandit', interests: 'predicted', warm: READER_WARM, discovery: RD.discovery, warmMs: Math.round(RD.warmMs) } };
 }
 
 /** The Playground a query about the card on screen is for: the reader's while they are the
