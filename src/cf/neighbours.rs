@@ -20,10 +20,62 @@ fn before(a: Neighbour, b: Neighbour) -> bool {
     }
 }
 
-/// The rank order as an `Ordering`, for sorting.
-#[inline]
+/// The rank order as an `Ordering` (the brute force's, in the tests; the index sorts
+/// [`key`]s).
+#[cfg(test)]
 fn rank(a: &Neighbour, b: &Neighbour) -> std::cmp::Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// A neighbour as an integer whose ascending order is the rank order (higher similarity
+/// first, ties by ascending id), so that selecting and sorting a list compares integers. The
+/// high half maps the similarity's bits as `f32::total_cmp` orders them, reversed.
+#[inline]
+fn key(e: Neighbour) -> u64 {
+    let b = e.1.to_bits();
+    let ascending = if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    };
+    (u64::from(!ascending) << 32) | u64::from(e.0)
+}
+
+/// The neighbour a [`key`] encodes.
+#[inline]
+fn unkey(k: u64) -> Neighbour {
+    let ascending = !((k >> 32) as u32);
+    let b = if ascending & 0x8000_0000 != 0 {
+        ascending & 0x7fff_ffff
+    } else {
+        !ascending
+    };
+    (k as u32, f32::from_bits(b))
+}
+
+/// Ask the processor to fetch a row into the cache while other work goes on: a scatter reads
+/// dozens of rows scattered over the heap, one after another, and waiting for each one's first
+/// lines dominated the build. A hint only (no effect on results).
+#[inline]
+fn prefetch<T>(row: &[T]) {
+    prefetch_bytes(row.as_ptr().cast(), std::mem::size_of_val(row));
+}
+
+/// Prefetch `bytes` bytes from `p` (a hint, never a read: `p` need not be dereferenceable).
+/// None on WebAssembly, which has no prefetch instruction.
+#[inline]
+fn prefetch_bytes(p: *const u8, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        for off in (0..bytes.max(1)).step_by(64) {
+            // SAFETY: a prefetch never faults, whatever the address; `wrapping_add` computes
+            // it without claiming it is in bounds.
+            unsafe { _mm_prefetch(p.wrapping_add(off).cast::<i8>(), _MM_HINT_T0) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
 }
 
 /// An entry of the row-normalised matrix: `m / |row|` (0 for a zero row). The cosine of two
@@ -166,23 +218,26 @@ impl Tail {
     }
 }
 
-/// One item's slot in the scratch space: the sums of a scatter before and after a change, and
-/// the call that last wrote them (a slot from an older call reads as zero).
-#[derive(Debug, Clone, Copy, Default)]
-struct Cell {
-    new: f64,
-    old: f64,
-    stamp: u32,
-}
-
-/// Working memory for scatters, reused between calls; `touched` lists the items this call
-/// wrote.
+/// Working memory for scatters, reused between calls. Between calls every sum is 0 and every
+/// mark clear: a call marks and lists (`touched`) each item it writes, and whoever consumes the
+/// sums resets the slots of the touched items. The slots are split by use so that each hot
+/// loop walks the smallest array it can: the build and candidate generation one f64 per item
+/// (`sums`), an update the pair before and after the change (`pairs`), and the marks are a
+/// bitset that stays in the first-level cache even for the largest world.
 #[derive(Debug, Default)]
 struct Scratch {
-    cells: Vec<Cell>,
-    stamp: u32,
+    /// item -> the sum of a scatter (the build, candidate generation).
+    sums: Vec<f64>,
+    /// item -> its cosine sums before and after an update's change.
+    pairs: Vec<[f64; 2]>,
+    /// One bit per item: written (or, in candidate generation, excluded) in this call.
+    marks: Vec<u64>,
     touched: Vec<u32>,
-    cands: Vec<Neighbour>,
+    /// A list being built, as sort keys.
+    cands: Vec<u64>,
+    /// An update's changes to other lists: (item, whether it lists the changed item, the new
+    /// similarity).
+    moves: Vec<(u32, bool, Option<f32>)>,
 }
 
 /// A copy starts with fresh scratch space: nothing in it outlives a call.
@@ -193,33 +248,29 @@ impl Clone for Scratch {
 }
 
 impl Scratch {
-    /// Start a call: every slot reads as zero and nothing is touched.
+    /// Start a call: size the slots for `n` items (all zero) and list nothing.
     fn begin(&mut self, n: usize) {
-        if self.cells.len() != n {
-            self.cells = vec![Cell::default(); n];
-            self.stamp = 0;
+        if self.sums.len() != n {
+            self.sums = vec![0.0; n];
+            self.pairs = vec![[0.0; 2]; n];
+            self.marks = vec![0; n.div_ceil(64)];
         }
-        if self.stamp == u32::MAX {
-            self.cells.iter_mut().for_each(|c| c.stamp = 0);
-            self.stamp = 0;
-        }
-        self.stamp += 1;
         self.touched.clear();
     }
 
-    /// The slot of item `x`, zeroed and listed on first use in this call.
+    /// Mark item `x`; returns whether it was unmarked.
     #[inline]
-    fn cell(&mut self, x: usize) -> &mut Cell {
-        let c = &mut self.cells[x];
-        if c.stamp != self.stamp {
-            *c = Cell {
-                new: 0.0,
-                old: 0.0,
-                stamp: self.stamp,
-            };
-            self.touched.push(x as u32);
-        }
-        c
+    fn mark(marks: &mut [u64], x: usize) -> bool {
+        let (w, b) = (x / 64, 1u64 << (x % 64));
+        let fresh = marks[w] & b == 0;
+        marks[w] |= b;
+        fresh
+    }
+
+    /// Clear item `x`'s mark.
+    #[inline]
+    fn unmark(marks: &mut [u64], x: usize) {
+        marks[x / 64] &= !(1u64 << (x % 64));
     }
 }
 
@@ -444,7 +495,9 @@ impl TopKFilter {
                 .map(|r| arc + r.capacity() * 8)
                 .sum::<usize>()
             + self.n_items * (1 + 8 + std::mem::size_of::<Tail>())
-            + self.scratch.cells.capacity() * std::mem::size_of::<Cell>()
+            + self.scratch.sums.capacity() * 8
+            + self.scratch.pairs.capacity() * 16
+            + self.scratch.marks.capacity() * 8
     }
 
     /// Record one interaction: append it to the user's window (dropping the oldest row beyond
@@ -495,50 +548,69 @@ impl TopKFilter {
             ..
         } = self;
         let ni = norms[i];
-        for &(v, m_iv) in item_users[i].iter() {
+        let users = &item_users[i];
+        for (k, &(v, m_iv)) in users.iter().enumerate() {
+            if let Some(&(next, _)) = users.get(k + 1) {
+                prefetch(&user_items[next as usize]);
+            }
             let a_iv = normalised(m_iv, ni);
             for &(j, a_jv) in user_items[v as usize].iter() {
                 let x = j as usize;
                 if x == i {
                     continue;
                 }
-                scratch.cell(x).new += a_iv * a_jv;
+                // A zero slot is listed when first written; one whose sum returns to exactly 0
+                // is listed again, which `list_from_sums` tolerates (no mark to keep: the
+                // build's hottest loop).
+                let sum = &mut scratch.sums[x];
+                if *sum == 0.0 {
+                    scratch.touched.push(j);
+                }
+                *sum += a_iv * a_jv;
             }
         }
     }
 
-    /// Item `i`'s list from the scattered cosines (`new`).
-    fn list_from_scratch(&mut self, i: usize) {
+    /// Item `i`'s list from the scattered cosines (`sums`), resetting the touched slots (an
+    /// item listed twice reads 0 the second time, and is skipped).
+    fn list_from_sums(&mut self, i: usize) {
         let Scratch {
-            cells,
+            sums,
             touched,
             cands,
             ..
         } = &mut self.scratch;
         cands.clear();
         for &j in touched.iter() {
-            let c = cells[j as usize].new;
+            let c = std::mem::take(&mut sums[j as usize]);
             if c != 0.0 {
-                cands.push((j, c as f32));
+                cands.push(key((j, c as f32)));
             }
         }
+        self.list_from_cands(i);
+    }
+
+    /// Item `i`'s list from the keys of its nonzero neighbours in `scratch.cands` (in any
+    /// order).
+    fn list_from_cands(&mut self, i: usize) {
+        let cands = &mut self.scratch.cands;
         let cap = self.cap;
         let truncated = cands.len() > cap;
         if truncated {
-            cands.select_nth_unstable_by(cap - 1, rank);
+            cands.select_nth_unstable(cap - 1);
             cands.truncate(cap);
         }
-        cands.sort_unstable_by(rank);
+        cands.sort_unstable();
         let list = Arc::make_mut(&mut self.lists[i]);
         list.clear();
-        list.extend_from_slice(cands);
+        list.extend(cands.iter().map(|&k| unkey(k)));
         self.tails[i] = Tail::of(list, truncated);
     }
 
     fn rebuild_list(&mut self, i: usize) {
         self.scratch.begin(self.n_items);
         self.scatter(i);
-        self.list_from_scratch(i);
+        self.list_from_sums(i);
     }
 
     /// Set entry `(i, u)` to `value`; refresh `i`'s norm, its normalised entries and list, and
@@ -581,6 +653,9 @@ impl TopKFilter {
             } else {
                 row[k - usize::from(removed && k > at)]
             };
+            if let Some(&(next, _)) = row.get(k + 1 - usize::from(removed && k >= at)) {
+                prefetch(&user_items[next as usize]);
+            }
             let m_old = if v as usize == u { previous } else { m_new };
             let (a_old, a_new) = (normalised(m_old, n_old), normalised(m_new, n_new));
             let column = &mut user_items[v as usize];
@@ -599,30 +674,67 @@ impl TopKFilter {
                 if x == i {
                     continue;
                 }
-                let c = scratch.cell(x);
-                c.old += a_old * a_jv;
-                c.new += a_new * a_jv;
+                if Scratch::mark(&mut scratch.marks, x) {
+                    scratch.touched.push(j);
+                }
+                let c = &mut scratch.pairs[x];
+                c[0] += a_old * a_jv;
+                c[1] += a_new * a_jv;
             }
         }
-        self.list_from_scratch(i);
-        let mut stale = Vec::new();
+        let Scratch {
+            pairs,
+            touched,
+            cands,
+            ..
+        } = &mut self.scratch;
+        cands.clear();
+        cands.extend(touched.iter().filter_map(|&j| {
+            let c = pairs[j as usize][1];
+            (c != 0.0).then_some(key((j, c as f32)))
+        }));
+        self.list_from_cands(i);
+        // Two passes, so that the lists to change can be fetched ahead of use: which of the
+        // touched items' lists must change (their tails say it), then the changes, in the same
+        // order as one pass would make them (each touches only its own list and tail).
         let touched = std::mem::take(&mut self.scratch.touched);
-        for &j in &touched {
+        let mut moves = std::mem::take(&mut self.scratch.moves);
+        moves.clear();
+        for (n, &j) in touched.iter().enumerate() {
+            if let Some(&ahead) = touched.get(n + 8) {
+                prefetch(std::slice::from_ref(&self.tails[ahead as usize]));
+                prefetch(std::slice::from_ref(&self.scratch.pairs[ahead as usize]));
+            }
             let x = j as usize;
-            let cell = self.scratch.cells[x];
+            let [old, new] = std::mem::take(&mut self.scratch.pairs[x]);
+            Scratch::unmark(&mut self.scratch.marks, x);
             let sim = |c: f64| (c != 0.0).then_some(c as f32);
-            let (before_c, after_c) = (sim(cell.old), sim(cell.new));
+            let (before_c, after_c) = (sim(old), sim(new));
             if before_c == after_c {
                 continue;
             }
             let tail = self.tails[x];
             let member = before_c.is_some_and(|c| tail.holds((i as u32, c)));
             let enters = after_c.is_some_and(|c| tail.admits((i as u32, c)));
-            if (member || enters) && self.place(x, i as u32, member, after_c) {
-                stale.push(x);
+            if member || enters {
+                moves.push((j, member, after_c));
             }
         }
         self.scratch.touched = touched;
+        let mut stale = Vec::new();
+        for (n, &(j, member, c)) in moves.iter().enumerate() {
+            // A list is behind two pointers: its shared header, then its entries.
+            if let Some(&(ahead, ..)) = moves.get(n + 4) {
+                prefetch_bytes(Arc::as_ptr(&self.lists[ahead as usize]).cast(), 32);
+            }
+            if let Some(&(ahead, ..)) = moves.get(n + 2) {
+                prefetch(&self.lists[ahead as usize]);
+            }
+            if self.place(j as usize, i as u32, member, c) {
+                stale.push(j as usize);
+            }
+        }
+        self.scratch.moves = moves;
         for j in stale {
             self.rebuild_list(j);
         }
@@ -670,9 +782,10 @@ impl TopKFilter {
             scratch,
             ..
         } = self;
-        // Seen items get this call's stamp without being listed, so they never join the list.
+        // Seen items are marked without being listed, so they never join the list (their
+        // sums are reset below).
         for &j in seen[user].iter() {
-            scratch.cells[j as usize].stamp = scratch.stamp;
+            Scratch::mark(&mut scratch.marks, j as usize);
         }
         for &(h, s) in recent[user].iter() {
             if s == 0.0 {
@@ -680,13 +793,29 @@ impl TopKFilter {
             }
             let l = &lists[h as usize];
             for &(j, sim) in &l[..l.len().min(k)] {
-                scratch.cell(j as usize).new += s * sim as f64;
+                let x = j as usize;
+                if Scratch::mark(&mut scratch.marks, x) {
+                    scratch.touched.push(j);
+                }
+                scratch.sums[x] += s * sim as f64;
             }
         }
-        scratch
-            .touched
+        let Scratch {
+            sums,
+            marks,
+            touched,
+            ..
+        } = scratch;
+        for &j in seen[user].iter() {
+            sums[j as usize] = 0.0;
+            Scratch::unmark(marks, j as usize);
+        }
+        touched
             .iter()
-            .map(|&j| (j as usize, scratch.cells[j as usize].new))
+            .map(|&j| {
+                Scratch::unmark(marks, j as usize);
+                (j as usize, std::mem::take(&mut sums[j as usize]))
+            })
             .collect()
     }
 }
@@ -788,6 +917,47 @@ mod tests {
                 prop_assert_eq!(f.neighbours(i), rebuilt.neighbours(i));
             }
         }
+    }
+
+    #[test]
+    fn keys_sort_in_rank_order_and_decode_exactly() {
+        let sims = [
+            0.5f32,
+            -0.5,
+            1.0,
+            -1.0,
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE,
+            1e-30,
+            0.25,
+            0.2500001,
+            -0.0,
+            0.0,
+        ];
+        let mut v: Vec<Neighbour> = Vec::new();
+        for (n, &c) in sims.iter().enumerate() {
+            v.push((n as u32, c));
+            v.push((100 - n as u32, c));
+        }
+        for &e in &v {
+            let back = unkey(key(e));
+            assert_eq!((back.0, back.1.to_bits()), (e.0, e.1.to_bits()));
+        }
+        let mut by_rank = v.clone();
+        by_rank.sort_by(rank);
+        let mut by_key: Vec<u64> = v.iter().map(|&e| key(e)).collect();
+        by_key.sort_unstable();
+        let by_key: Vec<Neighbour> = by_key.into_iter().map(unkey).collect();
+        assert_eq!(
+            by_key
+                .iter()
+                .map(|e| (e.0, e.1.to_bits()))
+                .collect::<Vec<_>>(),
+            by_rank
+                .iter()
+                .map(|e| (e.0, e.1.to_bits()))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
