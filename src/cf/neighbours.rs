@@ -787,7 +787,17 @@ impl TopKFilter {
         for &j in seen[user].iter() {
             Scratch::mark(&mut scratch.marks, j as usize);
         }
-        for &(h, s) in recent[user].iter() {
+        let rows = &recent[user];
+        for (n, &(h, s)) in rows.iter().enumerate() {
+            // Each list is behind two pointers: fetch the header four rows ahead and the
+            // entries two rows ahead.
+            if let Some(&(ahead, _)) = rows.get(n + 4) {
+                prefetch_bytes(Arc::as_ptr(&lists[ahead as usize]).cast(), 32);
+            }
+            if let Some(&(ahead, _)) = rows.get(n + 2) {
+                let l = &lists[ahead as usize];
+                prefetch(&l[..l.len().min(k)]);
+            }
             if s == 0.0 {
                 continue;
             }
