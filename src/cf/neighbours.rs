@@ -717,6 +717,8 @@ impl TopKFilter {
             let member = before_c.is_some_and(|c| tail.holds((i as u32, c)));
             let enters = after_c.is_some_and(|c| tail.admits((i as u32, c)));
             if member || enters {
+                // The list's pointer, read when the second pass fetches its header.
+                prefetch(std::slice::from_ref(&self.lists[x]));
                 moves.push((j, member, after_c));
             }
         }
