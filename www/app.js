@@ -60,6 +60,8 @@ const S = {
   lastStats: 0,
   lastPlot: 0,
   lastSample: 0,
+  /** The skill plot's redraw is due (in a frame of its own, after the training plots'). */
+  skillDue: false,
   rate: { t: performance.now(), steps: 0, value: 0 },
 };
 
@@ -930,7 +932,9 @@ function shareUrl(pending) {
 
 // ------------------------------------------------------------------ stats & per-frame UI
 
-const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+// One formatter for the stats redrawn ten times a second (toLocaleString builds one per call).
+const INT_FORMAT = new Intl.NumberFormat('en-US');
+const fmtInt = (n) => (Number.isFinite(n) ? INT_FORMAT.format(Math.round(n)) : '–');
 
 function updateStats() {
   const st = S.stats;
@@ -1004,15 +1008,20 @@ function frame(now) {
         updateSpeedLabel(now);
       });
     }
-    if (now - S.lastPlot > 100) {
-      S.lastPlot = now;
-      profiled('plots', () => plots.update(S.series));
-      learn.frame(S.series);
-    }
+    // At most one of the heavier parts per frame (a sampled step in the feed, one training
+    // plot, the skill plot): each costs a few milliseconds of script plus the style, layout
+    // and paint it causes, and together they made frames of more than 50 ms while training.
     if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
       S.feedDirty = false;
       profiled('feed', () => showAgentEvent(S.lastEvent, { view: 'none' }));
+    } else if (now - S.lastPlot > 100) {
+      S.lastPlot = now;
+      profiled('plots', () => plots.update(S.series));
+      S.skillDue = true;
+    } else if (S.skillDue) {
+      S.skillDue = false;
+      profiled('skill', () => learn.frame(S.series));
     }
   } catch (e) {
     trainingStopped(describe(e));
