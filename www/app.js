@@ -60,6 +60,10 @@ const S = {
   lastStats: 0,
   lastPlot: 0,
   lastSample: 0,
+  /** The candidate table and why panel of a step sampled while training, drawn in the next frames. */
+  panelsDue: null,
+  /** The skill plot's redraw is due (in a frame of its own, after the training plots'). */
+  skillDue: false,
   rate: { t: performance.now(), steps: 0, value: 0 },
 };
 
@@ -465,8 +469,16 @@ function showAgentEvent(ev, view) {
     feed.showBadge(ev.action, ev.reward);
     if (ev.action === 'liked') feed.setLiked(true);
   };
-  cands.render(ev, candOpts());
-  explain.showWhy(ev._why, ev);
+  const panels = [() => cands.render(ev, candOpts()), () => explain.showWhy(ev._why, ev)];
+  // A step sampled while training fills the candidate table and the why panel in the next
+  // frames, one each (see frame()): the card, the table and the panel each bring their own
+  // style and layout work, too much for one frame together.
+  if (view.view === 'none') {
+    S.panelsDue = { gen: S.gen, panels };
+  } else {
+    S.panelsDue = null;
+    for (const p of panels) p();
+  }
   setInteraction(ev.action, ev.reward, ev._ret);
   if (!animate) {
     fill();
@@ -930,7 +942,9 @@ function shareUrl(pending) {
 
 // ------------------------------------------------------------------ stats & per-frame UI
 
-const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+// One formatter for the stats redrawn ten times a second (toLocaleString builds one per call).
+const INT_FORMAT = new Intl.NumberFormat('en-US');
+const fmtInt = (n) => (Number.isFinite(n) ? INT_FORMAT.format(Math.round(n)) : '–');
 
 function updateStats() {
   const st = S.stats;
@@ -1004,15 +1018,26 @@ function frame(now) {
         updateSpeedLabel(now);
       });
     }
-    if (now - S.lastPlot > 100) {
-      S.lastPlot = now;
-      profiled('plots', () => plots.update(S.series));
-      learn.frame(S.series);
-    }
-    if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
+    // At most one of the heavier parts per frame (a sampled step's card, its candidate table,
+    // its why panel, one training plot, the skill plot): each costs a few milliseconds of script plus the
+    // style, layout and paint it causes, and together they made frames of more than 50 ms
+    // while training.
+    if (S.panelsDue) {
+      const due = S.panelsDue;
+      const panel = due.panels.shift();
+      if (!due.panels.length) S.panelsDue = null;
+      if (due.gen === S.gen && S.mode === 'agent') profiled('panels', panel);
+    } else if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
       S.feedDirty = false;
       profiled('feed', () => showAgentEvent(S.lastEvent, { view: 'none' }));
+    } else if (now - S.lastPlot > 100) {
+      S.lastPlot = now;
+      profiled('plots', () => plots.update(S.series));
+      S.skillDue = true;
+    } else if (S.skillDue) {
+      S.skillDue = false;
+      profiled('skill', () => learn.frame(S.series));
     }
   } catch (e) {
     trainingStopped(describe(e));

@@ -2,7 +2,7 @@
 // each candidate's business score and the agent's Q-value, with the slot it showed highlighted.
 
 import { categoryChip } from './icons.js';
-import { h, fill } from './dom.js';
+import { h, fill, patch } from './dom.js';
 
 const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 
@@ -94,7 +94,7 @@ export class CandidatePanel {
           h('span', { class: 'qval', text: o.text(i) })));
     });
     const th = (cls, title, text) => h('th', { attrs: { scope: 'col' }, class: cls, title, text });
-    fill(this.table,
+    patch(this.table,
       h('table', o.tableData ? { dataset: o.tableData } : null,
         h('caption', { class: 'visually-hidden', text: o.caption }),
         h('thead', null, h('tr', null,

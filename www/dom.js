@@ -43,6 +43,71 @@ export function fill(el, ...children) {
   return append(el, children);
 }
 
+/**
+ * Makes an element's children what `fill(el, ...children)` would make them, changing only
+ * the nodes, attributes and texts that differ. Panels redrawn while training (the card, the
+ * candidate table, the why panel) keep their nodes: a new step changes a few texts instead of
+ * replacing a few hundred nodes, whose style, layout and paint the browser would redo on the
+ * page's main thread. Event listeners and properties that are not attributes are not
+ * compared: use it for markup built with `h` from data only.
+ */
+export function patch(el, ...children) {
+  morphChildren(el, append(document.createDocumentFragment(), children));
+  return el;
+}
+
+function morphChildren(cur, next) {
+  let a = cur.firstChild;
+  let b = next.firstChild;
+  while (b) {
+    const nb = b.nextSibling;
+    if (!a) {
+      cur.appendChild(b);
+    } else if (a.nodeType === b.nodeType && a.nodeName === b.nodeName && a.namespaceURI === b.namespaceURI) {
+      morph(a, b);
+      a = a.nextSibling;
+    } else {
+      const na = a.nextSibling;
+      cur.replaceChild(b, a);
+      a = na;
+    }
+    b = nb;
+  }
+  while (a) {
+    const na = a.nextSibling;
+    cur.removeChild(a);
+    a = na;
+  }
+}
+
+function morph(a, b) {
+  if (a.nodeType !== Node.ELEMENT_NODE) {
+    if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
+    return;
+  }
+  // Most of a redrawn panel is unchanged (headers, legends, labels): one native comparison.
+  if (a.isEqualNode(b)) return;
+  for (const name of b.getAttributeNames()) {
+    const value = b.getAttribute(name);
+    if (a.getAttribute(name) === value) continue;
+    // The page's Content-Security-Policy refuses style attributes: styles go through the CSSOM.
+    if (name === 'style') morphStyle(a.style, b.style);
+    else a.setAttribute(name, value);
+  }
+  for (const name of a.getAttributeNames()) if (!b.hasAttribute(name)) a.removeAttribute(name);
+  morphChildren(a, b);
+}
+
+function morphStyle(a, b) {
+  for (let i = 0; i < b.length; i++) {
+    const p = b[i];
+    const v = b.getPropertyValue(p);
+    const prio = b.getPropertyPriority(p);
+    if (a.getPropertyValue(p) !== v || a.getPropertyPriority(p) !== prio) a.setProperty(p, v, prio);
+  }
+  for (let i = a.length - 1; i >= 0; i--) if (b.getPropertyValue(a[i]) === '') a.removeProperty(a[i]);
+}
+
 /** Shortens a value for a message: at most `max` characters, then an ellipsis. */
 export function clip(value, max = 80) {
   const s = String(value);

@@ -6,7 +6,7 @@
 // heavy is computed by the Worker (www/protocol.js lists the requests); DOM built with
 // www/dom.js only.
 
-import { h, fill, clip } from './dom.js';
+import { h, fill, patch, clip } from './dom.js';
 import { categoryChip } from './icons.js';
 import { SimilarityExplorer } from './similarity.js';
 import { ExposurePanel } from './exposure.js';
@@ -144,7 +144,7 @@ export class Explain {
     this.why.dataset.slot = String(w.slot);
     this.why.dataset.score = String(w.business);
     this.why.dataset.user = user === undefined || user === null ? '' : String(user);
-    fill(this.why,
+    patch(this.why,
       h('p', { class: 'why-head' }, categoryChip(w.category), ` Video #${w.video}, slot ${w.slot + 1}, score ${f3(w.business)}`),
       h('p', { class: 'why-reason', dataset: { testid: 'why-reason' }, text: w.reason }),
       terms,

@@ -3,7 +3,7 @@
 // requests. It does not talk to the Playground; app.js decides what each request means.
 
 import { CATEGORY_NAMES, categoryIconEl, categoryColor, categoryChip, categoryLabel, iconEl } from './icons.js';
-import { h, fill } from './dom.js';
+import { h, fill, patch } from './dom.js';
 
 const SWIPE_PX = 60;
 const DOUBLE_TAP_MS = 320;
@@ -172,7 +172,7 @@ export class Feed {
       type: 'button', class: 'reveal', title: "Show the simulated user's two interest categories (the agent sees them: they are part of its state)",
       dataset: { reveal: '', testid: 'reveal' }, attrs: { 'aria-pressed': o.revealed ? 'true' : 'false' },
     }, iconEl('eye'), o.revealed ? 'hide' : 'reveal');
-    fill(this.who,
+    patch(this.who,
       h('div', { class: 'who-line' }, iconEl('user', 'icon who-icon'), h('b', { text: o.you ? 'You' : `User #${u.id}` }),
         h('span', { text: `${u.age} y` }), h('span', { text: u.gender === 'f' ? 'female' : 'male' }), h('span', { text: u.region })),
       h('div', { class: 'who-line interests', id: 'interests' }, h('span', { class: 'muted', text: 'interests' }), interests, reveal));
@@ -203,10 +203,10 @@ export class Feed {
     this.card.dataset.videoId = String(v.video.id);
     this.renderWho(v.user, { you: v.you, revealed: v.revealed });
     this.setSession(v.session);
-    fill(this.body, h('div', { class: 'cover' }, categoryIconEl(cat, 'icon cover-icon')),
+    patch(this.body, h('div', { class: 'cover' }, categoryIconEl(cat, 'icon cover-icon')),
       h('div', { class: 'cat-name', text: categoryLabel(cat) }),
       h('div', { class: 'vid-id', text: `video #${v.video.id}` }));
-    fill(this.meta, h('span', { class: 'creator', text: `@creator${v.video.creator}` }),
+    patch(this.meta, h('span', { class: 'creator', text: `@creator${v.video.creator}` }),
       h('span', { text: `${v.video.views} views` }),
       h('span', { title: 'Position in the candidate list the agent picked from', text: `slot ${v.slot + 1} of ${v.nCandidates}` }));
     this.setLiked(false);

@@ -48,11 +48,23 @@ export function categoryColor(cat) {
   return Object.hasOwn(CATEGORIES, cat) ? CATEGORIES[cat].color : '#6b7280';
 }
 
-/** An SVG element for markup built from the constants above only (never from data). */
+/** Parsed icons by markup: a few dozen at most (the markup comes from the constants above). */
+const PARSED = new Map();
+
+/**
+ * An SVG element for markup built from the constants above only (never from data). Each
+ * markup is parsed once and cloned after: the feed, the candidate table and the explanation
+ * draw many icons while training, and parsing them every time shows on the main thread.
+ */
 function svgEl(markup) {
-  const t = document.createElement('template');
-  t.innerHTML = markup;
-  return t.content.firstElementChild;
+  let el = PARSED.get(markup);
+  if (!el) {
+    const t = document.createElement('template');
+    t.innerHTML = markup;
+    el = t.content.firstElementChild;
+    PARSED.set(markup, el);
+  }
+  return el.cloneNode(true);
 }
 
 /** A UI icon as an SVG element. */
