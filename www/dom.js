@@ -49,7 +49,8 @@ export function fill(el, ...children) {
  * candidate table, the why panel) keep their nodes: a new step changes a few texts instead of
  * replacing a few hundred nodes, whose style, layout and paint the browser would redo on the
  * page's main thread. Event listeners and properties that are not attributes are not
- * compared: use it for markup built with `h` from data only.
+ * compared: use it for markup built with `h` from data only. Not morphdom: it copies style
+ * attributes with setAttribute, which the page's Content-Security-Policy refuses.
  */
 export function patch(el, ...children) {
   morphChildren(el, append(document.createDocumentFragment(), children));
