@@ -300,68 +300,106 @@ impl TopKFilter {
         window: Option<usize>,
     ) -> Self {
         let k = k.max(1);
-        let mut recent: Vec<VecDeque<(u32, f64)>> = vec![VecDeque::new(); n_users];
-        let mut seen: Vec<Vec<u32>> = vec![Vec::new(); n_users];
+        // Each user's rows in log order, as one flat array (a stable counting sort by user):
+        // a large world's million rows in a few allocations instead of a few per user.
+        let mut start = vec![0usize; n_users + 1];
+        for &(_, user, _) in log {
+            start[user + 1] += 1;
+        }
+        for u in 0..n_users {
+            start[u + 1] += start[u];
+        }
+        let mut by_user = vec![(0u32, 0.0f64); log.len()];
+        let mut next = start.clone();
         let mut present = vec![false; n_items];
         for &(item, user, score) in log {
-            let r = &mut recent[user];
-            r.push_back((item as u32, score));
-            if window.is_some_and(|w| r.len() > w) {
-                r.pop_front();
-            }
-            seen[user].push(item as u32);
+            by_user[next[user]] = (item as u32, score);
+            next[user] += 1;
             present[item] = true;
         }
-        for s in &mut seen {
+        let mut recent = Vec::with_capacity(n_users);
+        let mut seen = Vec::with_capacity(n_users);
+        // The matrix by column (user), flat: `user_start[u]..user_start[u + 1]`.
+        let mut columns: Vec<(u32, f64)> = Vec::with_capacity(log.len());
+        let mut user_start = Vec::with_capacity(n_users + 1);
+        let mut counts = vec![0usize; n_items + 1];
+        let mut sorted: Vec<(u32, u32, f64)> = Vec::new();
+        for u in 0..n_users {
+            let rows = &by_user[start[u]..start[u + 1]];
+            let window_rows = &rows[window.map_or(0, |w| rows.len().saturating_sub(w))..];
+            recent.push(Arc::new(VecDeque::from(window_rows.to_vec())));
+            let mut s: Vec<u32> = rows.iter().map(|r| r.0).collect();
             s.sort_unstable();
             s.dedup();
             s.shrink_to_fit();
-        }
-        let mut user_items: Vec<Vec<(u32, f64)>> = Vec::with_capacity(n_users);
-        let mut counts = vec![0u32; n_items];
-        for r in &recent {
-            // Fold each item's rows in window order, as `entry_from_window` does.
-            // A stable sort keeps each item's rows in window order.
-            let mut rows: Vec<(u32, f64)> = r.iter().copied().collect();
-            rows.sort_by_key(|e| e.0);
-            let mut row: Vec<(u32, f64)> = Vec::with_capacity(rows.len());
-            for (i, s) in rows {
-                match row.last_mut() {
-                    Some(e) if e.0 == i => e.1 += s,
-                    _ => row.push((i, s)),
+            seen.push(Arc::new(s));
+            // Fold each item's rows in window order, as `entry_from_window` does (sorting by
+            // item, then position, keeps each item's rows in window order).
+            sorted.clear();
+            sorted.extend(
+                window_rows
+                    .iter()
+                    .enumerate()
+                    .map(|(p, &(i, s))| (i, p as u32, s)),
+            );
+            sorted.sort_unstable_by_key(|e| (e.0, e.1));
+            user_start.push(columns.len());
+            let from = columns.len();
+            for &(i, _, s) in &sorted {
+                let n = columns.len();
+                if n > from && columns[n - 1].0 == i {
+                    columns[n - 1].1 += s;
+                } else {
+                    columns.push((i, s));
                 }
             }
-            row.retain(|e| e.1 != 0.0);
-            row.shrink_to_fit();
-            for e in &row {
-                counts[e.0 as usize] += 1;
+            let mut keep = from;
+            for c in from..columns.len() {
+                if columns[c].1 != 0.0 {
+                    columns[keep] = columns[c];
+                    keep += 1;
+                }
             }
-            user_items.push(row);
+            columns.truncate(keep);
+            for e in &columns[from..] {
+                counts[e.0 as usize + 1] += 1;
+            }
         }
-        let mut item_users: Vec<Vec<(u32, f64)>> = counts
-            .iter()
-            .map(|&c| Vec::with_capacity(c as usize))
+        user_start.push(columns.len());
+        drop(by_user);
+        // The matrix by row (item), flat: users ascending within each row.
+        for i in 0..n_items {
+            counts[i + 1] += counts[i];
+        }
+        let item_start = counts;
+        let mut rows_flat = vec![(0u32, 0.0f64); columns.len()];
+        let mut next = item_start.clone();
+        for u in 0..n_users {
+            for &(i, s) in &columns[user_start[u]..user_start[u + 1]] {
+                rows_flat[next[i as usize]] = (u as u32, s);
+                next[i as usize] += 1;
+            }
+        }
+        let item_users: Vec<Row> = (0..n_items)
+            .map(|i| Row::from(&rows_flat[item_start[i]..item_start[i + 1]]))
             .collect();
-        for (u, row) in user_items.iter().enumerate() {
-            for &(i, s) in row {
-                item_users[i as usize].push((u as u32, s));
-            }
-        }
+        drop(rows_flat);
         let norms: Vec<f64> = item_users.iter().map(|r| norm_of(r)).collect();
-        for row in &mut user_items {
-            for e in row.iter_mut() {
-                e.1 = normalised(e.1, norms[e.0 as usize]);
-            }
+        for e in columns.iter_mut() {
+            e.1 = normalised(e.1, norms[e.0 as usize]);
         }
+        let user_items: Vec<Row> = (0..n_users)
+            .map(|u| Row::from(&columns[user_start[u]..user_start[u + 1]]))
+            .collect();
         TopKFilter {
             n_items,
             k,
             cap: k + k / 2,
             window,
-            item_users: item_users.into_iter().map(Row::from).collect(),
-            user_items: user_items.into_iter().map(Row::from).collect(),
-            recent: recent.into_iter().map(Arc::new).collect(),
-            seen: seen.into_iter().map(Arc::new).collect(),
+            item_users,
+            user_items,
+            recent,
+            seen,
             present,
             norms,
             lists: (0..n_items).map(|_| Arc::default()).collect(),
