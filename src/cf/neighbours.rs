@@ -219,8 +219,10 @@ impl Tail {
 }
 
 /// Working memory for scatters, reused between calls. Between calls every sum is 0 and every
-/// mark clear: a call marks and lists (`touched`) each item it writes, and whoever consumes the
-/// sums resets the slots of the touched items. The slots are split by use so that each hot
+/// mark clear: a call lists (`touched`) each item it writes, and whoever consumes the sums
+/// resets the slots of the touched items. An update and candidate generation mark an item when
+/// they list it (each item once); the build's scatter lists an item whenever it finds its sum
+/// at 0, which may list it twice, and its consumer reads the second copy as 0. The slots are split by use so that each hot
 /// loop walks the smallest array it can: the build and candidate generation one f64 per item
 /// (`sums`), an update the pair before and after the change (`pairs`), and the marks are a
 /// bitset that stays in the first-level cache even for the largest world.
