@@ -124,11 +124,36 @@ fn f(v: &Value, key: &str) -> f64 {
 }
 
 /// The scale section of `instatok bench`.
+/// Runs of `bench-scale` per world size: each figure printed is the median of these, so that
+/// one run slowed by another process on this shared machine does not become the headline.
+const PROBE_RUNS: usize = 3;
+
+/// `bench-scale --world SIZE` run `PROBE_RUNS` times, each number field the median of its runs.
+fn median_probe(size: &str) -> Result<Value, String> {
+    let runs = (0..PROBE_RUNS)
+        .map(|_| child(&["bench-scale", "--world", size]))
+        .collect::<Result<Vec<Value>, String>>()?;
+    let mut out = runs[0].clone();
+    if let Value::Object(fields) = &mut out {
+        for (key, value) in fields.iter_mut() {
+            let mut xs: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r[key.as_str()].as_f64())
+                .collect();
+            if xs.len() == runs.len() && value.is_f64() {
+                xs.sort_by(f64::total_cmp);
+                *value = json!(xs[xs.len() / 2]);
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn run(quick: bool) -> Result<(), String> {
-    println!("== Scale: the top-K neighbour index (default preset: cf.top_k = 50, cf.history_window = 100), one core, CPU time of the thread ==");
+    println!("== Scale: the top-K neighbour index (default preset: cf.top_k = 50, cf.history_window = 100), one core, CPU time of the thread, median of {PROBE_RUNS} runs per size ==");
     let mut probes = Vec::new();
     for size in WorldSize::ALL {
-        let p = child(&["bench-scale", "--world", size.name()])?;
+        let p = median_probe(size.name())?;
         println!(
             "{:<6} {:>6} videos x {:>5} users, {:>7} logged | world + history {:>6.0} ms | matrix {:>5.0} ms + index {:>5.0} ms = build {:.3} s | peak RSS {:>4.0} MiB (before the build {:>4.0}; index + matrix {:>4.0} MiB) | top-10 for {} users {:>5.1} ms | one filter update {:>5.1} µs | candidates {:>5.1} µs | env step {:>5.1} µs",
             size.name(),
