@@ -14,11 +14,11 @@
 //! looking up and concatenating; the test reference computes it the long way, as one-hot rows
 //! times the stacked matrix `[W_xᵀ; E · W_eᵀ; b]`.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 
+use super::gemm::{mat_mul, Finish, Init};
 use super::{
     Architecture, Observation, HIDDEN, MAX_CANDIDATES, NUM_CATEGORIES, NUM_GENDERS,
     NUM_LAST_ACTIONS, NUM_REGIONS,
@@ -368,22 +368,12 @@ fn relu(a: &mut Array2<f32>) {
     }
 }
 
-/// Backpropagates through a ReLU: zeroes `g` wherever the activation `a` is not positive.
-fn relu_grad(g: &mut Array2<f32>, a: &Array2<f32>) {
-    let a = flat(a);
-    let g = flat_mut(g);
-    debug_assert_eq!(g.len(), a.len());
-    for (g, &a) in g.iter_mut().zip(a) {
-        // A select, not a conditional store, so that it vectorises.
-        *g = if a > 0.0 { *g } else { 0.0 };
+/// A bias (a one-row matrix) as a slice.
+fn row<'a>(b: &ArrayView2<'a, f32>) -> &'a [f32] {
+    match b.to_slice() {
+        Some(v) => v,
+        None => unreachable!("parameters are contiguous"),
     }
-}
-
-/// `n` copies of the bias row `b`.
-fn bias_rows(b: &ArrayView2<f32>, n: usize) -> Array2<f32> {
-    let mut rows = Array2::zeros((n, b.ncols()));
-    rows.assign(b);
-    rows
 }
 
 /// A Q-network's parameters, all in one vector (laid out by [`Dims::shapes`]), so that
@@ -476,11 +466,18 @@ impl QNet {
 
     /// fc1's contribution of every vocabulary entry: `tables · W_embedᵀ` (vocab x HIDDEN).
     /// A row's fc1 output is `x · W_denseᵀ + b1` plus the entries of its ids.
-    fn embedded_rows(&self) -> Array2<f32> {
+    fn embedded_rows(&self, scratch: &mut Vec<f32>) -> Array2<f32> {
         let d = &self.dims;
         let [tables, _, w_embed, ..] = views(d, &self.params);
         let mut e = Array2::zeros((d.vocab, HIDDEN));
-        general_mat_mul(1.0, &tables, &w_embed.t(), 0.0, &mut e);
+        mat_mul(
+            &tables,
+            &w_embed.t(),
+            Init::Zero,
+            Finish::None,
+            &mut e.view_mut(),
+            scratch,
+        );
         e
     }
 
@@ -494,9 +491,17 @@ impl QNet {
             Err(_) => unreachable!("Inputs pushes whole rows of the layout's width"),
         };
         let [_, w_dense, _, b1, w2, b2, w3, b3] = views(d, &self.params);
-        let mut a1 = bias_rows(&b1, n);
-        general_mat_mul(1.0, &x, &w_dense.t(), 1.0, &mut a1);
-        let e = self.embedded_rows();
+        let mut scratch = Vec::new();
+        let mut a1 = Array2::zeros((n, HIDDEN));
+        mat_mul(
+            &x.view(),
+            &w_dense.t(),
+            Init::Row(row(&b1)),
+            Finish::None,
+            &mut a1.view_mut(),
+            &mut scratch,
+        );
+        let e = self.embedded_rows(&mut scratch);
         let e = flat(&e);
         let fields = d.fields.len();
         for (row, ids) in flat_mut(&mut a1)
@@ -510,11 +515,24 @@ impl QNet {
             }
         }
         relu(&mut a1);
-        let mut a2 = bias_rows(&b2, n);
-        general_mat_mul(1.0, &a1, &w2.t(), 1.0, &mut a2);
-        relu(&mut a2);
-        let mut q = bias_rows(&b3, n);
-        general_mat_mul(1.0, &a2, &w3.t(), 1.0, &mut q);
+        let mut a2 = Array2::zeros((n, HIDDEN));
+        mat_mul(
+            &a1.view(),
+            &w2.t(),
+            Init::Row(row(&b2)),
+            Finish::Relu,
+            &mut a2.view_mut(),
+            &mut scratch,
+        );
+        let mut q = Array2::zeros((n, d.out));
+        mat_mul(
+            &a2.view(),
+            &w3.t(),
+            Init::Row(row(&b3)),
+            Finish::None,
+            &mut q.view_mut(),
+            &mut scratch,
+        );
         Pass {
             x,
             ids: inp.ids,
@@ -544,22 +562,54 @@ impl QNet {
         let [mut g_tables, mut g_w_dense, mut g_w_embed, mut g_b1, mut g_w2, mut g_b2, mut g_w3, mut g_b3] =
             views_mut(d, grads);
 
+        let mut scratch = Vec::new();
+        let (zero, none) = (Init::Zero, Finish::None);
+
         // fc3: q = a2 · W3ᵀ + b3.
-        general_mat_mul(1.0, &dq.t(), &pass.a2, 0.0, &mut g_w3);
+        mat_mul(
+            &dq.t(),
+            &pass.a2.view(),
+            zero,
+            none,
+            &mut g_w3,
+            &mut scratch,
+        );
         g_b3.row_mut(0).assign(&dq.sum_axis(Axis(0)));
+        // ReLU's derivative: a2 > 0 exactly where its pre-activation was.
         let mut d2 = Array2::zeros((n, HIDDEN));
-        general_mat_mul(1.0, &dq, &w3, 0.0, &mut d2);
-        relu_grad(&mut d2, &pass.a2);
+        let keep = Finish::KeepWherePositive(flat(&pass.a2));
+        mat_mul(&dq, &w3, zero, keep, &mut d2.view_mut(), &mut scratch);
 
         // fc2: a2 = relu(a1 · W2ᵀ + b2).
-        general_mat_mul(1.0, &d2.t(), &pass.a1, 0.0, &mut g_w2);
+        mat_mul(
+            &d2.t(),
+            &pass.a1.view(),
+            zero,
+            none,
+            &mut g_w2,
+            &mut scratch,
+        );
         g_b2.row_mut(0).assign(&d2.sum_axis(Axis(0)));
         let mut d1 = Array2::zeros((n, HIDDEN));
-        general_mat_mul(1.0, &d2, &w2, 0.0, &mut d1);
-        relu_grad(&mut d1, &pass.a1);
+        let keep = Finish::KeepWherePositive(flat(&pass.a1));
+        mat_mul(
+            &d2.view(),
+            &w2,
+            zero,
+            keep,
+            &mut d1.view_mut(),
+            &mut scratch,
+        );
 
         // fc1: a1 = relu(x · W_denseᵀ + b1 + Σ_fields E[id]), E = tables · W_embedᵀ.
-        general_mat_mul(1.0, &d1.t(), &pass.x, 0.0, &mut g_w_dense);
+        mat_mul(
+            &d1.t(),
+            &pass.x.view(),
+            zero,
+            none,
+            &mut g_w_dense,
+            &mut scratch,
+        );
         g_b1.row_mut(0).assign(&d1.sum_axis(Axis(0)));
         // dE: each row's gradient lands on the entries it looked up.
         let mut g_e = Array2::<f32>::zeros((d.vocab, HIDDEN));
@@ -575,9 +625,16 @@ impl QNet {
                 }
             }
         }
-        general_mat_mul(1.0, &g_e, &w_embed, 0.0, &mut g_tables);
+        mat_mul(
+            &g_e.view(),
+            &w_embed,
+            zero,
+            none,
+            &mut g_tables,
+            &mut scratch,
+        );
         zero_off_blocks(&mut g_tables, d.fields);
-        general_mat_mul(1.0, &g_e.t(), &tables, 0.0, &mut g_w_embed);
+        mat_mul(&g_e.t(), &tables, zero, none, &mut g_w_embed, &mut scratch);
     }
 }
 
