@@ -31,7 +31,6 @@ trait Lanes: Copy {
     unsafe fn store(self, p: *mut f32);
     /// `self + a * b` (a multiply then an add: WebAssembly has no fused multiply-add).
     fn mul_add(self, a: Self, b: Self) -> Self;
-    fn add(self, other: Self) -> Self;
     /// Lanes where `mask` is not positive set to 0.
     fn keep_positive(self, mask: Self) -> Self;
     /// The sum of the four lanes, `(l0 + l2) + (l1 + l3)`.
@@ -62,10 +61,6 @@ impl Lanes for Portable {
     #[inline(always)]
     fn mul_add(self, a: Self, b: Self) -> Self {
         Portable(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
-    }
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        Portable(std::array::from_fn(|i| self.0[i] + other.0[i]))
     }
     #[inline(always)]
     fn keep_positive(self, mask: Self) -> Self {
@@ -112,10 +107,6 @@ mod simd {
         #[inline(always)]
         fn mul_add(self, a: Self, b: Self) -> Self {
             Simd(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
-        }
-        #[inline(always)]
-        fn add(self, other: Self) -> Self {
-            Simd(f32x4_add(self.0, other.0))
         }
         #[inline(always)]
         fn keep_positive(self, mask: Self) -> Self {
@@ -209,39 +200,97 @@ fn gemm_nt_with<L: Lanes>(a: Mat, w: Mat, init: Init, finish: Finish, c: &mut [f
     if let Finish::KeepWherePositive(mask) = finish {
         assert!(mask.len() >= (m - 1) * ldc + n);
     }
-    let k4 = k - k % 4;
-    for i in 0..m {
-        let ar = &a.data[i * a.rs..i * a.rs + k];
-        for j in 0..n {
-            let wr = &w.data[j * w.rs..j * w.rs + k];
-            // Two sums for the latency of the additions.
-            let (mut s0, mut s1) = (L::zero(), L::zero());
-            let mut q = 0;
-            // SAFETY: q + 4 <= k4 <= k, the length of both rows.
-            unsafe {
-                while q + 8 <= k4 {
-                    s0 = s0.mul_add(L::load(ar.as_ptr().add(q)), L::load(wr.as_ptr().add(q)));
-                    s1 = s1.mul_add(
-                        L::load(ar.as_ptr().add(q + 4)),
-                        L::load(wr.as_ptr().add(q + 4)),
-                    );
-                    q += 8;
-                }
-                if q < k4 {
-                    s0 = s0.mul_add(L::load(ar.as_ptr().add(q)), L::load(wr.as_ptr().add(q)));
-                }
+    let p = NtPtrs {
+        a: a.data.as_ptr(),
+        ars: a.rs,
+        w: w.data.as_ptr(),
+        wrs: w.rs,
+        c: c.as_mut_ptr(),
+        ldc,
+        k,
+    };
+    // SAFETY: rows i < m of A and j < n of W, k values each, are inside their slices, and
+    // C's elements (i, j) too (asserted above).
+    unsafe {
+        let mut i = 0;
+        while i + 4 <= m {
+            dot_rows::<L, 4>(&p, i, n, init, finish);
+            i += 4;
+        }
+        while i < m {
+            dot_rows::<L, 1>(&p, i, n, init, finish);
+            i += 1;
+        }
+    }
+}
+
+struct NtPtrs {
+    a: *const f32,
+    ars: usize,
+    w: *const f32,
+    wrs: usize,
+    c: *mut f32,
+    ldc: usize,
+    k: usize,
+}
+
+/// Rows `i..i+R` of [`gemm_nt`]'s C, two columns at a time: `2R` independent sums, so that
+/// the additions' latency overlaps.
+#[inline(always)]
+unsafe fn dot_rows<L: Lanes, const R: usize>(
+    p: &NtPtrs,
+    i: usize,
+    n: usize,
+    init: Init,
+    finish: Finish,
+) {
+    let mut j = 0;
+    while j + 2 <= n {
+        dot_tile::<L, R, 2>(p, i, j, init, finish);
+        j += 2;
+    }
+    if j < n {
+        dot_tile::<L, R, 1>(p, i, j, init, finish);
+    }
+}
+
+#[inline(always)]
+unsafe fn dot_tile<L: Lanes, const R: usize, const C: usize>(
+    p: &NtPtrs,
+    i: usize,
+    j: usize,
+    init: Init,
+    finish: Finish,
+) {
+    let k4 = p.k - p.k % 4;
+    let mut acc = [[L::zero(); C]; R];
+    let mut q = 0;
+    while q < k4 {
+        let mut wv = [L::zero(); C];
+        for (c, x) in wv.iter_mut().enumerate() {
+            *x = L::load(p.w.add((j + c) * p.wrs + q));
+        }
+        for (r, row) in acc.iter_mut().enumerate() {
+            let av = L::load(p.a.add((i + r) * p.ars + q));
+            for (x, &wx) in row.iter_mut().zip(&wv) {
+                *x = x.mul_add(av, wx);
             }
+        }
+        q += 4;
+    }
+    for (r, row) in acc.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let at = (i + r) * p.ldc + j + c;
             let mut x = match init {
                 Init::Zero => 0.0,
-                Init::Accumulate => c[i * ldc + j],
-                Init::Row(b) => b[j],
+                Init::Accumulate => *p.c.add(at),
+                Init::Row(b) => b[j + c],
             };
-            x += s0.add(s1).sum();
-            for q in k4..k {
-                x += ar[q] * wr[q];
+            x += v.sum();
+            for q in k4..p.k {
+                x += *p.a.add((i + r) * p.ars + q) * *p.w.add((j + c) * p.wrs + q);
             }
-            let at = i * ldc + j;
-            c[at] = finish_one(x, finish, at);
+            *p.c.add(at) = finish_one(x, finish, at);
         }
     }
 }
@@ -434,7 +483,8 @@ fn mat<'a>(a: &ArrayView2<'a, f32>) -> Mat<'a> {
     }
 }
 
-/// `c = init + a · b` then `finish` on ndarray views (c in standard layout). Natively:
+/// `c = init + a · b` then `finish` on ndarray views (c with contiguous rows; `finish`'s
+/// mask, if any, laid out like c). Natively:
 /// `general_mat_mul` (then the finish); in WebAssembly with SIMD128: [`gemm`], copying `b`
 /// into `scratch` first if its columns are not contiguous.
 pub(crate) fn mat_mul(
@@ -447,14 +497,29 @@ pub(crate) fn mat_mul(
 ) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        let ldc = c.ncols();
-        let Some(c) = c.as_slice_mut() else {
-            unreachable!("products are written into standard-layout matrices")
+        let (m, n) = c.dim();
+        assert!(
+            c.strides()[1] == 1 || n <= 1,
+            "C's columns must be contiguous"
+        );
+        let ldc = if m > 1 {
+            c.strides()[0].max(0) as usize
+        } else {
+            n
         };
-        let (k, n) = b.dim();
+        let len = if m == 0 || n == 0 {
+            0
+        } else {
+            (m - 1) * ldc + n
+        };
+        // SAFETY: C's elements all lie in `len` values from its first one, and the view
+        // borrows them mutably.
+        let c = unsafe { std::slice::from_raw_parts_mut(c.as_mut_ptr(), len) };
+        let k = b.nrows();
         let a = mat(a);
-        // The output layer (a few columns of a transposed weight): dot products.
-        if n < 16 && b.strides()[0] == 1 && a.cs == 1 {
+        // The output layer (a few columns of a transposed weight), or a few rows (acting on
+        // one observation): dot products, no copy of the weight.
+        if (n < 16 || m < 4) && b.strides()[0] == 1 && a.cs == 1 {
             gemm_nt(a, mat(&b.t()), init, finish, c, ldc);
             return;
         }
