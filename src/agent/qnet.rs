@@ -389,6 +389,34 @@ fn relu(a: &mut Array2<f32>) {
     }
 }
 
+/// Writes into each row of `out` (HIDDEN wide) `bias` plus the embedding rows `e` of its
+/// `fields` table rows in `ids`. The state's fields come first in every layout and a
+/// PairScorer batch holds each state's candidates one after the other: the state's part
+/// (bias and first [`STATE_FIELDS`] rows) is summed once per run of rows that share it.
+fn embedding_sums(out: &mut [f32], bias: &[f32], e: &[f32], ids: &[usize], fields: usize) {
+    let shared = fields.min(STATE_FIELDS.len());
+    let mut state = [0.0f32; HIDDEN];
+    let mut last: Option<&[usize]> = None;
+    for (row, ids) in out.chunks_exact_mut(HIDDEN).zip(ids.chunks_exact(fields)) {
+        let (head, tail) = ids.split_at(shared);
+        if last != Some(head) {
+            state.copy_from_slice(&bias[..HIDDEN]);
+            for &i in head {
+                for (a, &v) in state.iter_mut().zip(&e[i * HIDDEN..(i + 1) * HIDDEN]) {
+                    *a += v;
+                }
+            }
+            last = Some(head);
+        }
+        row.copy_from_slice(&state);
+        for &i in tail {
+            for (a, &v) in row.iter_mut().zip(&e[i * HIDDEN..(i + 1) * HIDDEN]) {
+                *a += v;
+            }
+        }
+    }
+}
+
 /// A bias (a one-row matrix) as a slice.
 fn row<'a>(b: &ArrayView2<'a, f32>) -> &'a [f32] {
     match b.to_slice() {
@@ -517,35 +545,50 @@ impl QNet {
         let [_, w_dense, _, b1, w2, b2, w3, b3] = views(d, &self.params);
         let mut scratch = Vec::new();
         let mut a1 = Array2::zeros((n, HIDDEN));
-        mat_mul(
-            &x.view(),
-            &w_dense.t(),
-            Init::Row(row(&b1)),
-            Finish::None,
-            &mut a1.view_mut(),
-            &mut scratch,
-        );
         let e = self.embedded_rows(&mut scratch);
         let e = flat(&e);
         let fields = d.fields.len();
-        for (row, ids) in flat_mut(&mut a1)
-            .chunks_exact_mut(HIDDEN)
-            .zip(inp.ids.chunks_exact(fields))
-        {
-            // Eight columns at a time through every field, kept in registers (the same
-            // additions in the same order as field after field over the whole row).
-            for (c, chunk) in row.chunks_exact_mut(8).enumerate() {
-                let mut acc: [f32; 8] = std::array::from_fn(|l| chunk[l]);
-                for &i in ids {
-                    let ev = &e[i * HIDDEN + 8 * c..i * HIDDEN + 8 * c + 8];
-                    for (a, &v) in acc.iter_mut().zip(ev) {
-                        *a += v;
+        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+            // The bias and embeddings first, then the plain numbers' product adds to them and
+            // applies the ReLU on the way out (one pass over a1 instead of three).
+            embedding_sums(flat_mut(&mut a1), row(&b1), e, &inp.ids, fields);
+            mat_mul(
+                &x.view(),
+                &w_dense.t(),
+                Init::Accumulate,
+                Finish::Relu,
+                &mut a1.view_mut(),
+                &mut scratch,
+            );
+        } else {
+            // Natively in the order the results were always computed in.
+            mat_mul(
+                &x.view(),
+                &w_dense.t(),
+                Init::Row(row(&b1)),
+                Finish::None,
+                &mut a1.view_mut(),
+                &mut scratch,
+            );
+            for (row, ids) in flat_mut(&mut a1)
+                .chunks_exact_mut(HIDDEN)
+                .zip(inp.ids.chunks_exact(fields))
+            {
+                // Eight columns at a time through every field, kept in registers (the same
+                // additions in the same order as field after field over the whole row).
+                for (c, chunk) in row.chunks_exact_mut(8).enumerate() {
+                    let mut acc: [f32; 8] = std::array::from_fn(|l| chunk[l]);
+                    for &i in ids {
+                        let ev = &e[i * HIDDEN + 8 * c..i * HIDDEN + 8 * c + 8];
+                        for (a, &v) in acc.iter_mut().zip(ev) {
+                            *a += v;
+                        }
                     }
+                    chunk.copy_from_slice(&acc);
                 }
-                chunk.copy_from_slice(&acc);
             }
+            relu(&mut a1);
         }
-        relu(&mut a1);
         let mut a2 = Array2::zeros((n, HIDDEN));
         mat_mul(
             &a1.view(),
@@ -842,6 +885,37 @@ mod tests {
             );
         }
         assert!(active > 0 && active < HIDDEN, "{active} units active");
+    }
+
+    /// The WebAssembly build's first-layer sums (state part once per run of rows) equal the
+    /// bias plus every row's embeddings added one by one.
+    #[test]
+    fn embedding_sums_equal_the_plain_sums() {
+        for layout in [Architecture::SlotHeads, Architecture::PairScorer] {
+            let net = QNet::init(layout, 10, &mut rng(8));
+            let mut r = rng(9);
+            let mut inp = net.inputs(true);
+            for n in [10, 3, 10, 7, 1, 10] {
+                let o = random_observation(&mut r, n);
+                inp.push_all(&o, n);
+                inp.push_all(&o, n); // the same state again: its part is reused
+            }
+            let e = net.embedded_rows(&mut Vec::new());
+            let [_, _, _, b1, ..] = views(&net.dims, &net.params);
+            let fields = net.dims.fields.len();
+            let mut got = vec![0.0; inp.rows() * HIDDEN];
+            embedding_sums(&mut got, row(&b1), flat(&e), &inp.ids, fields);
+            for (r, ids) in inp.ids.chunks_exact(fields).enumerate() {
+                for h in 0..HIDDEN {
+                    let want = ids.iter().map(|&i| e[[i, h]]).sum::<f32>() + b1[[0, h]];
+                    let g = got[r * HIDDEN + h];
+                    assert!(
+                        (g - want).abs() < 1e-5,
+                        "{layout:?} row {r} unit {h}: {g} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     /// Q-values of `obs`'s first `n` slots, all in one batch and one slot at a time.
