@@ -344,3 +344,12 @@ fn a_world_built_in_steps_equals_one_built_at_once_and_divergence_pauses_trainin
     assert!(get(&pg.stats().unwrap(), "divergence").is_null());
     assert!(get(&pg.train(1).unwrap(), "steps").as_f64() == Some(1.0));
 }
+
+/// The WebAssembly matrix kernel (SIMD128 in this build) equals a plain product on odd
+/// shapes, every operand layout, init and finish (natively the same loops run on four-lane
+/// arrays: `agent::gemm`'s unit test).
+#[wasm_bindgen_test]
+fn simd_kernel_matches_plain_product() {
+    let err = instatok::agent::kernel_max_error();
+    assert!(err < 1e-4, "max error {err}");
+}

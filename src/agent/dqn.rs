@@ -8,7 +8,8 @@ use super::adam::Adam;
 use super::qnet::{Inputs, QNet};
 use super::replay::{blank_transition, ReplayBuffer};
 use super::{
-    AgentConfig, EpsilonDecayPer, LossKind, Observation, TargetUpdate, Transition, MAX_CANDIDATES,
+    AgentConfig, Architecture, EpsilonDecayPer, LossKind, Observation, TargetUpdate, Transition,
+    MAX_CANDIDATES,
 };
 
 /// A deep-Q-learning agent choosing one of the candidate slots of an [`Observation`].
@@ -95,6 +96,14 @@ impl Learner {
 
         // Rows for Q(s, a), plus (notebook mode) rows for Q(s', ·) in the same forward pass.
         let mut inp = self.inputs(include);
+        let next_rows: usize = batch
+            .iter()
+            .map(|t| match self.online.layout() {
+                Architecture::SlotHeads => 1,
+                Architecture::PairScorer => slot_count(&t.next_obs, n_candidates),
+            })
+            .sum();
+        inp.reserve(b + if self.target.is_none() { next_rows } else { 0 });
         let chosen: Vec<usize> = batch
             .iter()
             .map(|t| {
@@ -102,7 +111,11 @@ impl Learner {
                 inp.push_one(&t.obs, t.action, slots)
             })
             .collect();
-        let mut next = self.target.as_ref().map(|_| self.inputs(include));
+        let mut next = self.target.as_ref().map(|_| {
+            let mut inp = self.inputs(include);
+            inp.reserve(next_rows);
+            inp
+        });
         // Where each sample's next-state Q-values start, and how many there are; None when
         // there is nothing to bootstrap from (terminal step).
         let next_ranges: Vec<Option<(usize, usize)>> = batch

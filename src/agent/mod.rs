@@ -7,6 +7,7 @@ pub mod bandit;
 pub mod config;
 pub mod dqn;
 pub mod file;
+mod gemm;
 pub mod inspect;
 mod qnet;
 pub mod replay;
@@ -17,6 +18,9 @@ pub use config::{
     LossKind, TargetUpdate,
 };
 pub use dqn::DqnAgent;
+/// The WebAssembly matrix kernel's self-check (for the tests, native and in the browser).
+#[doc(hidden)]
+pub use gemm::kernel_max_error;
 pub use replay::ReplayBuffer;
 
 /// Number of user genders (embedding vocabulary).

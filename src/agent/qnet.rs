@@ -14,11 +14,11 @@
 //! looking up and concatenating; the test reference computes it the long way, as one-hot rows
 //! times the stacked matrix `[W_xᵀ; E · W_eᵀ; b]`.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 
+use super::gemm::{mat_mul, Finish, Init};
 use super::{
     Architecture, Observation, HIDDEN, MAX_CANDIDATES, NUM_CATEGORIES, NUM_GENDERS,
     NUM_LAST_ACTIONS, NUM_REGIONS,
@@ -170,6 +170,12 @@ impl Inputs {
         self.rows
     }
 
+    /// Makes room for `rows` more rows (of at most `slots` candidate scores).
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.dense.reserve(rows * (PAIR_DENSE.max(3 + self.slots)));
+        self.ids.reserve(rows * PAIR_FIELDS.len());
+    }
+
     /// Adds what is needed for Q(obs, slot); returns its position in the flat output.
     /// `slot` must be below `slots`, the number of usable slots of `obs` (at most the
     /// network's).
@@ -255,6 +261,9 @@ struct Dims {
     out: usize,
 }
 
+// The forward pass adds the embedding rows eight columns at a time.
+const _: () = assert!(HIDDEN.is_multiple_of(8));
+
 /// Number of parameter matrices (see [`Dims::shapes`]).
 const PARTS: usize = 8;
 
@@ -331,8 +340,20 @@ fn views_mut<'a>(d: &Dims, values: &'a mut [f32]) -> [ArrayViewMut2<'a, f32>; PA
     })
 }
 
+/// Each field's block of the stacked tables: its rows (vocabulary) and columns (embedding).
+fn blocks(
+    fields: &[Field],
+) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
+    fields.iter().scan((0, 0), |(row, col), f| {
+        let block = (*row..*row + f.vocab, *col..*col + f.dim);
+        (*row, *col) = (block.0.end, block.1.end);
+        Some(block)
+    })
+}
+
 /// Sets to 0 every entry of a (vocab x emb) table gradient outside the fields' diagonal
-/// blocks, so those entries (which start at 0) never move: each field has its own table.
+/// blocks (the backward pass never writes them; the test checks the mask).
+#[cfg(test)]
 fn zero_off_blocks(g: &mut ArrayViewMut2<f32>, fields: &[Field]) {
     let (mut row, mut col) = (0, 0);
     for f in fields {
@@ -368,22 +389,40 @@ fn relu(a: &mut Array2<f32>) {
     }
 }
 
-/// Backpropagates through a ReLU: zeroes `g` wherever the activation `a` is not positive.
-fn relu_grad(g: &mut Array2<f32>, a: &Array2<f32>) {
-    let a = flat(a);
-    let g = flat_mut(g);
-    debug_assert_eq!(g.len(), a.len());
-    for (g, &a) in g.iter_mut().zip(a) {
-        // A select, not a conditional store, so that it vectorises.
-        *g = if a > 0.0 { *g } else { 0.0 };
+/// Writes into each row of `out` (HIDDEN wide) `bias` plus the embedding rows `e` of its
+/// `fields` table rows in `ids`. The state's fields come first in every layout and a
+/// PairScorer batch holds each state's candidates one after the other: the state's part
+/// (bias and first [`STATE_FIELDS`] rows) is summed once per run of rows that share it.
+fn embedding_sums(out: &mut [f32], bias: &[f32], e: &[f32], ids: &[usize], fields: usize) {
+    let shared = fields.min(STATE_FIELDS.len());
+    let mut state = [0.0f32; HIDDEN];
+    let mut last: Option<&[usize]> = None;
+    for (row, ids) in out.chunks_exact_mut(HIDDEN).zip(ids.chunks_exact(fields)) {
+        let (head, tail) = ids.split_at(shared);
+        if last != Some(head) {
+            state.copy_from_slice(&bias[..HIDDEN]);
+            for &i in head {
+                for (a, &v) in state.iter_mut().zip(&e[i * HIDDEN..(i + 1) * HIDDEN]) {
+                    *a += v;
+                }
+            }
+            last = Some(head);
+        }
+        row.copy_from_slice(&state);
+        for &i in tail {
+            for (a, &v) in row.iter_mut().zip(&e[i * HIDDEN..(i + 1) * HIDDEN]) {
+                *a += v;
+            }
+        }
     }
 }
 
-/// `n` copies of the bias row `b`.
-fn bias_rows(b: &ArrayView2<f32>, n: usize) -> Array2<f32> {
-    let mut rows = Array2::zeros((n, b.ncols()));
-    rows.assign(b);
-    rows
+/// A bias (a one-row matrix) as a slice.
+fn row<'a>(b: &ArrayView2<'a, f32>) -> &'a [f32] {
+    match b.to_slice() {
+        Some(v) => v,
+        None => unreachable!("parameters are contiguous"),
+    }
 }
 
 /// A Q-network's parameters, all in one vector (laid out by [`Dims::shapes`]), so that
@@ -449,7 +488,6 @@ impl QNet {
     }
 
     /// Which layout this network has.
-    #[cfg(test)]
     pub(crate) fn layout(&self) -> Architecture {
         self.layout
     }
@@ -476,11 +514,22 @@ impl QNet {
 
     /// fc1's contribution of every vocabulary entry: `tables · W_embedᵀ` (vocab x HIDDEN).
     /// A row's fc1 output is `x · W_denseᵀ + b1` plus the entries of its ids.
-    fn embedded_rows(&self) -> Array2<f32> {
+    fn embedded_rows(&self, scratch: &mut Vec<f32>) -> Array2<f32> {
         let d = &self.dims;
         let [tables, _, w_embed, ..] = views(d, &self.params);
         let mut e = Array2::zeros((d.vocab, HIDDEN));
-        general_mat_mul(1.0, &tables, &w_embed.t(), 0.0, &mut e);
+        // One field at a time: the tables are block-diagonal, so a vocabulary entry's row
+        // only meets its field's columns of W_embed (the rest of the product adds zeros).
+        for (rows, cols) in blocks(d.fields) {
+            mat_mul(
+                &tables.slice(s![rows.clone(), cols.clone()]),
+                &w_embed.slice(s![.., cols]).t(),
+                Init::Zero,
+                Finish::None,
+                &mut e.slice_mut(s![rows, ..]),
+                scratch,
+            );
+        }
         e
     }
 
@@ -494,27 +543,70 @@ impl QNet {
             Err(_) => unreachable!("Inputs pushes whole rows of the layout's width"),
         };
         let [_, w_dense, _, b1, w2, b2, w3, b3] = views(d, &self.params);
-        let mut a1 = bias_rows(&b1, n);
-        general_mat_mul(1.0, &x, &w_dense.t(), 1.0, &mut a1);
-        let e = self.embedded_rows();
+        let mut scratch = Vec::new();
+        let mut a1 = Array2::zeros((n, HIDDEN));
+        let e = self.embedded_rows(&mut scratch);
         let e = flat(&e);
         let fields = d.fields.len();
-        for (row, ids) in flat_mut(&mut a1)
-            .chunks_exact_mut(HIDDEN)
-            .zip(inp.ids.chunks_exact(fields))
-        {
-            for &i in ids {
-                for (a, &v) in row.iter_mut().zip(&e[i * HIDDEN..(i + 1) * HIDDEN]) {
-                    *a += v;
+        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+            // The bias and embeddings first, then the plain numbers' product adds to them and
+            // applies the ReLU on the way out (one pass over a1 instead of three).
+            embedding_sums(flat_mut(&mut a1), row(&b1), e, &inp.ids, fields);
+            mat_mul(
+                &x.view(),
+                &w_dense.t(),
+                Init::Accumulate,
+                Finish::Relu,
+                &mut a1.view_mut(),
+                &mut scratch,
+            );
+        } else {
+            // Natively in the order the results were always computed in.
+            mat_mul(
+                &x.view(),
+                &w_dense.t(),
+                Init::Row(row(&b1)),
+                Finish::None,
+                &mut a1.view_mut(),
+                &mut scratch,
+            );
+            for (row, ids) in flat_mut(&mut a1)
+                .chunks_exact_mut(HIDDEN)
+                .zip(inp.ids.chunks_exact(fields))
+            {
+                // Eight columns at a time through every field, kept in registers (the same
+                // additions in the same order as field after field over the whole row).
+                for (c, chunk) in row.chunks_exact_mut(8).enumerate() {
+                    let mut acc: [f32; 8] = std::array::from_fn(|l| chunk[l]);
+                    for &i in ids {
+                        let ev = &e[i * HIDDEN + 8 * c..i * HIDDEN + 8 * c + 8];
+                        for (a, &v) in acc.iter_mut().zip(ev) {
+                            *a += v;
+                        }
+                    }
+                    chunk.copy_from_slice(&acc);
                 }
             }
+            relu(&mut a1);
         }
-        relu(&mut a1);
-        let mut a2 = bias_rows(&b2, n);
-        general_mat_mul(1.0, &a1, &w2.t(), 1.0, &mut a2);
-        relu(&mut a2);
-        let mut q = bias_rows(&b3, n);
-        general_mat_mul(1.0, &a2, &w3.t(), 1.0, &mut q);
+        let mut a2 = Array2::zeros((n, HIDDEN));
+        mat_mul(
+            &a1.view(),
+            &w2.t(),
+            Init::Row(row(&b2)),
+            Finish::Relu,
+            &mut a2.view_mut(),
+            &mut scratch,
+        );
+        let mut q = Array2::zeros((n, d.out));
+        mat_mul(
+            &a2.view(),
+            &w3.t(),
+            Init::Row(row(&b3)),
+            Finish::None,
+            &mut q.view_mut(),
+            &mut scratch,
+        );
         Pass {
             x,
             ids: inp.ids,
@@ -544,22 +636,54 @@ impl QNet {
         let [mut g_tables, mut g_w_dense, mut g_w_embed, mut g_b1, mut g_w2, mut g_b2, mut g_w3, mut g_b3] =
             views_mut(d, grads);
 
+        let mut scratch = Vec::new();
+        let (zero, none) = (Init::Zero, Finish::None);
+
         // fc3: q = a2 · W3ᵀ + b3.
-        general_mat_mul(1.0, &dq.t(), &pass.a2, 0.0, &mut g_w3);
+        mat_mul(
+            &dq.t(),
+            &pass.a2.view(),
+            zero,
+            none,
+            &mut g_w3,
+            &mut scratch,
+        );
         g_b3.row_mut(0).assign(&dq.sum_axis(Axis(0)));
+        // ReLU's derivative: a2 > 0 exactly where its pre-activation was.
         let mut d2 = Array2::zeros((n, HIDDEN));
-        general_mat_mul(1.0, &dq, &w3, 0.0, &mut d2);
-        relu_grad(&mut d2, &pass.a2);
+        let keep = Finish::KeepWherePositive(flat(&pass.a2));
+        mat_mul(&dq, &w3, zero, keep, &mut d2.view_mut(), &mut scratch);
 
         // fc2: a2 = relu(a1 · W2ᵀ + b2).
-        general_mat_mul(1.0, &d2.t(), &pass.a1, 0.0, &mut g_w2);
+        mat_mul(
+            &d2.t(),
+            &pass.a1.view(),
+            zero,
+            none,
+            &mut g_w2,
+            &mut scratch,
+        );
         g_b2.row_mut(0).assign(&d2.sum_axis(Axis(0)));
         let mut d1 = Array2::zeros((n, HIDDEN));
-        general_mat_mul(1.0, &d2, &w2, 0.0, &mut d1);
-        relu_grad(&mut d1, &pass.a1);
+        let keep = Finish::KeepWherePositive(flat(&pass.a1));
+        mat_mul(
+            &d2.view(),
+            &w2,
+            zero,
+            keep,
+            &mut d1.view_mut(),
+            &mut scratch,
+        );
 
         // fc1: a1 = relu(x · W_denseᵀ + b1 + Σ_fields E[id]), E = tables · W_embedᵀ.
-        general_mat_mul(1.0, &d1.t(), &pass.x, 0.0, &mut g_w_dense);
+        mat_mul(
+            &d1.t(),
+            &pass.x.view(),
+            zero,
+            none,
+            &mut g_w_dense,
+            &mut scratch,
+        );
         g_b1.row_mut(0).assign(&d1.sum_axis(Axis(0)));
         // dE: each row's gradient lands on the entries it looked up.
         let mut g_e = Array2::<f32>::zeros((d.vocab, HIDDEN));
@@ -575,9 +699,27 @@ impl QNet {
                 }
             }
         }
-        general_mat_mul(1.0, &g_e, &w_embed, 0.0, &mut g_tables);
-        zero_off_blocks(&mut g_tables, d.fields);
-        general_mat_mul(1.0, &g_e.t(), &tables, 0.0, &mut g_w_embed);
+        // Field by field, like the forward pass: the tables' off-block entries are not
+        // parameters (their gradient stays 0, so they never move), and they are zero, so
+        // they add nothing to W_embed's gradient.
+        for (rows, cols) in blocks(d.fields) {
+            mat_mul(
+                &g_e.slice(s![rows.clone(), ..]),
+                &w_embed.slice(s![.., cols.clone()]),
+                zero,
+                none,
+                &mut g_tables.slice_mut(s![rows.clone(), cols.clone()]),
+                &mut scratch,
+            );
+            mat_mul(
+                &g_e.slice(s![rows.clone(), ..]).t(),
+                &tables.slice(s![rows, cols.clone()]),
+                zero,
+                none,
+                &mut g_w_embed.slice_mut(s![.., cols]),
+                &mut scratch,
+            );
+        }
     }
 }
 
@@ -743,6 +885,37 @@ mod tests {
             );
         }
         assert!(active > 0 && active < HIDDEN, "{active} units active");
+    }
+
+    /// The WebAssembly build's first-layer sums (state part once per run of rows) equal the
+    /// bias plus every row's embeddings added one by one.
+    #[test]
+    fn embedding_sums_equal_the_plain_sums() {
+        for layout in [Architecture::SlotHeads, Architecture::PairScorer] {
+            let net = QNet::init(layout, 10, &mut rng(8));
+            let mut r = rng(9);
+            let mut inp = net.inputs(true);
+            for n in [10, 3, 10, 7, 1, 10] {
+                let o = random_observation(&mut r, n);
+                inp.push_all(&o, n);
+                inp.push_all(&o, n); // the same state again: its part is reused
+            }
+            let e = net.embedded_rows(&mut Vec::new());
+            let [_, _, _, b1, ..] = views(&net.dims, &net.params);
+            let fields = net.dims.fields.len();
+            let mut got = vec![0.0; inp.rows() * HIDDEN];
+            embedding_sums(&mut got, row(&b1), flat(&e), &inp.ids, fields);
+            for (r, ids) in inp.ids.chunks_exact(fields).enumerate() {
+                for h in 0..HIDDEN {
+                    let want = ids.iter().map(|&i| e[[i, h]]).sum::<f32>() + b1[[0, h]];
+                    let g = got[r * HIDDEN + h];
+                    assert!(
+                        (g - want).abs() < 1e-5,
+                        "{layout:?} row {r} unit {h}: {g} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     /// Q-values of `obs`'s first `n` slots, all in one batch and one slot at a time.
