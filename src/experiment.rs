@@ -596,44 +596,49 @@ fn evaluate_sessions(
     let mut watched = Vec::with_capacity(n);
     let (mut skill_num, mut skill_den) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let mut policy_rng = stream(seed, STREAM_EVAL_POLICY);
+    // Each session runs on a copy of `env` (see `Environment::trial`).
+    let mut spare = None;
     for k in 0..n {
         let mut draw = stream(seed ^ STREAM_EVAL, k as u64);
         let user = uniform_int(&mut draw, n_users);
-        let mut session_env = env.clone();
-        session_env.reset(user)?;
-        let (mut ret, mut w) = (0.0, 0.0);
-        let (mut num, mut den) = (0.0, 0.0);
-        for t in 0..n_steps {
-            let slot = choose(&session_env, &mut policy_rng);
-            let e = expected_rewards(&session_env);
-            if let Some(&chosen) = e.get(slot) {
-                let m = mean(&e);
-                let best = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                num += chosen - m;
-                den += best - m;
+        env.trial(&mut spare, |session_env| -> Result<()> {
+            session_env.reset(user)?;
+            let (mut ret, mut w) = (0.0, 0.0);
+            let (mut num, mut den) = (0.0, 0.0);
+            for t in 0..n_steps {
+                let slot = choose(session_env, &mut policy_rng);
+                let e = expected_rewards(session_env);
+                if let Some(&chosen) = e.get(slot) {
+                    let m = mean(&e);
+                    let best = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    num += chosen - m;
+                    den += best - m;
+                }
+                let mut step_rng =
+                    stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
+                let out = session_env.step(slot, &mut step_rng, &mut NoProfiler)?;
+                ret += out.reward;
+                if out.action.completes_video() {
+                    w += 1.0;
+                }
+                if out.done || out.truncated {
+                    break;
+                }
             }
-            let mut step_rng = stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
-            let out = session_env.step(slot, &mut step_rng, &mut NoProfiler)?;
-            ret += out.reward;
-            if out.action.completes_video() {
-                w += 1.0;
+            returns.push(ret);
+            watched.push(w);
+            skill_num.push(num);
+            skill_den.push(den);
+            seconds.push(session_env.session().map_or(0.0, |s| s.seconds));
+            for ((total, after), before) in shown
+                .iter_mut()
+                .zip(session_env.impressions())
+                .zip(env.impressions())
+            {
+                *total += after - before;
             }
-            if out.done || out.truncated {
-                break;
-            }
-        }
-        returns.push(ret);
-        watched.push(w);
-        skill_num.push(num);
-        skill_den.push(den);
-        seconds.push(session_env.session().map_or(0.0, |s| s.seconds));
-        for ((total, after), before) in shown
-            .iter_mut()
-            .zip(session_env.impressions())
-            .zip(env.impressions())
-        {
-            *total += after - before;
-        }
+            Ok(())
+        })?;
         on_session();
     }
     let world = env.world();

@@ -174,7 +174,48 @@ pub struct TopKFilter {
     /// Interactions recorded since the build, plus the log's rows.
     recorded: u64,
     scratch: Scratch,
+    /// While a trial runs (see [`TopKFilter::begin_trial`]): what it changed, to put back.
+    journal: Option<Box<Journal>>,
 }
+
+/// What a trial changed, oldest first, to put back in reverse order. A shared row is saved
+/// the first time a trial changes it (a saved row is copied on its next write, so saving it
+/// again would copy it again); a flat value every time.
+#[derive(Debug, Clone, Default)]
+struct Journal {
+    undo: Vec<Undo>,
+    /// (kind, index) of the rows saved.
+    saved: std::collections::HashSet<(u8, u32)>,
+    recorded: u64,
+    n_users: usize,
+}
+
+/// One value as it was before a trial changed it.
+#[derive(Debug, Clone)]
+enum Undo {
+    ItemUsers(u32, Row),
+    UserItems(u32, Row),
+    Recent(u32, Arc<VecDeque<(u32, f64)>>),
+    Seen(u32, Arc<Vec<u32>>),
+    List(u32, Arc<Vec<Neighbour>>),
+    Tail(u32, Tail),
+    Norm(u32, f64),
+    Present(u32, bool),
+}
+
+impl Journal {
+    /// Whether row `idx` of kind `kind` is saved for the first time (then the caller saves it).
+    fn first(&mut self, kind: u8, idx: usize) -> bool {
+        self.saved.insert((kind, idx as u32))
+    }
+}
+
+/// Row kinds, for [`Journal::first`].
+const ITEM_USERS: u8 = 0;
+const USER_ITEMS: u8 = 1;
+const RECENT: u8 = 2;
+const SEEN: u8 = 3;
+const LIST: u8 = 4;
 
 /// A list's last entry and whether it was truncated.
 #[derive(Debug, Clone, Copy)]
@@ -408,6 +449,7 @@ impl TopKFilter {
             tails: vec![Tail::default(); n_items],
             recorded: log.len() as u64,
             scratch: Scratch::default(),
+            journal: None,
         }
     }
 
@@ -431,6 +473,54 @@ impl TopKFilter {
     /// `K`.
     pub fn k(&self) -> usize {
         self.k
+    }
+
+    /// Start a trial: from now on every change is noted, and [`end_trial`](Self::end_trial)
+    /// puts the filter back exactly as it is now. A trial costs what it changes; a copy costs
+    /// a reference count per row (about 260,000 at `large`), which made evaluating a session
+    /// on a copy of the environment several times dearer than the session itself. (A trial
+    /// already running is ended first.)
+    pub fn begin_trial(&mut self) {
+        self.end_trial();
+        self.journal = Some(Box::new(Journal {
+            recorded: self.recorded,
+            n_users: self.user_items.len(),
+            ..Journal::default()
+        }));
+    }
+
+    /// End a trial: undo every change since [`begin_trial`](Self::begin_trial). Nothing to do
+    /// when no trial runs.
+    pub fn end_trial(&mut self) {
+        let Some(j) = self.journal.take() else {
+            return;
+        };
+        for u in j.undo.into_iter().rev() {
+            match u {
+                Undo::ItemUsers(i, r) => self.item_users[i as usize] = r,
+                Undo::UserItems(u, r) => self.user_items[u as usize] = r,
+                Undo::Recent(u, r) => self.recent[u as usize] = r,
+                Undo::Seen(u, r) => self.seen[u as usize] = r,
+                Undo::List(i, l) => self.lists[i as usize] = l,
+                Undo::Tail(i, t) => self.tails[i as usize] = t,
+                Undo::Norm(i, n) => self.norms[i as usize] = n,
+                Undo::Present(i, p) => self.present[i as usize] = p,
+            }
+        }
+        self.recorded = j.recorded;
+        self.user_items.truncate(j.n_users);
+        self.recent.truncate(j.n_users);
+        self.seen.truncate(j.n_users);
+    }
+
+    /// Save list `i` and its tail before a trial changes them.
+    fn save_list(&mut self, i: usize) {
+        if let Some(j) = &mut self.journal {
+            if j.first(LIST, i) {
+                j.undo.push(Undo::List(i as u32, self.lists[i].clone()));
+            }
+            j.undo.push(Undo::Tail(i as u32, self.tails[i]));
+        }
     }
 
     /// Add an empty column for a new user; returns its index.
@@ -543,6 +633,17 @@ impl TopKFilter {
     /// Record one interaction: append it to the user's window (dropping the oldest row beyond
     /// the window), update the changed matrix entries and the index.
     pub fn record(&mut self, item: usize, user: usize, score: f64) {
+        if let Some(j) = &mut self.journal {
+            j.undo.push(Undo::Present(item as u32, self.present[item]));
+            if j.first(SEEN, user) {
+                j.undo
+                    .push(Undo::Seen(user as u32, self.seen[user].clone()));
+            }
+            if j.first(RECENT, user) {
+                j.undo
+                    .push(Undo::Recent(user as u32, self.recent[user].clone()));
+            }
+        }
         self.recorded += 1;
         self.present[item] = true;
         let seen = &mut self.seen[user];
@@ -641,6 +742,8 @@ impl TopKFilter {
             cands.truncate(cap);
         }
         cands.sort_unstable();
+        self.save_list(i);
+        let cands = &self.scratch.cands;
         let list = Arc::make_mut(&mut self.lists[i]);
         list.clear();
         list.extend(cands.iter().map(|&k| unkey(k)));
@@ -666,6 +769,17 @@ impl TopKFilter {
             // Nothing changes: not the row, its norm, nor any cosine.
             return;
         }
+        if let Some(j) = &mut self.journal {
+            j.undo.push(Undo::Norm(i as u32, self.norms[i]));
+            if j.first(ITEM_USERS, i) {
+                j.undo
+                    .push(Undo::ItemUsers(i as u32, self.item_users[i].clone()));
+            }
+            if value == 0.0 && j.first(USER_ITEMS, u) {
+                j.undo
+                    .push(Undo::UserItems(u as u32, self.user_items[u].clone()));
+            }
+        }
         let n_old = self.norms[i];
         set_sorted(&mut self.item_users[i], u as u32, value);
         let n_new = norm_of(&self.item_users[i]);
@@ -682,6 +796,7 @@ impl TopKFilter {
             item_users,
             user_items,
             scratch,
+            journal,
             ..
         } = self;
         let row = &item_users[i];
@@ -703,7 +818,15 @@ impl TopKFilter {
                 // Never 0 for a nonzero entry unless the whole row is (then the item has no
                 // neighbours, and the 0 stays in the column harmlessly: it adds 0 to every
                 // sum).
-                match column.binary_search_by_key(&(i as u32), |e| e.0) {
+                let at = column.binary_search_by_key(&(i as u32), |e| e.0);
+                if at.map_or(true, |p| column[p].1 != a_new) {
+                    if let Some(j) = journal {
+                        if j.first(USER_ITEMS, v as usize) {
+                            j.undo.push(Undo::UserItems(v, column.clone()));
+                        }
+                    }
+                }
+                match at {
                     Ok(p) if column[p].1 == a_new => {}
                     Ok(p) => Arc::make_mut(column)[p].1 = a_new,
                     Err(p) => insert_at(column, p, (i as u32, a_new)),
@@ -788,6 +911,7 @@ impl TopKFilter {
     fn place(&mut self, j: usize, i: u32, member: bool, c: Option<f32>) -> bool {
         let cap = self.cap;
         let mut truncated = self.tails[j].truncated;
+        self.save_list(j);
         let list = Arc::make_mut(&mut self.lists[j]);
         if member {
             if let Some(p) = list.iter().position(|e| e.0 == i) {
@@ -968,6 +1092,67 @@ mod tests {
             for i in 0..14 {
                 prop_assert_eq!(f.neighbours(i), rebuilt.neighbours(i));
             }
+        }
+    }
+
+    /// Everything a filter holds but its scratch space and journal, as text (`{:?}` prints
+    /// every f64 so that it reads back to the same bits).
+    fn state(f: &TopKFilter) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
+            f.item_users,
+            f.user_items,
+            f.recent,
+            f.seen,
+            f.present,
+            f.norms,
+            f.lists,
+            f.tails,
+            f.recorded
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn a_trial_puts_back_exactly_what_it_changed(
+            initial in log_strategy(14, 6),
+            before in log_strategy(14, 6),
+            trial in log_strategy(14, 6),
+            after in log_strategy(14, 6),
+            k in 1usize..6,
+            window in prop::option::of(1usize..12),
+            add_users in 0usize..2,
+        ) {
+            let mut f = TopKFilter::from_log(14, 6, &initial, k, window);
+            for &(i, u, s) in &before {
+                f.record(i, u, s);
+            }
+            let snapshot = state(&f);
+            let mut copy = f.clone();
+            f.begin_trial();
+            for _ in 0..add_users {
+                f.add_user();
+            }
+            for &(i, u, s) in &trial {
+                f.record(i, u, s);
+            }
+            // The trial saw what a copy sees.
+            for &(i, u, s) in &trial {
+                copy.record(i, u, s);
+            }
+            for i in 0..14 {
+                prop_assert_eq!(f.neighbours(i), copy.neighbours(i));
+            }
+            f.end_trial();
+            prop_assert_eq!(state(&f), snapshot);
+            // And it goes on as if the trial never happened.
+            let mut all = initial.clone();
+            all.extend(&before);
+            for &(i, u, s) in &after {
+                f.record(i, u, s);
+                all.push((i, u, s));
+            }
+            check(&f, &all, 14, 6, k, window)?;
         }
     }
 
