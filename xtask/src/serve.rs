@@ -269,8 +269,13 @@ fn mime_type(path: &Path) -> &'static str {
 mod tests {
     use super::*;
 
+    /// A small site in a directory of its own for each call: tests run in parallel, and one
+    /// test rewriting a file another is serving made `serves_over_http` read it truncated.
     fn site() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("xtask-serve-test-{}", std::process::id()));
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("xtask-serve-test-{}-{call}", std::process::id()));
         fs::create_dir_all(dir.join("pkg")).unwrap();
         fs::write(dir.join("index.html"), "<!doctype html>").unwrap();
         fs::write(dir.join("pkg/a b.wasm"), [0, 97, 115, 109]).unwrap();
@@ -334,7 +339,10 @@ mod tests {
         assert!(wasm.contains("content-length: 4\r\n"), "{wasm}");
         assert!(wasm.ends_with("\r\n\r\n\0asm"), "{wasm:?}");
         let head = request("HEAD", "/");
-        assert!(head.contains("content-length: 15\r\n") && head.ends_with("\r\n\r\n"));
+        assert!(
+            head.contains("content-length: 15\r\n") && head.ends_with("\r\n\r\n"),
+            "{head:?}"
+        );
         assert!(request("GET", "/nope").starts_with("http/1.1 404"));
         assert!(request("GET", "/../Cargo.toml").starts_with("http/1.1 404"));
         assert!(request("POST", "/").starts_with("http/1.1 405"));
