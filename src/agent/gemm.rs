@@ -189,16 +189,9 @@ pub(crate) fn gemm_nt(a: Mat, w: Mat, init: Init, finish: Finish, c: &mut [f32],
 
 fn gemm_nt_with<L: Lanes>(a: Mat, w: Mat, init: Init, finish: Finish, c: &mut [f32], ldc: usize) {
     let (m, k, n) = (a.rows, a.cols, w.rows);
-    assert!(w.cols == k && a.cs == 1 && w.cs == 1 && a.fits() && w.fits() && ldc >= n);
-    if m == 0 || n == 0 {
+    assert!(w.cols == k && a.cs == 1 && w.cs == 1 && a.fits() && w.fits());
+    if !check_out(m, n, init, finish, c, ldc) {
         return;
-    }
-    assert!((m - 1) * ldc + n <= c.len());
-    if let Init::Row(r) = init {
-        assert!(r.len() >= n);
-    }
-    if let Finish::KeepWherePositive(mask) = finish {
-        assert!(mask.len() >= (m - 1) * ldc + n);
     }
     let p = NtPtrs {
         a: a.data.as_ptr(),
@@ -222,6 +215,26 @@ fn gemm_nt_with<L: Lanes>(a: Mat, w: Mat, init: Init, finish: Finish, c: &mut [f
             i += 1;
         }
     }
+}
+
+/// Checks that an `m x n` result with row stride `ldc` fits `c`, and that the bias row and
+/// the ReLU mask cover it; returns whether there is anything to compute.
+///
+/// # Panics
+/// If they do not.
+fn check_out(m: usize, n: usize, init: Init, finish: Finish, c: &[f32], ldc: usize) -> bool {
+    assert!(ldc >= n);
+    if m == 0 || n == 0 {
+        return false;
+    }
+    assert!((m - 1) * ldc + n <= c.len());
+    if let Init::Row(r) = init {
+        assert!(r.len() >= n);
+    }
+    if let Finish::KeepWherePositive(mask) = finish {
+        assert!(mask.len() >= (m - 1) * ldc + n);
+    }
+    true
 }
 
 struct NtPtrs {
@@ -301,16 +314,9 @@ const NV: usize = 2;
 
 fn gemm_with<L: Lanes>(a: Mat, b: Mat, init: Init, finish: Finish, c: &mut [f32], ldc: usize) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(b.rows == k && b.cs == 1 && a.fits() && b.fits() && ldc >= n);
-    if m == 0 || n == 0 {
+    assert!(b.rows == k && b.cs == 1 && a.fits() && b.fits());
+    if !check_out(m, n, init, finish, c, ldc) {
         return;
-    }
-    assert!((m - 1) * ldc + n <= c.len());
-    if let Init::Row(r) = init {
-        assert!(r.len() >= n);
-    }
-    if let Finish::KeepWherePositive(mask) = finish {
-        assert!(mask.len() >= (m - 1) * ldc + n);
     }
     let p = Ptrs {
         a: a.data.as_ptr(),
