@@ -338,6 +338,11 @@ export class SkillPlot {
       this.el.title += `${this.el.title ? '\n' : ''}Your sessions (pink, served by your feed\u2019s bandit), on this scale: ${this.reader.map((r) => r.skill.toFixed(2)).join(', ')}`;
     }
     this.el.dataset.reader = JSON.stringify(this.reader.map((r) => Number(r.skill.toFixed(3))));
+    // The reader's legend entry only once there is a session of theirs to show: watching the
+    // agent, "your sessions" would name something that is not on the plot.
+    const rows = this.el.querySelectorAll('.u-legend .u-series');
+    const readerRow = rows[rows.length - 1];
+    if (readerRow) readerRow.style.display = this.reader.length ? '' : 'none';
     // For tests and readers of the DOM: the episode the ε line reaches, the curve's last one.
     const epsXs = xs.filter((x) => epsAt.has(x));
     this.el.dataset.epsLast = epsXs.length ? String(epsXs[epsXs.length - 1]) : '';

@@ -261,9 +261,12 @@ test('a reader who never trained still sees their finished session on the skill 
   assert.doesNotMatch(note, /in our test/);
   assert.match(await page.locator('#feed-hint').innerText(), /a like moves on after a second/);
   assert.ok(await page.locator('[data-testid="skill-user-note"]').isVisible(), 'user mode says the skill plot is the simulated DQN\u2019s');
+  const readerLegend = page.locator('#plot-skill-box .u-legend .u-series', { hasText: 'your sessions' });
+  assert.equal(await readerLegend.isVisible(), false, 'no "your sessions" legend entry before the reader has a session');
   await page.click('[data-testid="end-session"]');
   assert.ok(await until(async () => Number(await page.evaluate(() => document.body.dataset.readerSessions || 0)) >= 1, 20000, 100),
     'the reader\u2019s session is marked on the skill plot');
+  assert.ok(await until(() => readerLegend.isVisible(), 5000, 50), 'the "your sessions" legend entry appears with the first session');
   const box = page.locator('#plot-skill-box');
   await until(async () => (await box.getAttribute('data-y-min')) !== null, 5000, 50);
   assert.notEqual(await box.getAttribute('data-y-min'), null, 'the skill plot reports its y range');
