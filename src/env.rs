@@ -82,6 +82,25 @@ pub struct Environment {
     /// With `cf.discovery_slots`: per category, its videos by views at the first use (most
     /// viewed first, ties by id); built on first use, empty until then.
     discovery: Vec<Vec<u32>>,
+    /// While a trial runs (see [`Environment::trial`]): what it changed, to put back.
+    trial: Option<Box<EnvTrial>>,
+}
+
+/// What a trial of the environment changed outside the filter (which keeps its own journal),
+/// oldest first, and what it saved whole at the start (small, or rarely changed).
+#[derive(Debug, Clone)]
+struct EnvTrial {
+    /// (video, views before).
+    views: Vec<(u32, i64)>,
+    /// (video, impressions before).
+    impressions: Vec<(u32, u64)>,
+    interests: Vec<crate::interests::InterestSave>,
+    n_users: usize,
+    session: Option<Session>,
+    cfg: Config,
+    scored_with: CfConfig,
+    /// Whether the discovery lists were still unbuilt (built on first use).
+    no_discovery: bool,
 }
 
 impl Environment {
@@ -131,6 +150,7 @@ impl Environment {
             session: None,
             scored_with: cfg.cf.clone(),
             discovery: Vec::new(),
+            trial: None,
         }
     }
 
@@ -156,41 +176,70 @@ impl Environment {
     }
 
     /// Runs `f` on a copy of this environment and returns its result, as `f(&mut
-    /// self.clone())` would. With the top-K index, the copy's filter is `spare` (a copy made
-    /// at the first call and kept there for the next ones) inside a trial that puts it back
-    /// afterwards, instead of a fresh copy of every row each time: evaluation runs hundreds of
-    /// short sessions on copies, and at `large` copying and dropping the filter cost several
-    /// times the session. Pass the same `spare` only with the same, unchanged environment.
+    /// self.clone())` would. With the top-K index the copy is `spare` (made at the first call
+    /// and kept there for the next ones) inside a trial that notes every change `f` makes and
+    /// puts it back afterwards, instead of a fresh copy each time: evaluation runs hundreds of
+    /// short sessions on copies, and at `large` copying the filter (a reference count per row,
+    /// about 260,000), the world and the per-user interest counts cost several times the
+    /// session. Pass the same `spare` only with the same, unchanged environment.
     pub fn trial<T>(
         &self,
-        spare: &mut Option<CollaborativeFilter>,
+        spare: &mut Option<Environment>,
         f: impl FnOnce(&mut Environment) -> T,
     ) -> T {
         if !matches!(self.cf, CollaborativeFilter::TopK(_)) {
             return f(&mut self.clone());
         }
-        let mut cf = spare.take().unwrap_or_else(|| self.cf.clone());
-        if let CollaborativeFilter::TopK(t) = &mut cf {
+        let env = spare.get_or_insert_with(|| self.clone());
+        env.begin_trial();
+        let out = f(env);
+        env.end_trial();
+        out
+    }
+
+    /// Start a trial: note every change from now on (see [`trial`](Self::trial)).
+    fn begin_trial(&mut self) {
+        if let CollaborativeFilter::TopK(t) = &mut self.cf {
             t.begin_trial();
         }
-        let mut copy = Environment {
-            cfg: self.cfg.clone(),
-            world: self.world.clone(),
-            cf,
-            start_state: self.start_state.clone(),
-            impressions: self.impressions.clone(),
-            expected: self.expected.clone(),
-            interests: self.interests.clone(),
+        self.trial = Some(Box::new(EnvTrial {
+            views: Vec::new(),
+            impressions: Vec::new(),
+            interests: Vec::new(),
+            n_users: self.world.users.len(),
             session: self.session.clone(),
+            cfg: self.cfg.clone(),
             scored_with: self.scored_with.clone(),
-            discovery: self.discovery.clone(),
-        };
-        let out = f(&mut copy);
-        if let CollaborativeFilter::TopK(t) = &mut copy.cf {
+            no_discovery: self.discovery.is_empty(),
+        }));
+    }
+
+    /// End a trial: put back everything it changed.
+    fn end_trial(&mut self) {
+        if let CollaborativeFilter::TopK(t) = &mut self.cf {
             t.end_trial();
         }
-        *spare = Some(copy.cf);
-        out
+        let Some(t) = self.trial.take() else {
+            return;
+        };
+        for &(v, views) in t.views.iter().rev() {
+            self.world.videos[v as usize].views = views;
+        }
+        for &(v, n) in t.impressions.iter().rev() {
+            self.impressions[v as usize] = n;
+        }
+        for save in t.interests.into_iter().rev() {
+            self.interests.restore(save);
+        }
+        self.world.users.truncate(t.n_users);
+        self.start_state.truncate(t.n_users);
+        self.interests.truncate_users(t.n_users);
+        self.session = t.session;
+        self.cfg = t.cfg;
+        self.scored_with = t.scored_with;
+        if t.no_discovery {
+            self.discovery.clear();
+        }
     }
 
     /// The collaborative filter.
@@ -497,6 +546,12 @@ impl Environment {
     ) -> StepOutcome {
         let reward = action.score(&self.cfg.scores.live);
         let done = action == Action::SessionEnd;
+        if let Some(t) = &mut self.trial {
+            let user = self.session.as_ref().map_or(0, |s| s.user);
+            t.views.push((video as u32, self.world.videos[video].views));
+            t.impressions.push((video as u32, self.impressions[video]));
+            t.interests.push(self.interests.saved(user));
+        }
         // The notebook counts a view for every video shown, whatever the response.
         self.world.videos[video].views += 1;
         self.impressions[video] += 1;
@@ -591,6 +646,65 @@ mod tests {
     fn small(cfg: &mut Config) {
         cfg.world.n_videos = 300;
         cfg.world.n_users = 30;
+    }
+
+    /// One session from `user` with slots from `rng`: every candidate list, reward and
+    /// observation's numbers as text, then the state a session leaves behind.
+    fn session_trace(env: &mut Environment, user: usize, seed: u64) -> String {
+        let mut rng = stream(seed, 1);
+        let mut out = format!("{:?}", env.reset(user).unwrap().candidates);
+        for _ in 0..env.config().env.n_steps {
+            let slot = rng.gen_range(0..env.config().cf.n_candidates);
+            let step = env.step(slot, &mut rng, &mut NoProfiler).unwrap();
+            out += &format!(
+                "{} {} {:?}",
+                step.video, step.reward, step.next_obs.candidates
+            );
+            if step.done || step.truncated {
+                break;
+            }
+        }
+        out + &format!(
+            "{:?} {:?} {:?}",
+            env.impressions(),
+            env.interests,
+            env.world.videos.iter().map(|v| v.views).collect::<Vec<_>>()
+        )
+    }
+
+    #[test]
+    fn a_trial_sees_what_a_copy_sees_and_leaves_nothing_behind() {
+        let mut cfg = Config::default_preset();
+        small(&mut cfg);
+        cfg.cf.discovery_slots = 2;
+        let mut env = Environment::new(&cfg).unwrap();
+        // Some training first, so the filter's rows are shared and changed.
+        for user in 0..5 {
+            session_trace(&mut env, user, 50 + user as u64);
+        }
+        let mut spare = None;
+        for k in 0..8 {
+            let user = (k * 7) % 30;
+            let on_copy = session_trace(&mut env.clone(), user, k as u64);
+            let in_trial = env.trial(&mut spare, |e| session_trace(e, user, k as u64));
+            assert_eq!(in_trial, on_copy, "session {k}");
+        }
+        // A reader added inside a trial is gone after it.
+        let n = env.world().users.len();
+        env.trial(&mut spare, |e| {
+            e.add_user(
+                30,
+                crate::sim::Gender::F,
+                crate::sim::Region::East,
+                [Category::Food, Category::Tech],
+            );
+        });
+        let e = spare.as_ref().unwrap();
+        assert_eq!((e.world().users.len(), e.cf().n_users()), (n, n));
+        assert_eq!(
+            session_trace(&mut spare.clone().unwrap(), 3, 99),
+            session_trace(&mut env.clone(), 3, 99)
+        );
     }
 
     #[test]

@@ -597,7 +597,7 @@ fn evaluate_sessions(
     let (mut skill_num, mut skill_den) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let mut policy_rng = stream(seed, STREAM_EVAL_POLICY);
     // Each session runs on a copy of `env` (see `Environment::trial`).
-    let mut spare = None;
+    let mut spare: Option<Environment> = None;
     for k in 0..n {
         let mut draw = stream(seed ^ STREAM_EVAL, k as u64);
         let user = uniform_int(&mut draw, n_users);

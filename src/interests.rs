@@ -69,6 +69,15 @@ impl Default for InterestsConfig {
     }
 }
 
+/// What one `record` may change in an [`InterestModel`] (see [`InterestModel::saved`]).
+#[derive(Debug, Clone)]
+pub(crate) struct InterestSave {
+    user: usize,
+    row: Option<([f64; C], [f64; C])>,
+    regions: [([f64; C], [f64; C]); R],
+    n_users: usize,
+}
+
 /// Online per-user, per-category counts of positive responses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InterestModel {
@@ -87,6 +96,31 @@ impl InterestModel {
             users: vec![([0.0; C], [0.0; C]); n_users],
             regions: [([0.0; C], [0.0; C]); R],
         }
+    }
+
+    /// Everything `record` can change for `user`: their counts (`None` beyond the users
+    /// known) and every region's, for a trial of the environment to put back.
+    pub(crate) fn saved(&self, user: usize) -> InterestSave {
+        InterestSave {
+            user,
+            row: self.users.get(user).copied(),
+            regions: self.regions,
+            n_users: self.users.len(),
+        }
+    }
+
+    /// Put back what [`saved`](Self::saved) saved.
+    pub(crate) fn restore(&mut self, s: InterestSave) {
+        self.users.truncate(s.n_users);
+        if let Some(row) = s.row {
+            self.users[s.user] = row;
+        }
+        self.regions = s.regions;
+    }
+
+    /// Forget the users from `n` on (a trial that added some ends).
+    pub(crate) fn truncate_users(&mut self, n: usize) {
+        self.users.truncate(n);
     }
 
     /// Room for one more user (the reader).
