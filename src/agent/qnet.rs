@@ -355,14 +355,11 @@ fn blocks(
 /// blocks (the backward pass never writes them; the test checks the mask).
 #[cfg(test)]
 fn zero_off_blocks(g: &mut ArrayViewMut2<f32>, fields: &[Field]) {
-    let (mut row, mut col) = (0, 0);
-    for f in fields {
-        for mut r in g.slice_mut(s![row..row + f.vocab, ..]).rows_mut() {
-            r.slice_mut(s![..col]).fill(0.0);
-            r.slice_mut(s![col + f.dim..]).fill(0.0);
+    for (rows, cols) in blocks(fields) {
+        for mut r in g.slice_mut(s![rows, ..]).rows_mut() {
+            r.slice_mut(s![..cols.start]).fill(0.0);
+            r.slice_mut(s![cols.end..]).fill(0.0);
         }
-        row += f.vocab;
-        col += f.dim;
     }
 }
 

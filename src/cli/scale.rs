@@ -123,7 +123,6 @@ fn f(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
 }
 
-/// The scale section of `instatok bench`.
 /// Runs of `bench-scale` per world size: each figure printed is the median of these, so that
 /// one run slowed by another process on this shared machine does not become the headline.
 const PROBE_RUNS: usize = 3;
@@ -149,6 +148,7 @@ fn median_probe(size: &str) -> Result<Value, String> {
     Ok(out)
 }
 
+/// The scale section of `instatok bench`.
 pub fn run(quick: bool) -> Result<(), String> {
     println!("== Scale: the top-K neighbour index (default preset: cf.top_k = 50, cf.history_window = 100), one core, CPU time of the thread, median of {PROBE_RUNS} runs per size ==");
     let mut probes = Vec::new();
