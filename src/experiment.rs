@@ -617,6 +617,7 @@ fn evaluate_sessions(
                 let mut step_rng =
                     stream(seed ^ STREAM_EVAL ^ (k as u64).rotate_left(20), t as u64);
                 let out = session_env.step(slot, &mut step_rng, &mut NoProfiler)?;
+                shown[out.video] += 1;
                 ret += out.reward;
                 if out.action.completes_video() {
                     w += 1.0;
@@ -630,13 +631,6 @@ fn evaluate_sessions(
             skill_num.push(num);
             skill_den.push(den);
             seconds.push(session_env.session().map_or(0.0, |s| s.seconds));
-            for ((total, after), before) in shown
-                .iter_mut()
-                .zip(session_env.impressions())
-                .zip(env.impressions())
-            {
-                *total += after - before;
-            }
             Ok(())
         })?;
         on_session();
