@@ -95,6 +95,7 @@ struct EnvTrial {
     /// (video, impressions before).
     impressions: Vec<(u32, u64)>,
     interests: Vec<crate::interests::InterestSave>,
+    interest_base: crate::interests::InterestBase,
     n_users: usize,
     session: Option<Session>,
     cfg: Config,
@@ -206,6 +207,7 @@ impl Environment {
             views: Vec::new(),
             impressions: Vec::new(),
             interests: Vec::new(),
+            interest_base: self.interests.base(),
             n_users: self.world.users.len(),
             session: self.session.clone(),
             cfg: self.cfg.clone(),
@@ -231,9 +233,9 @@ impl Environment {
         for save in t.interests.into_iter().rev() {
             self.interests.restore(save);
         }
+        self.interests.restore_base(t.interest_base);
         self.world.users.truncate(t.n_users);
         self.start_state.truncate(t.n_users);
-        self.interests.truncate_users(t.n_users);
         self.session = t.session;
         self.cfg = t.cfg;
         self.scored_with = t.scored_with;

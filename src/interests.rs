@@ -69,11 +69,17 @@ impl Default for InterestsConfig {
     }
 }
 
-/// What one `record` may change in an [`InterestModel`] (see [`InterestModel::saved`]).
+/// One user's counts before a `record` changed them (see [`InterestModel::saved`]).
 #[derive(Debug, Clone)]
 pub(crate) struct InterestSave {
     user: usize,
     row: Option<([f64; C], [f64; C])>,
+}
+
+/// What a trial of the environment saves once at its start (see [`InterestModel::base`]):
+/// the region counts and how many users there are.
+#[derive(Debug, Clone)]
+pub(crate) struct InterestBase {
     regions: [([f64; C], [f64; C]); R],
     n_users: usize,
 }
@@ -98,29 +104,35 @@ impl InterestModel {
         }
     }
 
-    /// Everything `record` can change for `user`: their counts (`None` beyond the users
-    /// known) and every region's, for a trial of the environment to put back.
+    /// `user`'s counts (`None` beyond the users known), before a `record` changes them, for a
+    /// trial of the environment to put back; the regions' counts are in [`base`](Self::base).
     pub(crate) fn saved(&self, user: usize) -> InterestSave {
         InterestSave {
             user,
             row: self.users.get(user).copied(),
+        }
+    }
+
+    /// What a trial saves once, at its start: the region counts and the number of users.
+    pub(crate) fn base(&self) -> InterestBase {
+        InterestBase {
             regions: self.regions,
             n_users: self.users.len(),
         }
     }
 
-    /// Put back what [`saved`](Self::saved) saved.
+    /// Put back one user's counts ([`saved`](Self::saved)); a user added since the trial
+    /// began goes with [`restore_base`](Self::restore_base), so saves are restored first.
     pub(crate) fn restore(&mut self, s: InterestSave) {
-        self.users.truncate(s.n_users);
-        if let Some(row) = s.row {
-            self.users[s.user] = row;
+        if let (Some(row), Some(u)) = (s.row, self.users.get_mut(s.user)) {
+            *u = row;
         }
-        self.regions = s.regions;
     }
 
-    /// Forget the users from `n` on (a trial that added some ends).
-    pub(crate) fn truncate_users(&mut self, n: usize) {
-        self.users.truncate(n);
+    /// Put back what [`base`](Self::base) saved: the region counts, and no users beyond.
+    pub(crate) fn restore_base(&mut self, b: InterestBase) {
+        self.users.truncate(b.n_users);
+        self.regions = b.regions;
     }
 
     /// Room for one more user (the reader).
