@@ -3,6 +3,7 @@
 //! serde-wasm-bindgen, plot series as `Float32Array`s, and every fallible call throws a JS
 //! `Error` whose message names the field at fault.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -239,8 +240,8 @@ impl Builder {
         to_js(&b.progress())
     }
 
-    /// Complete any remaining work and return the playground (baselines evaluated). The
-    /// builder is used up.
+    /// Complete any remaining work and return the playground (its baselines are evaluated by
+    /// its first `baselines()` call). The builder is used up.
     pub fn finish(&mut self) -> Result<Playground, JsError> {
         let b = self
             .inner
@@ -254,7 +255,10 @@ impl Builder {
 #[wasm_bindgen]
 pub struct Playground {
     trainer: Trainer,
-    baselines: BTreeMap<String, EvalResult>,
+    /// Evaluated at the first `baselines()` call (see there), on `baseline_sessions` held-out
+    /// sessions.
+    baselines: OnceCell<BTreeMap<String, EvalResult>>,
+    baseline_sessions: usize,
     /// The last training step's decision, for `whyLast()`.
     last_decision: Option<LastDecision>,
     /// Creator exposure sampled every `EXPOSURE_EVERY` episodes.
@@ -311,8 +315,9 @@ struct ImportReport {
 
 #[wasm_bindgen]
 impl Playground {
-    /// Build the world and an untrained agent from a configuration object, and evaluate the
-    /// baselines on it. Throws naming the field if the configuration is invalid.
+    /// Build the world and an untrained agent from a configuration object (the baselines are
+    /// evaluated by the first `baselines()` call). Throws naming the field if the
+    /// configuration is invalid.
     #[wasm_bindgen(constructor)]
     pub fn new(cfg: JsValue) -> Result<Playground, JsError> {
         Playground::build(&parse_config(cfg)?)
@@ -403,9 +408,23 @@ impl Playground {
         Ok(eps.iter().map(pick).collect())
     }
 
-    /// The baselines evaluated on the initial world: `{random, most_viewed, greedy, oracle}`.
+    /// The baselines `{random, most_viewed, greedy, oracle}`, evaluated on the world as it is
+    /// at the first call and kept. The page calls this as soon as a world is built, before
+    /// any training, so its reference lines are the initial world's; the notebook's
+    /// experiment (`new Playground` then `train`) does not need them and does not pay for
+    /// them (0.1-0.2 s in Chromium at the notebook's size).
     pub fn baselines(&self) -> Result<JsValue, JsError> {
-        to_js(&self.baselines)
+        if let Some(b) = self.baselines.get() {
+            return to_js(b);
+        }
+        let seed = eval_seed(self.trainer.env().config());
+        let mut baselines = BTreeMap::new();
+        for p in PolicyKind::BASELINES {
+            let r = evaluate(self.trainer.env(), None, p, self.baseline_sessions, seed)
+                .map_err(js_err)?;
+            baselines.insert(p.name().to_string(), r);
+        }
+        to_js(self.baselines.get_or_init(|| baselines))
     }
 
     /// Benchmark: run `n` DQN replay updates now (it trains the agent: for `cargo xtask bench`
@@ -833,23 +852,17 @@ impl Playground {
 }
 
 impl Playground {
-    /// A playground for a validated configuration, with its baselines evaluated.
+    /// A playground for a validated configuration.
     fn build(cfg: &Config) -> Result<Playground, JsError> {
         Playground::from_trainer(Trainer::new(cfg).map_err(js_err)?, cfg)
     }
 
-    /// A playground around a trainer, with its baselines evaluated.
+    /// A playground around a trainer (baselines not yet evaluated).
     fn from_trainer(trainer: Trainer, cfg: &Config) -> Result<Playground, JsError> {
-        let n = cfg.experiment.eval_episodes.min(BASELINE_EPISODES);
-        let seed = eval_seed(cfg);
-        let mut baselines = BTreeMap::new();
-        for p in PolicyKind::BASELINES {
-            let r = evaluate(trainer.env(), None, p, n, seed).map_err(js_err)?;
-            baselines.insert(p.name().to_string(), r);
-        }
         Ok(Playground {
             trainer,
-            baselines,
+            baselines: OnceCell::new(),
+            baseline_sessions: cfg.experiment.eval_episodes.min(BASELINE_EPISODES),
             last_decision: None,
             exposure: ExposureTracker::new(EXPOSURE_EVERY),
         })

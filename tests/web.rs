@@ -61,6 +61,24 @@ fn constructs_and_trains() {
     }
 }
 
+/// Baselines are evaluated at the first `baselines()` call and kept: asked right after the
+/// build (as the page does), they are the initial world's and training does not change them.
+#[wasm_bindgen_test]
+fn baselines_are_evaluated_once_on_the_world_of_the_first_call() {
+    let text = |v: JsValue| js_sys::JSON::stringify(&v).unwrap().as_string().unwrap();
+    let mut pg = Playground::new(small_config("default")).unwrap();
+    let first = text(pg.baselines().unwrap());
+    pg.train(300).unwrap();
+    assert_eq!(text(pg.baselines().unwrap()), first);
+    let fresh = Playground::new(small_config("default")).unwrap();
+    assert_eq!(text(fresh.baselines().unwrap()), first);
+    // Asked only after training, they are the trained world's (the filter has learned from
+    // the training sessions), so they differ from the initial ones.
+    let mut late = Playground::new(small_config("default")).unwrap();
+    late.train(300).unwrap();
+    assert_ne!(text(late.baselines().unwrap()), first);
+}
+
 #[wasm_bindgen_test]
 fn the_same_config_trains_identically_twice() {
     for preset in ["default", "seed"] {

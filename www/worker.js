@@ -271,6 +271,14 @@ const HANDLERS = {
     } finally {
       b.free();
     }
+    // The baselines on the new world, before any training (evaluated at the first call).
+    let baselines;
+    try {
+      baselines = pg.baselines();
+    } catch (e) {
+      pg.free();
+      throw e;
+    }
     if (W.pg) W.pg.free();
     W.pg = pg;
     W.gen += 1;
@@ -279,7 +287,7 @@ const HANDLERS = {
     W.steps = 0;
     W.finished = 0;
     W.last = null;
-    return { gen: W.gen, config: pg.config(), baselines: pg.baselines(), stats: pg.stats() };
+    return { gen: W.gen, config: pg.config(), baselines, stats: pg.stats() };
   },
   start(m) {
     need();
