@@ -251,6 +251,17 @@ impl Builder {
     }
 }
 
+/// A curve point's held-out sessions per policy, checked: 1..=1000.
+fn curve_sessions(sessions: u32) -> Result<usize, JsError> {
+    if (1..=1000).contains(&sessions) {
+        Ok(sessions as usize)
+    } else {
+        Err(JsError::new(&format!(
+            "sessions: must be in 1..=1000 (got {sessions})"
+        )))
+    }
+}
+
 /// The whole playground: world, filter, agent, training record and baselines.
 #[wasm_bindgen]
 pub struct Playground {
@@ -603,17 +614,25 @@ impl Playground {
     /// mean_return}}}`. Reads only: training afterwards is exactly as without the call.
     #[wasm_bindgen(js_name = curvePoint)]
     pub fn curve_point(&self, sessions: u32) -> Result<JsValue, JsError> {
-        if !(1..=1000).contains(&sessions) {
+        let sessions = curve_sessions(sessions)?;
+        to_js(&self.trainer.curve_point(sessions).map_err(js_err)?)
+    }
+
+    /// One policy's entry of `curvePoint(sessions)` (`policy`: dqn, random, most_viewed,
+    /// greedy or oracle): `{skill, skill_ci95, mean_return}`, the same figures as the whole
+    /// point's when nothing trains in between. The Worker computes a point a policy at a time
+    /// and reads its messages in between.
+    #[wasm_bindgen(js_name = curvePart)]
+    pub fn curve_part(&self, policy: &str, sessions: u32) -> Result<JsValue, JsError> {
+        let sessions = curve_sessions(sessions)?;
+        let Some(p) = PolicyKind::ALL.into_iter().find(|p| p.name() == policy) else {
+            let names: Vec<&str> = PolicyKind::ALL.iter().map(|p| p.name()).collect();
             return Err(JsError::new(&format!(
-                "sessions: must be in 1..=1000 (got {sessions})"
+                "policy: must be one of {} (got {policy:?})",
+                names.join(", ")
             )));
-        }
-        to_js(
-            &self
-                .trainer
-                .curve_point(sessions as usize)
-                .map_err(js_err)?,
-        )
+        };
+        to_js(&self.trainer.curve_entry(p, sessions).map_err(js_err)?)
     }
 
     /// What the agent's world predicts the reader likes: `{source, categories: [{category,

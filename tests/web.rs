@@ -79,6 +79,41 @@ fn baselines_are_evaluated_once_on_the_world_of_the_first_call() {
     assert_ne!(text(late.baselines().unwrap()), first);
 }
 
+/// The Worker computes a skill-curve point a policy at a time (`curvePart`): the parts are the
+/// whole point's entries, and bad requests are refused with the field's name.
+#[wasm_bindgen_test]
+fn a_curve_point_computed_a_policy_at_a_time_equals_the_whole_point() {
+    let text = |v: JsValue| js_sys::JSON::stringify(&v).unwrap().as_string().unwrap();
+    let mut pg = Playground::new(small_config("default")).unwrap();
+    pg.train(400).unwrap();
+    let point = pg.curve_point(12).unwrap();
+    let policies = get(&point, "policies");
+    let names = js_sys::Object::keys(&policies.clone().into());
+    assert_eq!(names.length(), 5);
+    for name in names.iter() {
+        let name = name.as_string().unwrap();
+        assert_eq!(
+            text(pg.curve_part(&name, 12).unwrap()),
+            text(get(&policies, &name)),
+            "{name}"
+        );
+    }
+    // Another panel size gives other figures (the parts do read `sessions`).
+    assert_ne!(
+        text(pg.curve_part("dqn", 13).unwrap()),
+        text(get(&policies, "dqn"))
+    );
+    for (policy, sessions, field) in [
+        ("bogus", 12, "policy"),
+        ("dqn", 0, "sessions"),
+        ("dqn", 1001, "sessions"),
+    ] {
+        let err = pg.curve_part(policy, sessions).err().expect("refused");
+        let msg = get(&JsValue::from(err), "message").as_string().unwrap();
+        assert!(msg.contains(field), "{policy} {sessions}: {msg}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn the_same_config_trains_identically_twice() {
     for preset in ["default", "seed"] {

@@ -60,8 +60,10 @@
 //       feed event (Playground.train's `last`); paced: true when training at a fixed speed
 //       (one tick per step, for the feed to animate). At full speed a tick comes every ~50 ms.
 //   {type: 'curve', gen, point, ms, sessions}
-//       a skill-curve point (Playground.curvePoint(sessions)) computed while training; ms is
-//       what it cost the Worker (points are spaced so evaluation takes ~1/5 of its time).
+//       a skill-curve point (what Playground.curvePoint(sessions) returns) computed while
+//       training, one policy per turn of the Worker's loop (Playground.curvePart), so requests
+//       wait for one policy at most; ms is what it cost the Worker (points are spaced so
+//       evaluation takes ~1/5 of its time).
 //   {type: 'stopped', gen, error, stats, series, diverged?}
 //       training stopped by itself (an error inside a step); error is its message. With
 //       diverged: true (error null) the trainer detected a divergence and paused:

@@ -16,35 +16,50 @@ const BUILD_UNITS = 500;
 const BUILD_SLICE_MS = 40;
 
 // Skill curve: the Worker evaluates the frozen agent and the baselines on a fixed panel of
-// held-out sessions (`curvePoint`) now and then while training, and pushes
-// {type: 'curve', gen, point, ms}. A point blocks the Worker for its cost (ms), so the next one
-// waits until training has had CURVE_SHARE^-1 - 1 times that long: evaluation takes at most
-// ~1/5 of the Worker's time whatever the machine, and never less than CURVE_MIN_EPISODES
-// episodes apart.
+// held-out sessions now and then while training, and pushes {type: 'curve', gen, point, ms}.
+// A point costs ms of the Worker's time, so the next one waits until training has had
+// CURVE_SHARE^-1 - 1 times that long: evaluation takes at most ~1/5 of the Worker's time
+// whatever the machine, and never less than CURVE_MIN_EPISODES episodes apart.
+// A due point is computed one policy per turn of the loop (Playground.curvePart; about 0.1 s
+// each at the `large` world), with no training in between, so a pause or a parameter change
+// waits for one policy at most, not the whole point. A pause keeps the point where it is (the
+// next start finishes it); anything that changes the world or the agent drops it.
 const CURVE_SESSIONS = 40;
 const CURVE_SHARE = 0.2;
 const CURVE_MIN_EPISODES = 10;
-const C = { nextEpisode: 0, trainMs: 0, needMs: 0, last: -1 };
+const CURVE_POLICIES = ['dqn', 'random', 'most_viewed', 'greedy', 'oracle'];
+const C = { nextEpisode: 0, trainMs: 0, needMs: 0, last: -1, pending: null };
 
 function resetCurve() {
   C.nextEpisode = 0;
   C.trainMs = 0;
   C.needMs = 0;
   C.last = -1;
+  C.pending = null;
 }
 
-/** Computes and pushes a curve point if one is due (episode count and training time). */
+/** Starts a curve point if one is due (episode count and training time). */
 function maybeCurve(episode, sliceMs) {
   C.trainMs += sliceMs;
-  if (episode < C.nextEpisode || C.trainMs < C.needMs || episode === C.last) return;
+  if (C.pending || episode < C.nextEpisode || C.trainMs < C.needMs || episode === C.last) return;
+  C.pending = { episode, policies: {}, left: CURVE_POLICIES.slice(), ms: 0 };
+}
+
+/** Evaluates the pending point's next policy; pushes the point after its last. */
+function curveTurn() {
+  const p = C.pending;
+  const name = p.left.shift();
   const t0 = performance.now();
-  const point = W.pg.curvePoint(CURVE_SESSIONS);
-  const ms = performance.now() - t0;
-  C.last = episode;
+  p.policies[name] = W.pg.curvePart(name, CURVE_SESSIONS);
+  p.ms += performance.now() - t0;
+  if (p.left.length) return;
+  C.pending = null;
+  C.last = p.episode;
   C.trainMs = 0;
-  C.needMs = ms * (1 / CURVE_SHARE - 1);
-  C.nextEpisode = episode + CURVE_MIN_EPISODES;
-  self.postMessage({ type: 'curve', gen: W.gen, point, ms, sessions: CURVE_SESSIONS });
+  C.needMs = p.ms * (1 / CURVE_SHARE - 1);
+  C.nextEpisode = p.episode + CURVE_MIN_EPISODES;
+  const point = { episode: p.episode, policies: p.policies };
+  self.postMessage({ type: 'curve', gen: W.gen, point, ms: p.ms, sessions: CURVE_SESSIONS });
 }
 
 const W = {
@@ -156,7 +171,10 @@ function diverged() {
 function loop(token) {
   if (token !== W.token || !W.running || !W.pg) return;
   try {
-    if (!W.sps) {
+    if (C.pending) {
+      curveTurn();
+      soon(() => loop(token));
+    } else if (!W.sps) {
       const t0 = performance.now();
       const rep = account(W.pg.trainFor(SLICE_MS, MAX_SLICE_STEPS));
       if (rep.diverged) return diverged();
@@ -307,11 +325,13 @@ const HANDLERS = {
     return { running: false, ...snapshot() };
   },
   step(m) {
+    C.pending = null;
     const report = need().train(Math.max(1, Math.min(MAX_SLICE_STEPS, Number(m.n) || 1)));
     return { report, why: whyNow(), ...snapshot() };
   },
   set(m) {
     const pg = need();
+    C.pending = null;
     pg.setParam(m.name, m.value);
     // A changed parameter is the reader's answer to a divergence: training may run again.
     if (m.clearDivergence) pg.clearDivergence();
@@ -374,7 +394,9 @@ const HANDLERS = {
     const pg = need();
     stopLoop();
     const report = pg.importAgent(String(m.text));
+    C.pending = null;
     if (report.rebuilt) {
+      resetCurve();
       // A new world from the file's configuration: the page treats it like a build.
       W.gen += 1;
       W.sent = 0;

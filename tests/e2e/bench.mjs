@@ -267,7 +267,19 @@ async function largeWorld(browser) {
   const tabRss = rendererRss.largest;
   // Train a little at that size too: the page must stay free while the Worker works.
   await page.click('[data-testid="train-toggle"]');
-  await page.waitForTimeout(5000);
+  // Meanwhile, how long a request waits for the Worker (a pause, a parameter change): the
+  // round trip of a cheap one ('memory'), asked again as soon as it is answered.
+  const waits = await page.evaluate(async () => {
+    const out = [];
+    const end = performance.now() + 5000;
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await window.__instatokMemory();
+      out.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return out.sort((a, b) => a - b);
+  });
   await page.click('[data-testid="train-toggle"]');
   const after = await page.evaluate(async () => ({ long: window.__long, mem: await window.__instatokMemory(), episodes: document.querySelector('[data-testid="episode-count"]').textContent }));
   rendererRss();
@@ -280,6 +292,7 @@ async function largeWorld(browser) {
   console.log(`    build (world, history, matrix, top-K index, baselines) ${((r.build.t1 - r.build.t0) / 1000).toFixed(2)} s  (target < 3 s; load avg ${loadAvg()})`);
   console.log(`    longest main-thread task while building ${buildLong.length ? `${longest(buildLong).toFixed(0)} ms` : 'none over 50 ms'}; while then training 5 s (${after.episodes} episodes) ${after.long.length > r.long.length ? `${longest(after.long.slice(r.long.length)).toFixed(0)} ms` : 'none over 50 ms'}  (target <= 50 ms)`);
   console.log(`    memory after the build: Worker wasm ${mb(r.mem.wasm_bytes)}, Worker JS heap ${r.mem.js_heap_bytes ? mb(r.mem.js_heap_bytes) : '?'}, page JS heap ${mb(metrics.JSHeapUsedSize)}; the tab's renderer RSS ${rss ? mb(tabRss) : '?'} (all ${rendererRss.count} renderer processes ${rss ? mb(rss) : '?'})  (target: tab < 600 MB)`);
+  console.log(`    a request to the Worker while it trains waits: median ${waits[waits.length >> 1].toFixed(0)} ms, longest ${waits[waits.length - 1].toFixed(0)} ms (${waits.length} requests; a skill-curve point is computed a policy per turn)`);
   console.log(`    after 5 s of training: Worker wasm ${mb(after.mem.wasm_bytes)}; renderer RSS ${rssAfter ? mb(rssAfter) : '?'}`);
 }
 

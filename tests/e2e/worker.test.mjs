@@ -57,6 +57,11 @@ test('protocol: build, step, start/pause, set, snapshot, refusals; same config -
     b.append(paused.series);
     out.contiguous = contiguous;
     out.ticks = pushes.filter((m) => m.type === 'tick' && m.gen === b2.gen).length;
+    // Skill-curve points pushed meanwhile (computed a policy per turn of the loop).
+    out.curves = pushes.filter((m) => m.type === 'curve' && m.gen === b2.gen).map((m) => ({
+      episode: m.point.episode, names: Object.keys(m.point.policies).sort().join(','),
+      oracle: m.point.policies.oracle.skill, sessions: m.sessions,
+    }));
     const n = Math.min(a.length, b.length);
     out.compared = n;
     out.same = ['return', 'loss', 'epsilon', 'session_seconds'].every((k) => a.series(k).slice(0, n).every((v, i) => Object.is(v, b.series(k)[i])));
@@ -103,6 +108,13 @@ test('protocol: build, step, start/pause, set, snapshot, refusals; same config -
   assert.ok(r.same, 'the time-sliced run equals the one-request run, value for value');
   assert.ok(r.contiguous, 'series deltas arrive in order, without gaps');
   assert.ok(r.ticks >= 2, `ticks while training (${r.ticks})`);
+  assert.ok(r.curves.length >= 1, 'skill-curve points while training');
+  for (const [i, c] of r.curves.entries()) {
+    assert.equal(c.names, 'dqn,greedy,most_viewed,oracle,random', 'every policy in a point');
+    assert.ok(Math.abs(c.oracle - 1) < 1e-12, `the oracle's skill is 1 (${c.oracle})`);
+    assert.equal(c.sessions, 40);
+    if (i > 0) assert.ok(c.episode > r.curves[i - 1].episode, 'points in episode order');
+  }
   assert.ok(r.pausedStill, 'no steps while paused');
   assert.equal(r.fullFrom, 0);
   assert.equal(r.fullLen, r.storeLen, 'a full snapshot resends every episode');
