@@ -108,7 +108,7 @@ fn a_curve_point_computed_a_policy_at_a_time_equals_the_whole_point() {
         ("dqn", 0, "sessions"),
         ("dqn", 1001, "sessions"),
     ] {
-        let err = pg.curve_part(policy, sessions).err().expect("refused");
+        let err = pg.curve_part(policy, sessions).expect_err("refused");
         let msg = get(&JsValue::from(err), "message").as_string().unwrap();
         assert!(msg.contains(field), "{policy} {sessions}: {msg}");
     }
