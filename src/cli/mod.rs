@@ -134,6 +134,14 @@ enum Command {
         #[arg(long, value_parser = |s: &str| whole(s, 500, 1_000_000))]
         episodes: u64,
     },
+    /// (bench) Per-step cost of episodes 4,500-5,000 against 0-500, the two phases timed in
+    /// alternation; one JSON line.
+    #[command(hide = true)]
+    BenchPhases {
+        /// seed or default.
+        #[arg(long, value_parser = ["default", "seed"])]
+        preset: String,
+    },
 }
 
 /// A whole number in `[lo, hi]`, with a message that names the range.
@@ -206,6 +214,7 @@ pub fn run() -> i32 {
         Command::Bench { quick, figures } => bench::run(quick, figures.as_deref()),
         Command::BenchScale { world } => scale::probe(&world),
         Command::BenchLong { preset, episodes } => scale::long_run(&preset, episodes as usize),
+        Command::BenchPhases { preset } => scale::phases(&preset),
     };
     match result {
         Ok(()) => 0,

@@ -246,6 +246,18 @@ pub fn run(quick: bool) -> Result<(), String> {
                 " (the exact filter, reported beside)".into()
             }
         );
+        if preset == "default" {
+            let q = child(&["bench-phases", "--preset", preset])?;
+            println!(
+                "{preset:<8} the same, the two phases run in alternation ({} rounds of {} episodes each): {:.0} / {:.0} µs = {:.2}x | {}",
+                f(&q, "rounds"),
+                f(&q, "episodes_per_round"),
+                f(&q, "late_us"),
+                f(&q, "early_us"),
+                f(&q, "late_us") / f(&q, "early_us"),
+                beside("per_step_long_run")
+            );
+        }
         let rss = |k: &str| f(&p, k);
         println!(
             "{preset:<8} resident memory after 500 episodes {:.0} MiB, after {episodes} {:.0} MiB = {:.2}x (peak {:.0} MiB){}",
@@ -398,6 +410,42 @@ pub fn probe(size: &str) -> Result<(), String> {
             "update_us": prof.mean_us(Phase::CfUpdate),
             "candidates_us": prof.mean_us(Phase::Candidates),
             "step_us": step_time.as_secs_f64() * 1e6 / steps as f64,
+        })
+    );
+    Ok(())
+}
+
+/// `instatok bench-phases --preset P`: the per-step cost of episodes 4,500-5,000 against
+/// 0-500, with the two phases run in alternation (a fresh trainer and one trained for 4,500
+/// episodes, 50 episodes each per round), so that this machine's speed, which drifts by a
+/// third within a minute, weighs on both alike. One JSON line.
+pub fn phases(preset: &str) -> Result<(), String> {
+    const ROUNDS: usize = 10;
+    const EPISODES: usize = 50;
+    let cfg = Config::preset(Preset::parse(preset).map_err(|e| e.to_string())?);
+    let mut early = Trainer::new(&cfg).map_err(|e| e.to_string())?;
+    let mut late = early.clone();
+    late.train(4500, &mut NoProfiler, |_| {})
+        .map_err(|e| e.to_string())?;
+    // [time, steps] of the early and the late phase.
+    let mut sums = [[0.0f64; 2]; 2];
+    for _ in 0..ROUNDS {
+        for (t, sum) in [&mut early, &mut late].into_iter().zip(&mut sums) {
+            let (c0, s0) = (cpu(), t.steps());
+            t.train(EPISODES, &mut NoProfiler, |_| {})
+                .map_err(|e| e.to_string())?;
+            sum[0] += (cpu() - c0).as_secs_f64();
+            sum[1] += (t.steps() - s0) as f64;
+        }
+    }
+    let us = |s: [f64; 2]| s[0] * 1e6 / s[1].max(1.0);
+    println!(
+        "{}",
+        json!({
+            "early_us": us(sums[0]),
+            "late_us": us(sums[1]),
+            "rounds": ROUNDS,
+            "episodes_per_round": EPISODES,
         })
     );
     Ok(())
