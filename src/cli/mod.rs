@@ -134,6 +134,10 @@ enum Command {
         #[arg(long, value_parser = |s: &str| whole(s, 500, 1_000_000))]
         episodes: u64,
     },
+    /// (bench) One environment step at `large` against `small`, stepped in alternation; one
+    /// JSON line.
+    #[command(hide = true)]
+    BenchSteps,
     /// (bench) Per-step cost of episodes 4,500-5,000 against 0-500, the two phases timed in
     /// alternation; one JSON line.
     #[command(hide = true)]
@@ -215,6 +219,7 @@ pub fn run() -> i32 {
         Command::BenchScale { world } => scale::probe(&world),
         Command::BenchLong { preset, episodes } => scale::long_run(&preset, episodes as usize),
         Command::BenchPhases { preset } => scale::phases(&preset),
+        Command::BenchSteps => scale::steps_alternating(),
     };
     match result {
         Ok(()) => 0,

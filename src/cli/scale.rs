@@ -13,6 +13,7 @@ use instatok::build::{BuildStage, EnvBuilder};
 use instatok::cf::candidates::generate;
 use instatok::cf::CollaborativeFilter;
 use instatok::config::{Config, Preset, WorldSize};
+use instatok::env::Environment;
 use instatok::experiment::Trainer;
 use instatok::profile::{NoProfiler, Phase, Profiler};
 use instatok::rng::stream;
@@ -206,6 +207,15 @@ pub fn run(quick: bool) -> Result<(), String> {
         f(large, "step_us") / f(small, "step_us"),
         beside("env_step_large_vs_small")
     );
+    let q = child(&["bench-steps"])?;
+    println!(
+        "the same, both worlds in one process stepped in alternation ({} rounds of 500 steps): large {:.1} µs / small {:.1} µs = {:.2}x | {}",
+        f(&q, "rounds"),
+        f(&q, "large_us"),
+        f(&q, "small_us"),
+        f(&q, "large_us") / f(&q, "small_us"),
+        beside("env_step_large_vs_small")
+    );
 
     agreement()?;
 
@@ -375,23 +385,7 @@ pub fn probe(size: &str) -> Result<(), String> {
     let top10_ms = ms(cpu() - t3);
     let mut rng = stream(7, 7);
     let mut prof = CpuTimings::default();
-    let (mut steps, mut step_time) = (0u64, Duration::ZERO);
-    while steps < 5000 {
-        env.reset(rng.gen_range(0..n_users))
-            .map_err(|e| e.to_string())?;
-        loop {
-            let slot = rng.gen_range(0..cfg.cf.n_candidates);
-            let t = cpu();
-            let out = env
-                .step(slot, &mut rng, &mut prof)
-                .map_err(|e| e.to_string())?;
-            step_time += cpu() - t;
-            steps += 1;
-            if out.done || out.truncated {
-                break;
-            }
-        }
-    }
+    let (step_time, steps) = random_sessions(&mut env, 5000, &mut rng, &mut prof)?;
     println!(
         "{}",
         json!({
@@ -447,6 +441,64 @@ pub fn phases(preset: &str) -> Result<(), String> {
             "rounds": ROUNDS,
             "episodes_per_round": EPISODES,
         })
+    );
+    Ok(())
+}
+
+/// Random sessions (random users, random slots) until at least `steps` steps, timing each
+/// step alone (CPU time); returns the time and the steps taken.
+fn random_sessions(
+    env: &mut Environment,
+    steps: u64,
+    rng: &mut impl Rng,
+    prof: &mut CpuTimings,
+) -> Result<(Duration, u64), String> {
+    let (n_users, slots) = (env.world().users.len(), env.config().cf.n_candidates);
+    let (mut taken, mut time) = (0u64, Duration::ZERO);
+    while taken < steps {
+        env.reset(rng.gen_range(0..n_users))
+            .map_err(|e| e.to_string())?;
+        loop {
+            let slot = rng.gen_range(0..slots);
+            let t = cpu();
+            let out = env.step(slot, rng, prof).map_err(|e| e.to_string())?;
+            time += cpu() - t;
+            taken += 1;
+            if out.done || out.truncated {
+                break;
+            }
+        }
+    }
+    Ok((time, taken))
+}
+
+/// `instatok bench-steps`: one environment step at `large` against `small`, the two worlds
+/// stepped in alternation in one process (500 steps each per round, 10 rounds: the
+/// 5,000 steps of `bench-scale`), so that this machine's drifting speed weighs on both
+/// alike. One JSON line.
+pub fn steps_alternating() -> Result<(), String> {
+    const ROUNDS: u64 = 10;
+    let build = |size: WorldSize| -> Result<Environment, String> {
+        let cfg = Config::default_preset().with_world_size(size);
+        let mut b = EnvBuilder::new(&cfg).map_err(|e| e.to_string())?;
+        while !b.advance(usize::MAX / 2).is_done() {}
+        Ok(b.finish())
+    };
+    let mut envs = [build(WorldSize::Small)?, build(WorldSize::Large)?];
+    let mut rngs = [stream(7, 7), stream(7, 7)];
+    let mut sums = [(Duration::ZERO, 0u64); 2];
+    let mut prof = CpuTimings::default();
+    for _ in 0..ROUNDS {
+        for ((env, rng), sum) in envs.iter_mut().zip(&mut rngs).zip(&mut sums) {
+            let (t, n) = random_sessions(env, 500, rng, &mut prof)?;
+            sum.0 += t;
+            sum.1 += n;
+        }
+    }
+    let us = |(t, n): (Duration, u64)| t.as_secs_f64() * 1e6 / n.max(1) as f64;
+    println!(
+        "{}",
+        json!({ "small_us": us(sums[0]), "large_us": us(sums[1]), "rounds": ROUNDS })
     );
     Ok(())
 }
