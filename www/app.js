@@ -795,8 +795,7 @@ function onControlChange(p, value, source) {
   try {
     configFor(preset, overrides);
   } catch (e) {
-    controls.setError(p.key, fieldMessage(p, describe(e)));
-    controls.show(p.key, S.pending.has(p.key) ? S.pending.get(p.key) : appliedValue(p));
+    controls.refuse(p, fieldMessage(p, describe(e)), S.pending.has(p.key) ? S.pending.get(p.key) : appliedValue(p));
     return;
   }
   if (sameValue(p, value, appliedValue(p)) && !(p.key !== 'preset' && S.pending.has('preset'))) S.pending.delete(p.key);
@@ -835,8 +834,7 @@ async function setLive(p, value, source) {
   const seq = (liveSeq.get(p.key) || 0) + 1;
   liveSeq.set(p.key, seq);
   if (!S.ready || S.building) {
-    controls.show(p.key, appliedValue(p));
-    controls.setError(p.key, `${p.label}: the world is still being built; try again in a moment.`);
+    controls.refuse(p, `${p.label}: the world is still being built; try again in a moment.`, appliedValue(p));
     return;
   }
   controls.show(p.key, value, source === 'slider');
@@ -853,8 +851,7 @@ async function setLive(p, value, source) {
     updateUrl();
   } catch (e) {
     if (gen !== S.gen || liveSeq.get(p.key) !== seq) return;
-    controls.setError(p.key, `${p.label}: ${describe(e)}`);
-    controls.show(p.key, appliedValue(p));
+    controls.refuse(p, `${p.label}: ${describe(e)}`, appliedValue(p));
   }
 }
 

@@ -54,8 +54,7 @@ export class Controls {
         try {
           v = parseValue(p, box.value);
         } catch (e) {
-          this.setError(p.key, `${p.label} (${p.key}): ${e.message}`);
-          this.show(p.key, this.values.get(p.key));
+          this.refuse(p, `${p.label} (${p.key}): ${e.message}`, this.values.get(p.key));
           return;
         }
         // As the value reads back ("infinity" -> "∞", "1e-4" stays, "0.50" -> "0.5").
@@ -134,6 +133,15 @@ export class Controls {
     wrap.append(help, error);
     list.append(wrap);
     return { wrap, range, box, select, error };
+  }
+
+  /**
+   * A refused value: the field shows `kept` (the value still in force) again, and its message
+   * says why and that the old value stays.
+   */
+  refuse(p, text, kept) {
+    this.show(p.key, kept);
+    this.setError(p.key, `${text} ${/[.!]$/.test(text) ? '' : '\u2014 '}Kept ${formatValue(p, kept)}.`);
   }
 
   /**
