@@ -315,10 +315,11 @@ function setRunning(on) {
   const run = on && S.mode === 'agent' && S.ready && !S.building;
   if (run === S.running) return;
   S.running = run;
-  const b = $('train-toggle');
-  b.setAttribute('aria-pressed', S.running ? 'true' : 'false');
-  b.querySelector('.btn-label').textContent = S.running ? 'Pause' : 'Train';
-  b.querySelector('svg').replaceWith(iconEl(S.running ? 'pause' : 'play'));
+  for (const b of [$('train-toggle'), $('dock-train')]) {
+    b.setAttribute('aria-pressed', S.running ? 'true' : 'false');
+    b.querySelector('.btn-label').textContent = S.running ? 'Pause' : 'Train';
+    b.querySelector('svg').replaceWith(iconEl(S.running ? 'pause' : 'play'));
+  }
   if (run) {
     S.sim.call('start', { sps: SPEEDS[S.speed].sps }).catch((e) => trainingStopped(describe(e)));
   } else if (S.ready) {
@@ -700,7 +701,7 @@ function setMode(mode) {
   $(mode === 'user' ? 'mode-user' : 'mode-agent').checked = true;
   stopTraining();
   feed.setMode(mode);
-  for (const id of ['train-toggle', 'train-step']) {
+  for (const id of ['train-toggle', 'train-step', 'dock-train']) {
     $(id).disabled = mode === 'user';
     $(id).title = mode === 'user' ? 'Simulated users pause while you are the user; switch back to “Watch the agent” to train' : '';
   }
@@ -1045,6 +1046,9 @@ function frame(now) {
 
 function wire() {
   $('train-toggle').addEventListener('click', () => setRunning(!S.running));
+  $('dock-train').addEventListener('click', () => setRunning(!S.running));
+  // The dock shows while the toolbar is out of view (it only ever shows on narrow screens).
+  new IntersectionObserver(([e]) => { $('dock').hidden = e.isIntersecting; }).observe($('toolbar'));
   $('train-step').addEventListener('click', () => {
     stopTraining();
     singleStep();

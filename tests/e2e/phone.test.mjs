@@ -72,3 +72,34 @@ test('resizing the window (a phone rotating) while training raises no error', as
   assertNoProblems(problems);
   await context.close();
 });
+
+test('on a phone, quick controls follow once the toolbar scrolls away: Train/Pause, Top, Settings', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  await gotoReady(page);
+  const dock = page.locator('#dock');
+  assert.equal(await dock.isVisible(), false, 'not while the toolbar is on screen');
+  await page.evaluate(() => document.querySelector('[data-testid="plot-return"]').scrollIntoView());
+  await until(() => dock.isVisible(), 3000, 50);
+  await page.tap('[data-testid="dock-train"]');
+  await until(async () => (await episodeCount(page)) > 5, 30000, 100);
+  assert.equal(await page.getAttribute('[data-testid="train-toggle"]', 'aria-pressed'), 'true', 'the toolbar shows it training');
+  await page.tap('[data-testid="dock-train"]');
+  await until(async () => (await page.locator('#dock-train .btn-label').innerText()) === 'Train', 3000, 50);
+  // The steps already under way arrive with the Worker's reply; then nothing moves.
+  await page.waitForTimeout(500);
+  const n = await episodeCount(page);
+  await page.waitForTimeout(600);
+  assert.equal(await episodeCount(page), n, 'paused');
+  await page.tap('#dock a[href="#controls"]');
+  await until(async () => Math.abs((await page.locator('#controls').boundingBox()).y) < 100, 3000, 50);
+  await page.tap('#dock a[href="#toolbar"]');
+  await until(() => page.locator('[data-testid="train-toggle"]').isVisible(), 3000, 50);
+  await until(async () => !(await dock.isVisible()), 3000, 50);
+  // Not on a laptop.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.evaluate(() => document.querySelector('[data-testid="plot-return"]').scrollIntoView());
+  await page.waitForTimeout(300);
+  assert.equal(await dock.isVisible(), false, 'no dock on a wide screen');
+  assertNoProblems(problems);
+  await context.close();
+});
