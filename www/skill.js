@@ -131,8 +131,33 @@ export function readCurve(points, agentLabel = 'the agent') {
   const gap = pct >= 0
     ? `closes ${pct}% of the gap between random (0) and the oracle (1)`
     : `is ${-pct}% of the gap between random (0) and the oracle (1) below random`;
-  return `After ${p.episode} ${p.episode === 1 ? 'episode' : 'episodes'} ${agentLabel} ${gap} ` +
+  // "At the last evaluation": the counters above run on while the next point is computed.
+  return `At the last evaluation, after ${p.episode} ${p.episode === 1 ? 'episode' : 'episodes'}, ${agentLabel} ${gap} ` +
     `(±${Math.round(d.skill_ci95 * 100)} points): ${verdict}${vsGreedy}${vsMv}.`;
+}
+
+/**
+ * Episode ticks for the asinh x axis: 0 and the 1-2-5 steps in the range (from 10 while the
+ * range is short, else from 100), skipping any that would sit closer than 44 px to the
+ * previous label.
+ */
+function episodeTicks(u, min, max) {
+  // Past the linear part, 100 comes first (the axis turns logarithmic there).
+  const steps = [0];
+  for (let p = max > 300 ? 100 : 10; p <= Math.max(max, 10); p *= 10) steps.push(p, 2 * p, 5 * p);
+  const width = (u.bbox && u.bbox.width ? u.bbox.width / (window.devicePixelRatio || 1) : u.width - 60) || 300;
+  const at = (v) => Math.asinh(v / 100);
+  const span = at(max) - at(min) || 1;
+  const out = [];
+  let last = -Infinity;
+  for (const v of steps) {
+    if (v < min || v > max) continue;
+    const x = ((at(v) - at(min)) / span) * width;
+    if (x - last < 44) continue;
+    out.push(v);
+    last = x;
+  }
+  return out;
 }
 
 /** The skill plot's height: a little lower on a phone, so it fits under the card. */
@@ -170,7 +195,8 @@ export class SkillPlot {
       scales: {
         // asinh: linear for the first 100 episodes, logarithmic after, so the early climb is not
         // squashed against the left edge after thousands of episodes at full speed.
-        x: { time: false, distr: 4, asinh: 100 },
+        // The range ends just past the newest point (not at the next power of ten).
+        x: { time: false, distr: 4, asinh: 100, range: (u, min, max) => [0, Math.max(100, (max ?? 0) * 1.04)] },
         // From the curve, its band and the reference lines only (series 1-7): never from the
         // reader's dots, which can sit far outside (they are pinned at the edge instead).
         y: { range: (u) => skillRange(u.data) },
@@ -178,7 +204,8 @@ export class SkillPlot {
         eps: { range: (u) => skillRange(u.data) },
       },
       axes: [
-        { ...AXIS, size: 28, label: 'episodes (linear to 100, log after)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
+        { ...AXIS, size: 28, label: 'episodes (linear to 100, log after)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0,
+          splits: (u, i, min, max) => episodeTicks(u, min, max), filter: (u, splits) => splits, values: (u, vals) => vals.map((v) => (v == null ? '' : v.toLocaleString('en-US'))) },
         { ...AXIS, size: 46, values: (u, vals) => vals.map((v) => (v == null ? '' : String(Number(v.toFixed(2))))) },
         labelGutter(GUTTER),
       ],

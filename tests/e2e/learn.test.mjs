@@ -18,7 +18,7 @@ test('the skill plot fills with curve points, a band and a sentence that reads i
   const plot = page.locator('[data-testid="plot-skill"]');
   assert.equal(await plot.locator('canvas').count(), 1, 'one uPlot canvas in the skill plot');
   const reading = await page.textContent('[data-testid="skill-reading"]');
-  assert.match(reading, /After \d+ episodes? the agent (closes \d+% of the gap between random \(0\) and the oracle \(1\)|is \d+% of the gap between random \(0\) and the oracle \(1\) below random)/);
+  assert.match(reading, /At the last evaluation, after \d+ episodes?, the agent (closes \d+% of the gap between random \(0\) and the oracle \(1\)|is \d+% of the gap between random \(0\) and the oracle \(1\) below random)/);
   const ms = Number(await page.evaluate(() => document.body.dataset.curveMs));
   assert.ok(ms > 0, `a curve point's cost is reported (${ms} ms)`);
   console.log(`curve point (40 sessions) in the Worker: ${ms} ms`);
@@ -328,7 +328,7 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
     for (let j = i + 1; j < r.boxes.length; j++) assert.ok(!intersects(r.boxes[i], r.boxes[j]), `labels ${i} and ${j} do not overlap: ${JSON.stringify(r.boxes)}`);
   }
   assert.match(r.title, /random is 0 by definition; measured on the fixed panel/);
-  assert.match(r.neg, /^After 1 episode the agent is 5% of the gap between random \(0\) and the oracle \(1\) below random/);
+  assert.match(r.neg, /^At the last evaluation, after 1 episode, the agent is 5% of the gap between random \(0\) and the oracle \(1\) below random/);
   assertNoProblems(problems);
   await context.close();
 });
