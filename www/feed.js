@@ -204,10 +204,11 @@ export class Feed {
     this.renderWho(v.user, { you: v.you, revealed: v.revealed });
     this.setSession(v.session);
     patch(this.body, h('div', { class: 'cover' }, categoryIconEl(cat, 'icon cover-icon')),
-      h('div', { class: 'cat-name', text: categoryLabel(cat) }),
-      h('div', { class: 'vid-id', text: `video #${v.video.id}` }));
+      h('div', { class: 'cat-name', text: categoryLabel(cat) }));
+    // The video's number sits with its other facts at the bottom, so the reaction badge over
+    // the middle of the card never covers it.
     patch(this.meta, h('span', { class: 'creator', text: `@creator${v.video.creator}` }),
-      h('span', { text: `${v.video.views} views` }),
+      h('span', { text: `video #${v.video.id} \u00b7 ${v.video.views} views` }),
       h('span', { title: 'Position in the candidate list the agent picked from', text: `slot ${v.slot + 1} of ${v.nCandidates}` }));
     this.setLiked(false);
     this.hideBadge();

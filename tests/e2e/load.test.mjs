@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, assertNoProblems } from './helpers.mjs';
+import { launch, openPage, gotoReady, assertNoProblems, until } from './helpers.mjs';
 
 const TESTIDS = ['feed-card', 'train-toggle', 'train-step', 'reset', 'mode', 'like', 'plot-skill', 'plot-return', 'plot-loss',
   'plot-epsilon', 'plot-session', 'episode-count', 'message'];
@@ -24,9 +24,11 @@ test('page loads cleanly and the wasm module initialises within a few seconds', 
   for (const id of TESTIDS) {
     assert.equal(await page.locator(`[data-testid="${id}"]`).count(), 1, `exactly one [data-testid="${id}"]`);
   }
-  for (const id of TESTIDS.filter((i) => i !== 'message')) {
+  for (const id of TESTIDS.filter((i) => i !== 'message' && i !== 'like')) {
     assert.ok(await page.locator(`[data-testid="${id}"]`).isVisible(), `${id} is visible`);
   }
+  // Nothing to like before the first video: the button shows with it, not under the notice.
+  assert.equal(await page.locator('[data-testid="like"]').isVisible(), false, 'no Like under the start notice');
   // The message area is a live region and empty on a clean load.
   const msg = page.locator('[data-testid="message"]');
   assert.equal(await msg.getAttribute('aria-live'), 'polite');
@@ -36,6 +38,8 @@ test('page loads cleanly and the wasm module initialises within a few seconds', 
     assert.equal(await page.locator(`[data-testid="${id}"] canvas`).count(), 1, `${id} has a canvas`);
   }
   assert.equal(await page.locator('[data-testid="episode-count"]').innerText(), '0');
+  await page.click('[data-testid="train-step"]');
+  await until(() => page.locator('[data-testid="like"]').isVisible(), 5000, 50);
   await context.close();
 });
 
