@@ -176,12 +176,13 @@ export class SimilarityExplorer {
       g.fillStyle = '#333';
       g.textAlign = 'right';
       g.textBaseline = 'middle';
-      g.fillText(categoryLabel(b.category).slice(0, 9), label - 11, p + len / 2);
+      // The whole name, narrowed to the margin if need be ("Educational" is not "Education").
+      g.fillText(categoryLabel(b.category), label - 11, p + len / 2, label - 13);
       g.save();
       g.translate(p + len / 2, label - 11);
       g.rotate(-Math.PI / 4);
       g.textAlign = 'left';
-      g.fillText(categoryLabel(b.category).slice(0, 9), 0, 0);
+      g.fillText(categoryLabel(b.category), 0, 0, label);
       g.restore();
     }
     const within = hm.mean_within, between = hm.mean_between;
