@@ -386,6 +386,8 @@ impl Environment {
         let id = self.world.add_user(age, gender, region, interests);
         self.cf.add_user();
         self.interests.add_user();
+        // A person says what they like; the predicted interests start from it.
+        self.interests.declare(id, &interests);
         self.start_state
             .push((Category::Animals, Action::SessionEnd));
         id
