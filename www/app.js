@@ -969,8 +969,12 @@ function updateStats() {
   const loss = st.mean_loss_recent;
   $('stat-loss').textContent = Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
   $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
-  // Before any video is shown every creator has zero views: no inequality to speak of yet.
-  $('stat-gini').textContent = Number.isFinite(st.creator_gini) && st.coverage > 0 ? st.creator_gini.toFixed(2) : '–';
+  // A Gini over a handful of impressions is mostly chance (three steps read 0.92): shown once
+  // every creator could have had about 20 impressions.
+  const giniFrom = 20 * (S.cfg ? S.cfg.world.n_creators : 20);
+  const giniOk = Number.isFinite(st.creator_gini) && st.steps >= giniFrom;
+  $('stat-gini').textContent = giniOk ? st.creator_gini.toFixed(2) : '–';
+  $('stat-gini').title = giniOk ? '' : `Shown after ${fmtInt(giniFrom)} videos: over fewer it is mostly chance`;
   $('user-updates').textContent = fmtInt(st.updates);
   $('user-replay').textContent = `${fmtInt(st.replay_len)}${st.replay_len < S.cfg.agent.batch_size ? ` (learning starts at ${S.cfg.agent.batch_size})` : ''}`;
 }
