@@ -412,7 +412,7 @@ pub fn probe(size: &str) -> Result<(), String> {
 /// `instatok bench-phases --preset P`: the per-step cost of episodes 4,500-5,000 against
 /// 0-500, with the two phases run in alternation (a fresh trainer and one trained for 4,500
 /// episodes, 50 episodes each per round), so that this machine's speed, which drifts by a
-/// third within a minute, weighs on both alike. One JSON line.
+/// third within minutes, weighs on both alike. One JSON line.
 pub fn phases(preset: &str) -> Result<(), String> {
     const ROUNDS: usize = 10;
     const EPISODES: usize = 50;
