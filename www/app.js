@@ -1091,6 +1091,12 @@ function wire() {
       messages.info(`Copy this link (${what.replace(/\.$/, '')}): ${link}`);
     }
   });
+  // The intro's "You are the user" switches to it and brings the feed into view.
+  $('intro-user').addEventListener('click', (e) => {
+    e.preventDefault();
+    if (S.mode !== 'user') setMode('user');
+    $('feed-section').scrollIntoView({ block: 'start' });
+  });
   for (const r of document.querySelectorAll('input[name="mode"]')) {
     r.addEventListener('change', () => r.checked && setMode(r.value));
   }

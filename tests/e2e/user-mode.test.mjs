@@ -111,3 +111,14 @@ test('the reader\u2019s feed is a bandit\u2019s: its estimates (mean \u00b1 sd),
   assertNoProblems(problems);
   await context.close();
 });
+
+test('the intro\u2019s \u201cYou are the user\u201d switches to it and shows the profile form', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  assert.equal(await page.isChecked('#mode-agent'), true);
+  await page.click('[data-testid="intro-user"]');
+  await until(() => page.locator('[data-testid="profile-form"]').isVisible(), 4000, 50);
+  assert.equal(await page.isChecked('#mode-user'), true);
+  assertNoProblems(problems);
+  await context.close();
+});
