@@ -191,7 +191,7 @@ export class SimilarityExplorer {
     const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
     const verdict = within > between * 1.5 + 0.01
       ? 'the filter has found category structure (bright blocks on the diagonal)'
-      : 'no clear category structure yet';
+      : 'no clear category structure: a video is about as similar to other categories\u2019 videos as to its own';
     this.stats.textContent = `${n} videos (up to ${PER_CATEGORY} per category with interactions). Mean cosine within a category ${f(within)}, between categories ${f(between)}: ${verdict}.`;
   }
 }
