@@ -426,7 +426,8 @@ export class ComparePlot {
       const lasts = this.points.map((ps) => ps[ps.length - 1]).filter(Boolean);
       if (!lasts.length) return [];
       const p = lasts[0];
-      return [REFS[0], REFS[1], REFS[3]].map((r) => ({ label: r.label, color: r.color, value: p.policies[r.key] ? p.policies[r.key].skill : NaN }));
+      // Random at 0, its definition, as on the skill plot (its panel estimate is noise).
+      return [REFS[0], REFS[1], REFS[3]].map((r) => ({ label: r.label, color: r.color, value: r.key === 'random' ? 0 : p.policies[r.key] ? p.policies[r.key].skill : NaN, text: r.key === 'random' ? '0' : undefined }));
     };
     const series = [{ label: 'episode' }];
     const bands = [];
@@ -465,7 +466,7 @@ export class ComparePlot {
       data.push(xs.map((x) => (m.has(x) ? m.get(x).skill + m.get(x).skill_ci95 : null)));
     }
     const p0 = this.points[0][this.points[0].length - 1];
-    for (const k of ['oracle', 'greedy', 'random']) data.push(xs.map(() => (p0 && p0.policies[k] ? p0.policies[k].skill : null)));
+    for (const k of ['oracle', 'greedy', 'random']) data.push(xs.map(() => (p0 && p0.policies[k] ? (k === 'random' ? 0 : p0.policies[k].skill) : null)));
     this.u.setData(data);
     this.el.dataset.points = String(Math.min(...this.points.map((p) => p.length)));
   }
