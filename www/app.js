@@ -42,7 +42,6 @@ const S = {
   /** A single step or a reader's response is on its way to the Worker. */
   busy: false,
   cfg: null,
-  baselines: null,
   preset: 'default',
   overrides: new Map(),
   pending: new Map(),
@@ -166,13 +165,12 @@ function absorb(snap) {
   S.series.append(snap.series);
 }
 
-/** What each build stage (BuildProgress.stage, plus the Worker's 'baselines') is doing. */
+/** What each build stage (BuildProgress.stage) is doing. */
 const BUILD_STAGES = {
   world: 'Drawing videos and users',
   history: 'Drawing the users\u2019 watch history',
   matrix: 'Counting interactions per video',
   index: 'Finding each video\u2019s nearest neighbours',
-  baselines: 'Scoring the baseline policies',
 };
 
 /** The building indicator over the feed: a moving bar and the seconds so far. */
@@ -182,7 +180,7 @@ function showBuilding() {
   const stageText = h('div', { class: 'build-stage', dataset: { testid: 'build-stage' }, text: '' });
   feed.showNotice(h('div', { class: 'building', dataset: { testid: 'building' }, attrs: { role: 'progressbar', 'aria-label': 'Building the world' } },
     h('b', { text: 'Building the world\u2026' }), h('br'),
-    'videos, users, the similarity matrix and the baselines ', secs,
+    'videos, users, their histories and the similarity index ', secs,
     h('div', { class: 'build-bar' }, h('i')),
     stageText));
   // The Worker reports {stage, done, total, fraction} while it builds: a real bar from then on.
@@ -247,7 +245,6 @@ function adopt(built, preset, overrides) {
   S.preset = preset;
   S.overrides = overrides;
   S.cfg = built.config;
-  S.baselines = built.baselines;
   S.stats = built.stats;
   S.statsFromReader = false;
   S.series.clear();
@@ -260,7 +257,7 @@ function adopt(built, preset, overrides) {
   S.pending.clear();
   // The readouts under the phone belong to the old world's last step.
   setInteraction(null, NaN, NaN);
-  plots.reset(S.baselines);
+  plots.reset();
   plots.update(S.series, true);
   learn.onBuilt();
   controls.showAll((p) => (p.key === 'preset' ? S.preset : getValue(S.cfg, p)));

@@ -2,7 +2,7 @@
 // Each plot reads a whole per-episode series from the Playground; long runs are bucketed to a
 // few thousand points so a redraw stays cheap.
 
-import { labelLines, labelGutter, latestInLegend } from './skill.js';
+import { latestInLegend } from './skill.js';
 
 const MAX_POINTS = 800;
 const MA_WINDOW = 50;
@@ -10,13 +10,6 @@ const MA_WINDOW = 50;
 const MIN_EPISODES = 50;
 const GRID = { stroke: '#eceef2', width: 1 };
 const AXIS = { stroke: '#6b7280', grid: GRID, ticks: { stroke: '#d9dce3', width: 1 }, font: '11px system-ui, sans-serif' };
-
-const BASELINES = [
-  { key: 'random', label: 'random', color: '#9ca3af', dash: [5, 4] },
-  { key: 'most_viewed', label: 'most viewed', color: '#b45309', dash: [2, 3] },
-  { key: 'greedy', label: 'greedy score', color: '#0d9488', dash: [8, 4] },
-  { key: 'oracle', label: 'oracle', color: '#be123c', dash: [3, 3] },
-];
 
 /** Moving average over the previous `w` finite values. */
 function movingAverage(src, w) {
@@ -79,7 +72,6 @@ export class Plots {
   constructor(els) {
     if (typeof uPlot !== 'function') throw new Error('uPlot did not load (vendor/uPlot.iife.min.js).');
     this.els = els;
-    this.baselines = null;
     this.drawn = {};
     this.turn = 0;
     const sync = uPlot.sync('episodes');
@@ -98,35 +90,30 @@ export class Plots {
       };
       return opts;
     };
-    // The y-range follows the moving average and the baselines (not the noisy single returns,
-    // sd about 4, which would squash the effect into a thin band), with a margin.
+    // The y-range follows the moving average (not the noisy single returns, sd about 4, which
+    // would squash the effect into a thin band), with a margin.
+    // No baseline lines here: what each policy earns changes with the world as training goes
+    // on (the oracle's mean return on the default world falls from 4.7 as built to about
+    // 3.1-3.6), and a held-out panel's mean is not the training users' either, so lines on
+    // this plot made a near-oracle agent look below "random". The skill plot compares
+    // policies on the same held-out users at every point.
     const retRange = (u) => {
       const vals = [];
       const avg = u.data[2] || [];
       for (const v of avg) if (Number.isFinite(v)) vals.push(v);
-      for (let i = 3; i < u.data.length; i++) {
-        const v = (u.data[i] || []).find((x) => Number.isFinite(x));
-        if (Number.isFinite(v)) vals.push(v);
-      }
       if (!vals.length) return [-5, 10];
       const lo = Math.min(...vals);
       const hi = Math.max(...vals);
       const pad = Math.max(0.5, 0.25 * (hi - lo));
       return [lo - pad, hi + pad];
     };
-    const retRefs = () => BASELINES.map((bl) => {
-      const b = this.baselines && this.baselines[bl.key];
-      return { label: bl.label, value: b ? b.mean_return : NaN, color: bl.color };
-    });
     const ret = base(els.ret, 240, {
       scales: { x: { time: false }, y: { range: retRange } },
-      axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }, labelGutter(112)],
-      hooks: { draw: [labelLines(retRefs), latestInLegend], setLegend: [latestInLegend] },
+      axes: [{ ...AXIS, label: '', size: 30 }, { ...AXIS, size: 46 }],
       series: [
         { label: 'episode' },
         line('return', 'rgba(79,70,229,0.28)', 1),
         line(`avg of ${MA_WINDOW}`, '#4f46e5', 2.25),
-        ...BASELINES.map((b) => line(b.label, b.color, 1.5, { dash: b.dash })),
       ],
     });
     const loss = base(els.loss, 150, {
@@ -146,7 +133,6 @@ export class Plots {
         { label: 'episode' },
         line('seconds', 'rgba(16,185,129,0.3)', 1),
         line(`avg of ${MA_WINDOW}`, '#059669', 2.25),
-        ...BASELINES.filter((b) => b.key !== 'most_viewed').map((b) => line(b.label, b.color, 1.5, { dash: b.dash })),
       ],
     });
     const empty = (k) => Array.from({ length: k }, () => []);
@@ -177,12 +163,9 @@ export class Plots {
     }
   }
 
-  /** New world: new baselines and empty plots. */
-  reset(baselines) {
-    this.baselines = baselines;
+  /** New world: empty plots. */
+  reset() {
     this.drawn = {};
-    // The baselines' values read from the legend's value column (latestInLegend) and, on the
-    // return plot, from the labels beside the lines.
   }
 
   /**
@@ -205,29 +188,23 @@ export class Plots {
 
   /** Sets one plot's data from the Playground's series. */
   draw(key, pg, n) {
-    // Before there is much data, keep a minimum x range so the baselines already show.
+    // Before there is much data, keep a minimum x range.
     // A downsampled store (SeriesStore) keeps fewer points than episodes, each with its episode.
     const kept = pg.series('return').length;
     const stride = pg.stride || 1;
     const width = Math.max(kept, Math.ceil(MIN_EPISODES / stride));
     const xs = Array.from({ length: width }, (_, i) => (pg.xs && i < kept ? pg.xs[i] : (i + 1) * stride));
-    const b = this.baselines || {};
-    const flat = (k, field) => {
-      const v = b[k] && Number.isFinite(b[k][field]) ? b[k][field] : null;
-      return new Array(width).fill(v);
-    };
     const padded = (a) => (a.length < width ? a.concat(new Array(width - a.length).fill(null)) : a);
     const withMean = (a) => [padded(a), padded(movingAverage(a, Math.max(1, Math.round(MA_WINDOW / stride))))];
     let cols;
     if (key === 'ret') {
-      cols = [...withMean(finite(pg.series('return'))), ...BASELINES.map((bl) => flat(bl.key, 'mean_return'))];
+      cols = withMean(finite(pg.series('return')));
     } else if (key === 'loss') {
       cols = withMean(positive(pg.series('loss')));
     } else if (key === 'eps') {
       cols = [padded(finite(pg.series('epsilon')))];
     } else {
-      cols = [...withMean(finite(pg.series('session_seconds'))),
-        ...BASELINES.filter((bl) => bl.key !== 'most_viewed').map((bl) => flat(bl.key, 'mean_session_seconds'))];
+      cols = withMean(finite(pg.series('session_seconds')));
     }
     this.u[key].setData(bucket(xs, cols));
     this.drawn[key] = n;

@@ -11,7 +11,7 @@
 // in the order the requests were sent. Requests and their result fields:
 //
 //   init        {module: WebAssembly.Module}          -> {}
-//   build       {config}                              -> {gen, config, baselines, stats}
+//   build       {config}                              -> {gen, config, stats}
 //               Builds a new world + agent (the old one stays if the config is refused).
 //               `gen` numbers the worlds; every later message about this world carries it.
 //   start       {sps: number}  steps per second, 0 = as fast as possible
@@ -46,7 +46,7 @@
 //   userHistory {user}  distinct videos of a user's history -> {videos}
 //   exportAgent {}                                    -> {text}  (the agent file)
 //   importAgent {text}  stops training; a bad file throws and changes nothing
-//                                                     -> {report, gen, config, baselines, stats}
+//                                                     -> {report, gen, config, stats}
 //               report.rebuilt: a new world (new gen) was built from the file's config.
 //   csv         {}      Playground.episodesCsv()      -> {text}
 //
@@ -69,7 +69,7 @@
 //       diverged: true (error null) the trainer detected a divergence and paused:
 //       stats.divergence = {episode, step, kind, value, threshold, skipped_updates, message}.
 //   {type: 'progress', gen: -1, stage, done, total, fraction}
-//       while `build` runs: stage world|history|matrix|index|baselines, fraction in [0, 1].
+//       while `build` runs: stage world|history|matrix|index, fraction in [0, 1].
 //
 // Determinism: the Worker runs exactly the steps the page asks for, in order; how they are
 // sliced in time does not change them, so the same config gives the same results.

@@ -284,18 +284,9 @@ const HANDLERS = {
         post({ type: 'progress', gen: -1, ...p });
         await new Promise((resolve) => soon(resolve));
       }
-      post({ type: 'progress', gen: -1, stage: 'baselines', done: 0, total: 1, fraction: 1 });
       pg = b.finish();
     } finally {
       b.free();
-    }
-    // The baselines on the new world, before any training (evaluated at the first call).
-    let baselines;
-    try {
-      baselines = pg.baselines();
-    } catch (e) {
-      pg.free();
-      throw e;
     }
     if (W.pg) W.pg.free();
     W.pg = pg;
@@ -305,7 +296,7 @@ const HANDLERS = {
     W.steps = 0;
     W.finished = 0;
     W.last = null;
-    return { gen: W.gen, config: pg.config(), baselines, stats: pg.stats() };
+    return { gen: W.gen, config: pg.config(), stats: pg.stats() };
   },
   start(m) {
     need();
@@ -404,7 +395,7 @@ const HANDLERS = {
       W.finished = 0;
       W.last = null;
     }
-    return { report, gen: W.gen, config: pg.config(), baselines: pg.baselines(), stats: pg.stats() };
+    return { report, gen: W.gen, config: pg.config(), stats: pg.stats() };
   },
   csv() {
     return { text: need().episodesCsv() };

@@ -55,8 +55,7 @@ async function experiment(browser, profile = false) {
     }
     const tTrain = performance.now() - t2;
     // Not part of the experiment (the notebook has no baselines, and the native figure does
-    // not include them): what the page adds for its reference lines, on a fresh world as the
-    // page evaluates them.
+    // not include them): what Playground.baselines() costs on a fresh world.
     const fresh = new m.Playground(cfg);
     const t3 = performance.now();
     fresh.baselines();
@@ -84,7 +83,7 @@ async function experiment(browser, profile = false) {
   console.log(`    training             ${s.toFixed(2)} s  (${r.episodes} episodes, ${r.steps} steps, ${r.updates} updates)`);
   console.log(`    throughput           ${(r.episodes / s).toFixed(1)} episodes/s, ${(r.steps / s).toFixed(0)} steps/s`);
   console.log(`    total                ${((r.tBuild + r.tTrain) / 1000).toFixed(2)} s  (target < 1.0 s, world included; load avg ${loadAvg()})`);
-  console.log(`    (not in the total, as not in the native run: the page's four baselines on a fresh world, ${(r.tBaselines / 1000).toFixed(2)} s; figures before session 5 counted them in the world)`);
+  console.log(`    (not in the total, as not in the native run: Playground.baselines(), the four baselines on a fresh world, ${(r.tBaselines / 1000).toFixed(2)} s; figures before session 5 counted them in the world, and the page no longer asks for them)`);
   console.log(`    mean return, last 50 episodes: ${r.meanReturnLast50.toFixed(2)}`);
   compareWithNative((r.tBuild + r.tTrain) / 1000, r.steps);
 }
@@ -152,7 +151,7 @@ async function responsiveness(browser) {
   const parts = Object.entries(r.profile || {}).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
   if (parts) console.log(`    longest per frame part (ms): ${parts}  (training itself runs in the Worker, off this thread)`);
   if (loadTasks && loadTasks.length) {
-    console.log(`    (on load: longest task ${Math.max(...loadTasks).toFixed(0)} ms: wasm compile + init; the world and baselines build in the Worker)`);
+    console.log(`    (on load: longest task ${Math.max(...loadTasks).toFixed(0)} ms: wasm compile + init; the world builds in the Worker)`);
   }
 }
 
@@ -289,7 +288,7 @@ async function largeWorld(browser) {
   const longest = (l) => l.reduce((m, t) => Math.max(m, t.d), 0);
   const buildLong = r.long.filter((t) => r.build.t0 !== null && t.start >= r.build.t0);
   console.log(`(e) large world (100,000 videos x 20,000 users, ~1,000,000 interactions) built and indexed on the page`);
-  console.log(`    build (world, history, matrix, top-K index, baselines) ${((r.build.t1 - r.build.t0) / 1000).toFixed(2)} s  (target < 3 s; load avg ${loadAvg()})`);
+  console.log(`    build (world, history, matrix, top-K index) ${((r.build.t1 - r.build.t0) / 1000).toFixed(2)} s  (target < 3 s; load avg ${loadAvg()})`);
   console.log(`    longest main-thread task while building ${buildLong.length ? `${longest(buildLong).toFixed(0)} ms` : 'none over 50 ms'}; while then training 5 s (${after.episodes} episodes) ${after.long.length > r.long.length ? `${longest(after.long.slice(r.long.length)).toFixed(0)} ms` : 'none over 50 ms'}  (target <= 50 ms)`);
   console.log(`    memory after the build: Worker wasm ${mb(r.mem.wasm_bytes)}, Worker JS heap ${r.mem.js_heap_bytes ? mb(r.mem.js_heap_bytes) : '?'}, page JS heap ${mb(metrics.JSHeapUsedSize)}; the tab's renderer RSS ${rss ? mb(tabRss) : '?'} (all ${rendererRss.count} renderer processes ${rss ? mb(rss) : '?'})  (target: tab < 600 MB)`);
   console.log(`    a request to the Worker while it trains waits: median ${waits[waits.length >> 1].toFixed(0)} ms, longest ${waits[waits.length - 1].toFixed(0)} ms (${waits.length} requests; a skill-curve point is computed a policy per turn)`);

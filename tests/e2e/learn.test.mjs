@@ -333,7 +333,7 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
   await context.close();
 });
 
-test('the return plot\u2019s baseline labels sit right of the data and never overlap', async () => {
+test('the return plot draws the returns and their average only, and sends the reader to the skill plot to compare policies', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
   await gotoReady(page);
   await page.click('[data-testid="train-toggle"]');
@@ -341,16 +341,17 @@ test('the return plot\u2019s baseline labels sit right of the data and never ove
   await page.click('[data-testid="train-toggle"]');
   const r = await page.evaluate(() => {
     const root = document.querySelector('#plot-return .uplot');
-    const over = root.querySelector('.u-over');
-    return { boxes: JSON.parse(root.dataset.labelBoxes || '[]'), right: over.offsetLeft + over.offsetWidth,
-      legend: [...root.querySelectorAll('.u-legend .u-value')].map((e) => e.textContent) };
+    return {
+      series: [...root.querySelectorAll('.u-legend .u-series .u-label')].map((e) => e.textContent).filter((t) => t !== 'episode'),
+      values: [...root.querySelectorAll('.u-legend .u-value')].map((e) => e.textContent),
+      caption: document.querySelector('#plot-return-fig figcaption').textContent,
+    };
   });
-  assert.ok(r.boxes.length >= 3, `baseline labels drawn (${JSON.stringify(r.boxes)})`);
-  for (let i = 0; i < r.boxes.length; i++) {
-    assert.ok(r.boxes[i][0] >= r.right, `label ${i} right of the data (${r.boxes[i][0]} vs ${r.right})`);
-    for (let j = i + 1; j < r.boxes.length; j++) assert.ok(!intersects(r.boxes[i], r.boxes[j]), `labels ${i} and ${j} overlap: ${JSON.stringify(r.boxes)}`);
-  }
-  assert.ok(!r.legend.includes('--'), `the legend shows the latest values without hovering (${r.legend})`);
+  // Baselines measured on the world as built drifted away from what policies earn later (the
+  // oracle 4.7 -> about 3.3), and a near-oracle agent looked below "random".
+  assert.deepEqual(r.series, ['return', 'avg of 50'], `no baseline lines (${r.series})`);
+  assert.ok(!r.values.includes('--'), `the legend shows the latest values without hovering (${r.values})`);
+  assert.match(r.caption, /skill plot/);
   assertNoProblems(problems);
   await context.close();
 });
