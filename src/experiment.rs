@@ -167,6 +167,11 @@ impl Trainer {
         &self.episodes
     }
 
+    /// The return so far of the training episode under way (`None` between episodes).
+    pub fn running_return(&self) -> Option<f64> {
+        self.running.as_ref().map(|r| r.record.return_)
+    }
+
     /// Environment steps taken by training and by the reader.
     pub fn steps(&self) -> u64 {
         self.steps

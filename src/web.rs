@@ -117,6 +117,8 @@ struct FeedEvent {
     reward: f64,
     done: bool,
     session_seconds: f64,
+    /// The session's return so far, this step's reward included.
+    session_return: f64,
     epsilon: f32,
     /// Whether the agent picked `slot` by exploring (`TrainStep::explored`).
     explored: bool,
@@ -1007,6 +1009,10 @@ impl Playground {
             session_seconds: s.finished.as_ref().map_or_else(
                 || self.trainer.env().session().map_or(0.0, |x| x.seconds),
                 |r| r.session_seconds,
+            ),
+            session_return: s.finished.as_ref().map_or_else(
+                || self.trainer.running_return().unwrap_or(0.0),
+                |r| r.return_,
             ),
             epsilon: self.trainer.agent().epsilon(),
             explored: s.explored,

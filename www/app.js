@@ -49,7 +49,6 @@ const S = {
   running: false,
   speed: SPEEDS.findIndex((s) => s.name === DEFAULT_SPEED),
   lastEvent: null,
-  epRet: NaN,
   feedDirty: false,
   viewToken: 0,
   revealed: false,
@@ -251,7 +250,6 @@ function adopt(built, preset, overrides) {
   S.lastEvent = null;
   // A frame queued before the reset must not redraw the old world's last event.
   S.feedDirty = false;
-  S.epRet = NaN;
   S.user = null;
   S.busy = false;
   S.pending.clear();
@@ -422,14 +420,13 @@ async function singleStep(fromPx = 0) {
 function afterTrain(res, view) {
   const ev = res.last;
   if (!ev) return;
-  // `step` counts the videos of the episode so far (1 = its first video). Per-step seconds and
-  // the running return are only known when we saw every step of the episode.
+  // `step` counts the videos of the episode so far (1 = its first video). Per-step seconds are
+  // only known when we saw every step of the episode; the running return comes with the event.
   const prev = S.lastEvent;
   const first = ev.step === 1;
   const consecutive = !first && res.steps === 1 && prev && prev.episode === ev.episode && ev.step === prev.step + 1;
-  S.epRet = first ? ev.reward : consecutive ? S.epRet + ev.reward : NaN;
   ev._seconds = first ? ev.session_seconds : consecutive ? ev.session_seconds - prev.session_seconds : null;
-  ev._ret = S.epRet;
+  ev._ret = Number.isFinite(ev.session_return) ? ev.session_return : NaN;
   ev._why = res.why;
   S.lastEvent = ev;
   if (view.view === 'none') {

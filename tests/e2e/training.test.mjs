@@ -54,6 +54,11 @@ test('Train advances episodes and redraws all four plots; Pause stops it', async
   const paused = await episodeCount(page);
   await page.waitForTimeout(800);
   assert.equal(await episodeCount(page), paused, 'no episodes while paused');
+  // The sampled step shown after the pause carries its session's return so far (the page sees
+  // only some steps at full speed, so it cannot add them up itself).
+  await until(async () => /return [+−-]?\d/.test(await page.locator('#session-line').innerText()), 3000, 100);
+  assert.match(await page.locator('#session-line').innerText(), /return [+−-]?\d/);
+  assert.notEqual((await page.locator('#feed-return').innerText()).trim(), '\u2013', 'the strip shows the session return');
 
   await screenshot(page, 'desktop-trained.png');
   await page.screenshot({ path: `${process.env.ARTIFACTS_DIR || 'target/e2e-artifacts'}/desktop-viewport.png` });
