@@ -109,7 +109,7 @@ export class Explain {
     const max = Math.max(Math.abs(t.similarity), Math.abs(t.popularity), Math.abs(t.interest), 1e-9);
     const sum = t.similarity + t.popularity + t.interest;
     const terms = h('table', { class: 'why-terms', dataset: { testid: 'why-terms' } },
-      h('caption', { text: 'Business score = w1 × similarity + w2 × 0.1 × views + w3 × interest' }),
+      h('caption', { text: 'Business score = w1 × similarity + w2 × 0.1 × views + w3 × interest (views when the list was ranked; the card counts this view too)' }),
       h('tbody', null,
         term('similarity', `${wt('w1')} × ${f3(w.cf_score)}`, t.similarity, max),
         term('popularity', `${wt('w2')} × 0.1 × ${w.views}`, t.popularity, max),
