@@ -135,7 +135,9 @@ export class ExposurePanel {
     g.fillText('coverage', 72, 24);
     if (!hist.length) {
       g.fillStyle = '#666';
-      g.fillText(`Sampled every ${x.every} finished episodes: train to see it.`, 40, H / 2);
+      // Two short lines: one long line ran past the canvas's right edge.
+      g.fillText(`Sampled every ${x.every} finished`, 40, H / 2 - 8);
+      g.fillText('episodes: train to see it.', 40, H / 2 + 8);
     }
     const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
     fill(this.figures,
