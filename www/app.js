@@ -319,7 +319,13 @@ function setRunning(on) {
     S.sim.call('start', { sps: SPEEDS[S.speed].sps }).catch((e) => trainingStopped(describe(e)));
   } else if (S.ready) {
     const gen = S.gen;
-    S.sim.call('pause').then((r) => { if (gen === S.gen) absorb(r); }).catch(() => {});
+    // Paused, the trainer's state stays put: the state inspector, skipped while training ran,
+    // now shows the input for the decision after the newest step (the card shows that step).
+    S.sim.call('pause').then((r) => {
+      if (gen !== S.gen) return;
+      absorb(r);
+      explain.inspect(true);
+    }).catch(() => {});
   }
 }
 
@@ -386,11 +392,17 @@ function onPush(m) {
     trainingStopped(m.error);
     return;
   }
-  if (m.type !== 'tick' || !S.running) return;
-  S.rate.steps += m.steps;
-  if (!m.last) return;
-  const sp = SPEEDS[S.speed];
+  if (m.type !== 'tick' || !m.last) return;
   const report = { steps: m.steps, last: m.last, why: m.why };
+  // The steps still under way when Pause was pressed arrive after it (the Worker sends them
+  // before its reply): the card catches up with the newest, which the paused trainer's state
+  // (the state inspector's input) follows.
+  if (!S.running) {
+    if (S.mode === 'agent') afterTrain(report, { view: 'none' });
+    return;
+  }
+  S.rate.steps += m.steps;
+  const sp = SPEEDS[S.speed];
   if (m.paced && sp.view !== 'none') afterTrain(report, { view: sp.view, stepMs: 1000 / sp.sps });
   else afterTrain(report, { view: 'none' });
 }

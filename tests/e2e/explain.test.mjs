@@ -267,3 +267,26 @@ test('the creator-exposure panel catches up by itself while visible, also after 
   assertNoProblems(problems);
   await context.close();
 });
+
+test('after a pause the card shows the newest step and the state inspector the same user', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  for (let k = 0; k < 3; k++) {
+    await page.click('[data-testid="train-toggle"]');
+    await page.waitForTimeout(1500 + 500 * k);
+    await page.click('[data-testid="train-toggle"]');
+    const same = await until(async () => {
+      // A step that ended its session leaves no next decision: the inspector says so.
+      if (/session ended with the card on screen/.test(await page.locator('#state-inspector-body').innerText())) return true;
+      const who = await page.locator('#who').innerText();
+      const rows = await page.$$eval('#state-inspector-body tr', (trs) => trs.map((t) => t.innerText.replace(/\s+/g, ' ')));
+      const age = rows.find((r) => /^0 age /.test(r));
+      const region = rows.find((r) => /region embedding \[0\]/.test(r));
+      const m = /(\d+) y\s+\S+\s+(west|mid|east)/.exec(who.replace(/\s+/g, ' '));
+      return !!(m && age && region && age.endsWith(`raw ${m[1]}`) && region.endsWith(`= ${m[2]}`));
+    }, 5000, 100);
+    assert.ok(same, `card and inspector agree after pause ${k + 1}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
+  }
+  assertNoProblems(problems);
+  await context.close();
+});
