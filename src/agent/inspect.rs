@@ -107,7 +107,7 @@ impl DqnAgent {
         }
         let widths = net.embedding_widths();
         let ids = obs.state_ids();
-        let numeric_labels = ["age", "videos this session", "session seconds"];
+        let numeric_labels = ["age", "videos watched this session", "session seconds"];
         let rows = (0..inp.rows())
             .map(|r| {
                 let values = net.first_layer_input(&inp, r);
