@@ -14,6 +14,23 @@ export const REFS = [
   { key: 'random', label: 'random', color: '#6b7280', dash: [5, 4] },
 ];
 
+/**
+ * Where a reference line is drawn for `point`: random at 0, its definition (its expected
+ * skill; its estimate on the fixed panel of held-out sessions wobbles around 0 by the panel's
+ * noise, told in the tooltip), the others at their skill on the panel; null without the
+ * policy.
+ */
+function refSkill(point, key) {
+  const e = point && point.policies[key];
+  return e ? (key === 'random' ? 0 : e.skill) : null;
+}
+
+/** A reference line's label box for `point` (random's value written as its definition, 0). */
+function refLabel(r, point) {
+  const v = refSkill(point, r.key);
+  return { label: r.label, color: r.color, value: v === null ? NaN : v, text: r.key === 'random' ? '0' : undefined };
+}
+
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(2) : '?');
 /** The gutter right of the skill plots for the reference lines' labels, in CSS px. */
 const GUTTER = 104;
@@ -175,14 +192,7 @@ export class SkillPlot {
     const refs = () => {
       const p = this.points[this.points.length - 1];
       const out = [];
-      if (p) {
-        // Random is 0 by definition (its expected skill); its estimate on the fixed panel of
-        // held-out sessions wobbles around 0 by the panel's noise (told in the box's tooltip).
-        for (const r of REFS) {
-          const v = p.policies[r.key] ? p.policies[r.key].skill : NaN;
-          out.push({ label: r.label, color: r.color, value: r.key === 'random' ? 0 : v, text: r.key === 'random' ? '0' : undefined });
-        }
-      }
+      if (p) for (const r of REFS) out.push(refLabel(r, p));
       const e = this.lastEpsilon();
       if (Number.isFinite(e)) out.push({ label: 'ε', color: '#0891b2', value: e, scale: 'eps', text: e.toFixed(2) });
       return out;
@@ -344,8 +354,7 @@ export class SkillPlot {
     const last = this.points[this.points.length - 1];
     const byEp = new Map(this.points.map((p) => [p.episode, p]));
     const col = (f) => xs.map((x) => (byEp.has(x) ? f(byEp.get(x).policies.dqn) : null));
-    // Random's line at 0, its definition (as its label); its panel estimate is in the tooltip.
-    const ref = (k) => xs.map(() => (last && last.policies[k] ? (k === 'random' ? 0 : last.policies[k].skill) : null));
+    const ref = (k) => xs.map(() => refSkill(last, k));
     const data = [
       xs,
       col((d) => d.skill),
@@ -426,8 +435,7 @@ export class ComparePlot {
       const lasts = this.points.map((ps) => ps[ps.length - 1]).filter(Boolean);
       if (!lasts.length) return [];
       const p = lasts[0];
-      // Random at 0, its definition, as on the skill plot (its panel estimate is noise).
-      return [REFS[0], REFS[1], REFS[3]].map((r) => ({ label: r.label, color: r.color, value: r.key === 'random' ? 0 : p.policies[r.key] ? p.policies[r.key].skill : NaN, text: r.key === 'random' ? '0' : undefined }));
+      return [REFS[0], REFS[1], REFS[3]].map((r) => refLabel(r, p));
     };
     const series = [{ label: 'episode' }];
     const bands = [];
@@ -466,7 +474,7 @@ export class ComparePlot {
       data.push(xs.map((x) => (m.has(x) ? m.get(x).skill + m.get(x).skill_ci95 : null)));
     }
     const p0 = this.points[0][this.points[0].length - 1];
-    for (const k of ['oracle', 'greedy', 'random']) data.push(xs.map(() => (p0 && p0.policies[k] ? (k === 'random' ? 0 : p0.policies[k].skill) : null)));
+    for (const k of ['oracle', 'greedy', 'random']) data.push(xs.map(() => refSkill(p0, k)));
     this.u.setData(data);
     this.el.dataset.points = String(Math.min(...this.points.map((p) => p.length)));
   }
