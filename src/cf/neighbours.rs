@@ -185,7 +185,7 @@ pub struct TopKFilter {
 struct Journal {
     undo: Vec<Undo>,
     /// (kind, index) of the rows saved.
-    saved: std::collections::HashSet<(u8, u32)>,
+    saved: std::collections::HashSet<(RowKind, u32)>,
     recorded: u64,
     n_users: usize,
 }
@@ -205,17 +205,20 @@ enum Undo {
 
 impl Journal {
     /// Whether row `idx` of kind `kind` is saved for the first time (then the caller saves it).
-    fn first(&mut self, kind: u8, idx: usize) -> bool {
+    fn first(&mut self, kind: RowKind, idx: usize) -> bool {
         self.saved.insert((kind, idx as u32))
     }
 }
 
-/// Row kinds, for [`Journal::first`].
-const ITEM_USERS: u8 = 0;
-const USER_ITEMS: u8 = 1;
-const RECENT: u8 = 2;
-const SEEN: u8 = 3;
-const LIST: u8 = 4;
+/// The shared rows a trial saves (once each, see [`Journal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum RowKind {
+    ItemUsers,
+    UserItems,
+    Recent,
+    Seen,
+    List,
+}
 
 /// A list's last entry and whether it was truncated.
 #[derive(Debug, Clone, Copy)]
@@ -263,10 +266,11 @@ impl Tail {
 /// mark clear: a call lists (`touched`) each item it writes, and whoever consumes the sums
 /// resets the slots of the touched items. An update and candidate generation mark an item when
 /// they list it (each item once); the build's scatter lists an item whenever it finds its sum
-/// at 0, which may list it twice, and its consumer reads the second copy as 0. The slots are split by use so that each hot
-/// loop walks the smallest array it can: the build and candidate generation one f64 per item
-/// (`sums`), an update the pair before and after the change (`pairs`), and the marks are a
-/// bitset that stays in the first-level cache even for the largest world.
+/// at 0, which may list it twice, and its consumer reads the second copy as 0. The slots are
+/// split by use so that each hot loop walks the smallest array it can: the build and candidate
+/// generation one f64 per item (`sums`), an update the pair before and after the change
+/// (`pairs`), and the marks are a bitset that stays in the first-level cache even for the
+/// largest world.
 #[derive(Debug, Default)]
 struct Scratch {
     /// item -> the sum of a scatter (the build, candidate generation).
@@ -513,12 +517,29 @@ impl TopKFilter {
         self.seen.truncate(j.n_users);
     }
 
+    /// Save row `idx` of `kind` before a trial changes it for the first time (nothing outside
+    /// a trial).
+    fn save_row(&mut self, kind: RowKind, idx: usize) {
+        let Some(j) = &mut self.journal else {
+            return;
+        };
+        if !j.first(kind, idx) {
+            return;
+        }
+        let i = idx as u32;
+        j.undo.push(match kind {
+            RowKind::ItemUsers => Undo::ItemUsers(i, self.item_users[idx].clone()),
+            RowKind::UserItems => Undo::UserItems(i, self.user_items[idx].clone()),
+            RowKind::Recent => Undo::Recent(i, self.recent[idx].clone()),
+            RowKind::Seen => Undo::Seen(i, self.seen[idx].clone()),
+            RowKind::List => Undo::List(i, self.lists[idx].clone()),
+        });
+    }
+
     /// Save list `i` and its tail before a trial changes them.
     fn save_list(&mut self, i: usize) {
+        self.save_row(RowKind::List, i);
         if let Some(j) = &mut self.journal {
-            if j.first(LIST, i) {
-                j.undo.push(Undo::List(i as u32, self.lists[i].clone()));
-            }
             j.undo.push(Undo::Tail(i as u32, self.tails[i]));
         }
     }
@@ -635,15 +656,9 @@ impl TopKFilter {
     pub fn record(&mut self, item: usize, user: usize, score: f64) {
         if let Some(j) = &mut self.journal {
             j.undo.push(Undo::Present(item as u32, self.present[item]));
-            if j.first(SEEN, user) {
-                j.undo
-                    .push(Undo::Seen(user as u32, self.seen[user].clone()));
-            }
-            if j.first(RECENT, user) {
-                j.undo
-                    .push(Undo::Recent(user as u32, self.recent[user].clone()));
-            }
         }
+        self.save_row(RowKind::Seen, user);
+        self.save_row(RowKind::Recent, user);
         self.recorded += 1;
         self.present[item] = true;
         let seen = &mut self.seen[user];
@@ -771,14 +786,10 @@ impl TopKFilter {
         }
         if let Some(j) = &mut self.journal {
             j.undo.push(Undo::Norm(i as u32, self.norms[i]));
-            if j.first(ITEM_USERS, i) {
-                j.undo
-                    .push(Undo::ItemUsers(i as u32, self.item_users[i].clone()));
-            }
-            if value == 0.0 && j.first(USER_ITEMS, u) {
-                j.undo
-                    .push(Undo::UserItems(u as u32, self.user_items[u].clone()));
-            }
+        }
+        self.save_row(RowKind::ItemUsers, i);
+        if value == 0.0 {
+            self.save_row(RowKind::UserItems, u);
         }
         let n_old = self.norms[i];
         set_sorted(&mut self.item_users[i], u as u32, value);
@@ -821,7 +832,7 @@ impl TopKFilter {
                 let at = column.binary_search_by_key(&(i as u32), |e| e.0);
                 if at.map_or(true, |p| column[p].1 != a_new) {
                     if let Some(j) = journal {
-                        if j.first(USER_ITEMS, v as usize) {
+                        if j.first(RowKind::UserItems, v as usize) {
                             j.undo.push(Undo::UserItems(v, column.clone()));
                         }
                     }
