@@ -152,27 +152,31 @@ impl InterestModel {
     /// their own responses had, and the first cards ignored what they said they like. Their
     /// responses then move the prediction as anyone's do.
     pub fn declare(&mut self, user: usize, categories: &[Category]) {
-        if user >= self.users.len() {
-            self.users.resize(user + 1, ([0.0; C], [0.0; C]));
-        }
+        let row = self.user_row(user);
         let mut seen = [false; C];
         for c in categories {
             let c = c.id();
             if !std::mem::replace(&mut seen[c], true) {
-                self.users[user].0[c] += DECLARED_WEIGHT;
-                self.users[user].1[c] += DECLARED_WEIGHT;
+                row.0[c] += DECLARED_WEIGHT;
+                row.1[c] += DECLARED_WEIGHT;
             }
         }
     }
 
-    /// One response of `user` (of `region`) to a video of `category`.
-    pub fn record(&mut self, user: usize, region: Region, category: Category, positive: bool) {
+    /// `user`'s positives and totals, the users before them made room for (with no data).
+    fn user_row(&mut self, user: usize) -> &mut ([f64; C], [f64; C]) {
         if user >= self.users.len() {
             self.users.resize(user + 1, ([0.0; C], [0.0; C]));
         }
+        &mut self.users[user]
+    }
+
+    /// One response of `user` (of `region`) to a video of `category`.
+    pub fn record(&mut self, user: usize, region: Region, category: Category, positive: bool) {
         let (c, p) = (category.id(), f64::from(u8::from(positive)));
-        self.users[user].0[c] += p;
-        self.users[user].1[c] += 1.0;
+        let row = self.user_row(user);
+        row.0[c] += p;
+        row.1[c] += 1.0;
         let g = &mut self.regions[region.id()];
         g.0[c] += p;
         g.1[c] += 1.0;

@@ -422,10 +422,9 @@ impl Playground {
     }
 
     /// The baselines `{random, most_viewed, greedy, oracle}`, evaluated on the world as it is
-    /// at the first call and kept. The page calls this as soon as a world is built, before
-    /// any training, so its reference lines are the initial world's; the notebook's
-    /// experiment (`new Playground` then `train`) does not need them and does not pay for
-    /// them (0.1-0.2 s in Chromium at the notebook's size).
+    /// at the first call and kept (0.1-0.2 s in Chromium at the notebook's size). Nothing else
+    /// evaluates them: the page reads every baseline from the skill-curve points instead, and
+    /// the notebook's experiment (`new Playground` then `train`) needs none.
     pub fn baselines(&self) -> Result<JsValue, JsError> {
         if let Some(b) = self.baselines.get() {
             return to_js(b);

@@ -478,11 +478,8 @@ fn random_sessions(
 /// alike. One JSON line.
 pub fn steps_alternating() -> Result<(), String> {
     const ROUNDS: u64 = 10;
-    let build = |size: WorldSize| -> Result<Environment, String> {
-        let cfg = Config::default_preset().with_world_size(size);
-        let mut b = EnvBuilder::new(&cfg).map_err(|e| e.to_string())?;
-        while !b.advance(usize::MAX / 2).is_done() {}
-        Ok(b.finish())
+    let build = |size: WorldSize| {
+        Environment::new(&Config::default_preset().with_world_size(size)).map_err(|e| e.to_string())
     };
     let mut envs = [build(WorldSize::Small)?, build(WorldSize::Large)?];
     let mut rngs = [stream(7, 7), stream(7, 7)];
