@@ -1027,9 +1027,9 @@ function frame(now) {
       });
     }
     // At most one of the heavier parts per frame (a sampled step's card, its candidate table,
-    // its why panel, one training plot, the skill plot): each costs a few milliseconds of script plus the
-    // style, layout and paint it causes, and together they made frames of more than 50 ms
-    // while training.
+    // its why panel, one training plot, the skill plot): each costs a few milliseconds of
+    // script plus the style, layout and paint it causes, and together they made frames of more
+    // than 50 ms while training.
     if (S.panelsDue) {
       const due = S.panelsDue;
       const panel = due.panels.shift();

@@ -38,6 +38,16 @@ function resetCurve() {
   C.pending = null;
 }
 
+/** W.pg holds a new world: the next world number, and nothing of the old one's progress. */
+function newWorld() {
+  W.gen += 1;
+  resetCurve();
+  W.sent = 0;
+  W.steps = 0;
+  W.finished = 0;
+  W.last = null;
+}
+
 /** Starts a curve point if one is due (episode count and training time). */
 function maybeCurve(episode, sliceMs) {
   C.trainMs += sliceMs;
@@ -290,12 +300,7 @@ const HANDLERS = {
     }
     if (W.pg) W.pg.free();
     W.pg = pg;
-    W.gen += 1;
-    resetCurve();
-    W.sent = 0;
-    W.steps = 0;
-    W.finished = 0;
-    W.last = null;
+    newWorld();
     return { gen: W.gen, config: pg.config(), stats: pg.stats() };
   },
   start(m) {
@@ -386,15 +391,8 @@ const HANDLERS = {
     stopLoop();
     const report = pg.importAgent(String(m.text));
     C.pending = null;
-    if (report.rebuilt) {
-      resetCurve();
-      // A new world from the file's configuration: the page treats it like a build.
-      W.gen += 1;
-      W.sent = 0;
-      W.steps = 0;
-      W.finished = 0;
-      W.last = null;
-    }
+    // A new world from the file's configuration: the page treats it like a build.
+    if (report.rebuilt) newWorld();
     return { report, gen: W.gen, config: pg.config(), stats: pg.stats() };
   },
   csv() {
