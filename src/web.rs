@@ -62,6 +62,15 @@ pub fn config_schema() -> Result<JsValue, JsError> {
     to_js(&crate::schema::schema())
 }
 
+/// The matrix kernel's self-check in the module that runs it: the largest difference from a
+/// plain product over odd shapes and every layout (`agent::kernel_max_error`). For the e2e
+/// tests, which call it in each of the two modules `cargo xtask dist` builds.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = kernelMaxError)]
+pub fn kernel_max_error() -> f64 {
+    crate::agent::kernel_max_error()
+}
+
 /// Parse and validate a configuration object; returns it normalised or throws naming the field.
 #[wasm_bindgen(js_name = validateConfig)]
 pub fn validate_config(cfg: JsValue) -> Result<JsValue, JsError> {

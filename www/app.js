@@ -14,6 +14,7 @@ import { Learn } from './learn.js';
 import { Feed, ACTION_TEXT, rewardText } from './feed.js';
 import { CandidatePanel } from './candidates.js';
 import { Explain } from './explain.js';
+import { compileModule } from './wasm.js';
 
 const SPEEDS = [
   { name: '1', label: '1 step/s', sps: 1, view: 'full' },
@@ -1205,7 +1206,7 @@ async function boot() {
     // Compiled once here; the page's instance only answers defaultConfig / validateConfig,
     // the Worker instantiates the same module for the Playground.
     const wasm = await import('../pkg/instatok.js');
-    const module = await WebAssembly.compileStreaming(fetch(new URL('../pkg/instatok_bg.wasm', import.meta.url)));
+    const module = await compileModule();
     await wasm.default({ module_or_path: module });
     ({ defaultConfig, validateConfig } = wasm);
     // Typed and link ranges come from the Rust table, the one range per field.

@@ -6,6 +6,7 @@
 import { h } from './dom.js';
 import { SkillPlot, ComparePlot, readCurve } from './skill.js';
 import { download } from './agentfile.js';
+import { compileModule } from './wasm.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -148,7 +149,7 @@ export class Learn {
     $('compare-reading').textContent = '';
     try {
       if (!cmp.inited) {
-        const module = await WebAssembly.compileStreaming(fetch(new URL('../pkg/instatok_bg.wasm', import.meta.url)));
+        const module = await compileModule();
         await this.callCompare(cmp, 'init', { module });
         cmp.inited = true;
       }

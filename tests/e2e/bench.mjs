@@ -36,10 +36,12 @@ async function experiment(browser, profile = false) {
     await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
     await cdp.send('Profiler.start');
   }
-  const r = await page.evaluate(async ({ episodes, seed, moduleUrl }) => {
+  const r = await page.evaluate(async ({ episodes, seed, moduleUrl, pickUrl }) => {
     const m = await import(moduleUrl);
+    const { wasmUrl } = await import(pickUrl);
+    const wasm = wasmUrl();
     const t0 = performance.now();
-    await m.default();
+    await m.default({ module_or_path: wasm });
     const tInit = performance.now() - t0;
     const cfg = m.defaultConfig('seed');
     cfg.seed = seed;
@@ -65,10 +67,11 @@ async function experiment(browser, profile = false) {
     const ret = pg.series('return');
     const last = Array.from(ret.slice(-50));
     return {
+      wasm: wasm.pathname.split('/').pop(),
       tInit, tBuild, tTrain, tBaselines, steps, chunks, episodes: st.episode, updates: st.updates,
       meanReturnLast50: last.reduce((a, b) => a + b, 0) / last.length,
     };
-  }, { episodes: EPISODES, seed: SEED, moduleUrl: pageUrl('pkg/instatok.js') });
+  }, { episodes: EPISODES, seed: SEED, moduleUrl: pageUrl('pkg/instatok.js'), pickUrl: pageUrl('www/wasm.js') });
   if (cdp) {
     const { profile: prof } = await cdp.send('Profiler.stop');
     await context.close();
@@ -78,7 +81,7 @@ async function experiment(browser, profile = false) {
   await context.close();
   const s = r.tTrain / 1000;
   console.log(`(a) ${EPISODES}-episode seed-preset experiment (seed ${SEED}) in headless Chromium`);
-  console.log(`    wasm init            ${r.tInit.toFixed(0)} ms`);
+  console.log(`    wasm init            ${r.tInit.toFixed(0)} ms  (${r.wasm}, the module the page picks in this browser)`);
   console.log(`    build world          ${(r.tBuild / 1000).toFixed(2)} s`);
   console.log(`    training             ${s.toFixed(2)} s  (${r.episodes} episodes, ${r.steps} steps, ${r.updates} updates)`);
   console.log(`    throughput           ${(r.episodes / s).toFixed(1)} episodes/s, ${(r.steps / s).toFixed(0)} steps/s`);
@@ -220,9 +223,11 @@ function printProfile(prof, r) {
 async function updates(browser) {
   const { page, context } = await openPage(browser);
   await page.goto(pageUrl('pkg/instatok.js'));
-  const rows = await page.evaluate(async (moduleUrl) => {
+  const { rows, wasm } = await page.evaluate(async ([moduleUrl, pickUrl]) => {
     const m = await import(moduleUrl);
-    await m.default();
+    const { wasmUrl } = await import(pickUrl);
+    const wasm = wasmUrl();
+    await m.default({ module_or_path: wasm });
     const out = [];
     for (const preset of ['seed', 'default']) {
       const cfg = m.defaultConfig(preset);
@@ -234,10 +239,10 @@ async function updates(browser) {
       out.push({ preset, arch: pg.config().agent.architecture, batch: cfg.agent.batch_size, perS: (n * 1000) / ms, us: (ms * 1000) / n });
       pg.free();
     }
-    return out;
-  }, pageUrl('pkg/instatok.js'));
+    return { rows: out, wasm: wasm.pathname.split('/').pop() };
+  }, [pageUrl('pkg/instatok.js'), pageUrl('www/wasm.js')]);
   await context.close();
-  console.log(`(d) DQN updates per second in headless Chromium (replay of real transitions, online + target network as configured)`);
+  console.log(`(d) DQN updates per second in headless Chromium (replay of real transitions, online + target network as configured; ${wasm})`);
   for (const r of rows) {
     console.log(`    ${pad(r.preset, 8)} ${pad(r.arch, 12)} batch ${r.batch}: ${lpad(r.perS.toFixed(0), 7)} updates/s (${r.us.toFixed(1)} µs each)  (target >= 4,730 = 5x PyTorch's 946)`);
   }

@@ -33,7 +33,7 @@ test('a short run: the Worker\u2019s curve point equals the CLI\u2019s, policy b
   const web = await page.evaluate(async ({ base, config, E }) => {
     const { SimWorker } = await import(`${base}www/protocol.js`);
     const glue = await import(`${base}pkg/instatok.js`);
-    const module = await WebAssembly.compileStreaming(fetch(`${base}pkg/instatok_bg.wasm`));
+    const module = await (await import(`${base}www/wasm.js`)).compileModule();
     await glue.default({ module_or_path: module });
     const sim = new SimWorker(() => {});
     await sim.call('init', { module });

@@ -18,7 +18,7 @@ test('protocol: build, step, start/pause, set, snapshot, refusals; same config -
   const r = await page.evaluate(async (base) => {
     const { SimWorker, SeriesStore } = await import(`${base}www/protocol.js`);
     const glue = await import(`${base}pkg/instatok.js`);
-    const module = await WebAssembly.compileStreaming(fetch(`${base}pkg/instatok_bg.wasm`));
+    const module = await (await import(`${base}www/wasm.js`)).compileModule();
     await glue.default({ module_or_path: module });
     const pushes = [];
     const sim = new SimWorker((m) => pushes.push(m));

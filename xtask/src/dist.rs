@@ -31,6 +31,10 @@ const WASM_OPT_FEATURES: &[&str] = &[
 /// wasm-opt result can be checked against the module it came from.
 const VERIFY_SCRIPT: &str = r#"
 import { readFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import v8 from 'node:v8';
+// Node 20 compiles relaxed SIMD only with this flag (later versions have it on, and ignore
+// the flag with a warning once it is gone).
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -85,11 +89,16 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     )?;
 
     let bg = pkg.join("instatok_bg.wasm");
+
+    section("dist: wasm build with relaxed SIMD");
+    let relaxed = build_relaxed(&root, &pkg)?;
+
     if args.no_opt {
         println!("wasm-opt skipped (--no-opt)");
     } else {
         section("dist: wasm-opt");
-        optimize(&root, &pkg, &bg)?;
+        optimize(&root, &pkg, &bg, Simd::Plain)?;
+        optimize(&root, &pkg, &relaxed, Simd::Relaxed)?;
     }
 
     section("dist: page and assets");
@@ -113,9 +122,71 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     Ok(dist)
 }
 
+/// The SIMD instructions a module may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Simd {
+    /// SIMD128 (every current browser).
+    Plain,
+    /// SIMD128 and relaxed SIMD.
+    Relaxed,
+}
+
+/// The rustflags of the second module, `pkg/instatok_relaxed_bg.wasm`: SIMD128 plus relaxed
+/// SIMD, whose fused multiply-add the matrix kernel uses (see `src/agent/gemm.rs`). The page
+/// loads it where the browser validates relaxed SIMD (`www/wasm.js`), the first module
+/// elsewhere.
+const RELAXED_RUSTFLAGS: &str = "-C target-feature=+simd128,+relaxed-simd";
+
+/// Builds the relaxed-SIMD module into its own target directory (other rustflags would
+/// rebuild the first module's dependencies every time), binds it, checks that its glue is the
+/// first module's (one `pkg/instatok.js` serves both), and copies it into `pkg`. Returns its
+/// path.
+fn build_relaxed(root: &Path, pkg: &Path) -> Result<PathBuf> {
+    let target_dir = root.join("target/wasm-relaxed");
+    tools::run(
+        tools::cargo()
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+                RELAXED_RUSTFLAGS,
+            )
+            .args([
+                "build",
+                "--release",
+                "--lib",
+                "--target",
+                WASM_TARGET,
+                "-p",
+                "instatok",
+            ])
+            .arg("--target-dir")
+            .arg(&target_dir),
+    )?;
+    let bound = root.join("target/xtask/relaxed-pkg");
+    if bound.exists() {
+        fs::remove_dir_all(&bound)?;
+    }
+    tools::run(
+        cmd("wasm-bindgen")
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&bound)
+            .arg(target_dir.join("wasm32-unknown-unknown/release/instatok.wasm")),
+    )?;
+    let glue = |dir: &Path| fs::read(dir.join("instatok.js")).context("reading the glue");
+    if glue(&bound)? != glue(pkg)? {
+        bail!(
+            "the relaxed-SIMD module's glue ({}) differs from the first module's: they must \
+             share pkg/instatok.js",
+            bound.join("instatok.js").display()
+        );
+    }
+    let relaxed = pkg.join("instatok_relaxed_bg.wasm");
+    fs::copy(bound.join("instatok_bg.wasm"), &relaxed).context("copying the relaxed module")?;
+    Ok(relaxed)
+}
+
 /// Runs `wasm-opt -Oz` from npm's binaryen on `bg`, keeping the result only if the optimised
 /// module still compiles, instantiates and exports the same names as the original.
-fn optimize(root: &Path, pkg: &Path, bg: &Path) -> Result<()> {
+fn optimize(root: &Path, pkg: &Path, bg: &Path, simd: Simd) -> Result<()> {
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     if !wasm_opt.exists() {
         println!("wasm-opt skipped: {} not found", wasm_opt.display());
@@ -126,14 +197,12 @@ fn optimize(root: &Path, pkg: &Path, bg: &Path) -> Result<()> {
     // Per-process names: two `dist` runs at once must not take each other's files.
     let id = std::process::id();
     let optimized = scratch.join(format!("instatok_bg.opt.{id}.wasm"));
-    tools::run(
-        cmd(&wasm_opt)
-            .arg("-Oz")
-            .args(WASM_OPT_FEATURES)
-            .arg(bg)
-            .arg("-o")
-            .arg(&optimized),
-    )?;
+    let mut opt = cmd(&wasm_opt);
+    opt.arg("-Oz").args(WASM_OPT_FEATURES);
+    if simd == Simd::Relaxed {
+        opt.arg("--enable-relaxed-simd");
+    }
+    tools::run(opt.arg(bg).arg("-o").arg(&optimized))?;
 
     let script = scratch.join(format!("verify-wasm.{id}.mjs"));
     fs::write(&script, VERIFY_SCRIPT)?;
@@ -148,7 +217,8 @@ fn optimize(root: &Path, pkg: &Path, bg: &Path) -> Result<()> {
     fs::rename(&optimized, bg)?;
     let raw_after = fs::metadata(bg)?.len();
     println!(
-        "wasm-opt -Oz: {} -> {} ({:.0}%)",
+        "wasm-opt -Oz {}: {} -> {} ({:.0}%)",
+        bg.file_name().unwrap_or_default().to_string_lossy(),
         human(raw_before),
         human(raw_after),
         100.0 * raw_after as f64 / raw_before as f64
