@@ -142,7 +142,8 @@ function applyUrl() {
       S.overrides = trial;
     } catch (e) {
       const def = formatValue(p, getValue(defaultConfig(S.preset), p));
-      problems.push(`${key}=${clip(url.raw.get(key))}: ${clip(describe(e), 200)}; using the default ${def}.`);
+      // Named by the controls' labels, as a typed value's refusal is (not by config paths).
+      problems.push(`${key}=${clip(url.raw.get(key))}: ${clip(fieldMessage(p, describe(e)), 200)}; using the default ${def}.`);
     }
   }
   // One message for all of them, as a short list: several would cover a phone's screen.

@@ -64,7 +64,10 @@ const finite = (a) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
 const positive = (a) => Array.from(a, (v) => (Number.isFinite(v) && v > 0 ? v : null));
 
 function line(label, color, width = 1.5, extra = {}) {
-  return { label, stroke: color, width, points: { show: false }, spanGaps: true, ...extra };
+  // The legend's value on hover as latestInLegend writes it without: three significant digits
+  // (ε's f32 floor 0.00999999977 reads 0.01).
+  const value = (u, v) => (v == null || !Number.isFinite(v) ? '\u2013' : String(Number(v.toPrecision(3))));
+  return { label, stroke: color, width, points: { show: false }, spanGaps: true, value, ...extra };
 }
 
 export class Plots {

@@ -38,6 +38,10 @@ export class SimilarityExplorer {
     this.stats = $('sim-means');
     this.chosen = $('sim-chosen');
     this.note = $('sim-note');
+    // The legend's bar: the cells' own colours from -1 to 1.
+    const stops = [];
+    for (let i = 0; i <= 20; i++) stops.push(`${cellColor(-1 + i / 10)} ${i * 5}%`);
+    $('sim-bar').style.background = `linear-gradient(to right, ${stops.join(', ')})`;
     // A refused id's message goes once the field holds a valid id again.
     this.input.addEventListener('input', () => {
       if (this.input.getAttribute('aria-invalid') === 'true' && this.valid(this.input.value)) {
@@ -188,7 +192,8 @@ export class SimilarityExplorer {
     const within = hm.mean_within, between = hm.mean_between;
     c.dataset.meanWithin = String(within);
     c.dataset.meanBetween = String(between);
-    const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+    // No "-0.000": a mean that rounds to zero reads 0.000.
+    const f = (v) => (Number.isFinite(v) ? (Math.abs(v) < 0.0005 ? 0 : v).toFixed(3) : '–');
     const verdict = within > between * 1.5 + 0.01
       ? 'the filter has found category structure (bright blocks on the diagonal)'
       : 'no clear category structure: a video is about as similar to other categories\u2019 videos as to its own';

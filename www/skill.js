@@ -1,6 +1,7 @@
 // The headline skill plot: the learning curve the Worker computes with `curvePoint` (0 = the
 // random policy, 1 = the oracle, on a fixed panel of held-out sessions), its 95% interval as a
-// band, the greedy-score and most-viewed policies as horizontal lines labelled on the line,
+// band, random and the oracle as horizontal lines and the greedy-score and most-viewed lists
+// through their skill at each evaluation, each labelled at its end,
 // and ε on a right-hand axis over the same episodes. Also the compare chart (several agents'
 // curves overlaid). Uses the global `uPlot`.
 
@@ -149,7 +150,7 @@ export function readCurve(points, agentLabel = 'the agent') {
     ? `closes ${pct}% of the gap between random (0) and the oracle (1)`
     : `is ${-pct}% of the gap between random (0) and the oracle (1) below random`;
   // "At the last evaluation": the counters above run on while the next point is computed.
-  return `At the last evaluation, after ${p.episode} ${p.episode === 1 ? 'episode' : 'episodes'}, ${agentLabel} ${gap} ` +
+  return `At the last evaluation, after ${p.episode.toLocaleString('en-US')} ${p.episode === 1 ? 'episode' : 'episodes'}, ${agentLabel} ${gap} ` +
     `(±${Math.round(d.skill_ci95 * 100)} points): ${verdict}${vsGreedy}${vsMv}.`;
 }
 
@@ -354,7 +355,11 @@ export class SkillPlot {
     const last = this.points[this.points.length - 1];
     const byEp = new Map(this.points.map((p) => [p.episode, p]));
     const col = (f) => xs.map((x) => (byEp.has(x) ? f(byEp.get(x).policies.dqn) : null));
-    const ref = (k) => xs.map(() => refSkill(last, k));
+    // Random (0) and the oracle (1) by definition; the greedy-score and most-viewed lists
+    // at each evaluation, as measured then (their skill moves as training changes the world).
+    const ref = (k) => (k === 'random' || k === 'oracle'
+      ? xs.map(() => refSkill(last, k))
+      : xs.map((x) => (byEp.has(x) ? refSkill(byEp.get(x), k) : null)));
     const data = [
       xs,
       col((d) => d.skill),
@@ -454,7 +459,11 @@ export class ComparePlot {
       height: 220,
       legend: { show: true, live: false },
       scales: { x: { time: false }, y: { range: (u, min, max) => [Math.min(-0.15, min ?? 0), Math.max(1.05, max ?? 1)] } },
-      axes: [{ ...AXIS, size: 30 }, { ...AXIS, size: 40 }, labelGutter(GUTTER)],
+      axes: [
+        { ...AXIS, size: 42, label: 'episodes each agent has trained', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
+        { ...AXIS, size: 52, label: 'skill (0 = random, 1 = oracle)', labelSize: 14, labelFont: '11px system-ui, sans-serif', labelGap: 0 },
+        labelGutter(GUTTER),
+      ],
       series,
       bands,
       hooks: { draw: [labelLines(refs)] },

@@ -38,12 +38,23 @@ test('?bogus=1 names the unknown parameter and the page still trains', async () 
   // Beyond the Rust table's range (configSchema): refused, naming the field and the range.
   assert.match(msg, /n_videos=2000000: must be between 1 and 1000000/, `message names n_videos: ${msg}`);
   assert.equal(Number(await page.inputValue('[data-testid="value-n_videos"]')), 3000, 'default catalogue');
+  // Other fields by their labels, not by configuration paths ("world.n_videos").
+  assert.doesNotMatch(msg, /[a-z]+\.[a-z_]+:/, `no configuration path: ${msg}`);
   // All in one message, so that they do not cover a phone's screen.
   assert.equal(await page.locator('[data-testid="message"] .msg').count(), 1, 'one message');
   assert.ok(await stillTrains(page), 'training works');
   // The URL now only holds valid settings.
   await until(() => !page.url().includes('bogus'), 3000, 50);
   assert.ok(!page.url().includes('bogus'));
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('a link whose values conflict names the other field by its label', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page, '?n_videos=10&n_candidates=20');
+  const msg = await message(page);
+  assert.match(msg, /n_candidates=20: Candidates per step: must be a whole number in \[1, 10 \(Videos\)\] \(got 20\); using the default 10/, msg);
   assertNoProblems(problems);
   await context.close();
 });

@@ -18,7 +18,7 @@ test('the skill plot fills with curve points, a band and a sentence that reads i
   const plot = page.locator('[data-testid="plot-skill"]');
   assert.equal(await plot.locator('canvas').count(), 1, 'one uPlot canvas in the skill plot');
   const reading = await page.textContent('[data-testid="skill-reading"]');
-  assert.match(reading, /At the last evaluation, after \d+ episodes?, the agent (closes \d+% of the gap between random \(0\) and the oracle \(1\)|is \d+% of the gap between random \(0\) and the oracle \(1\) below random)/);
+  assert.match(reading, /At the last evaluation, after [\d,]+ episodes?, the agent (closes \d+% of the gap between random \(0\) and the oracle \(1\)|is \d+% of the gap between random \(0\) and the oracle \(1\) below random)/);
   const ms = Number(await page.evaluate(() => document.body.dataset.curveMs));
   assert.ok(ms > 0, `a curve point's cost is reported (${ms} ms)`);
   console.log(`curve point (40 sessions) in the Worker: ${ms} ms`);
