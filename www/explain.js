@@ -136,9 +136,14 @@ export class Explain {
         i === w.greedy_slot ? h('span', { class: 'q-tag q-tag-best', text: bandit ? 'best estimate' : 'highest Q' }) : null);
     });
     const qList = h('ol', { class: 'q-list', dataset: { testid: 'q-values', q: JSON.stringify(qs), chosen: String(chosen) } }, qItems);
+    // How the agent chose, first: the business score below only ranks the list it chose from.
+    const vals = qs.map((q, i) => (bandit && w.estimates[i] ? w.estimates[i].mean : q)).filter(Number.isFinite).sort((a, b) => b - a);
+    const who = bandit ? 'the bandit' : 'the agent';
+    const best = bandit ? 'best estimated reward' : 'highest Q-value (its estimate of the return from here on)';
+    const ahead = vals.length > 1 ? `, ${f3(vals[0] - vals[1])} ahead of the next` : '';
     const how = w.explored
-      ? `Explored: slot ${chosen + 1} is not the ${bandit ? 'best estimate' : 'highest Q-value'} (slot ${w.greedy_slot + 1}).`
-      : `Exploited: slot ${chosen + 1} has the ${bandit ? 'best estimate' : 'highest Q-value'}.`;
+      ? `Explored: ${who} showed slot ${chosen + 1} at random (it explores with probability ε), not the ${bandit ? 'best estimate' : 'highest Q-value'} (slot ${w.greedy_slot + 1}).`
+      : `Exploited: ${who} showed slot ${chosen + 1}, the ${best} of the ${qs.length} candidates${ahead}. The business score below only ranked the list.`;
 
     this.why.dataset.video = String(w.video);
     this.why.dataset.slot = String(w.slot);
@@ -146,13 +151,14 @@ export class Explain {
     this.why.dataset.user = user === undefined || user === null ? '' : String(user);
     patch(this.why,
       h('p', { class: 'why-head' }, categoryChip(w.category), ` Video #${w.video}, slot ${w.slot + 1}, score ${f3(w.business)}`),
-      h('p', { class: 'why-reason', dataset: { testid: 'why-reason' }, text: w.reason }),
+      h('p', { class: 'why-explore', dataset: { testid: 'why-explore', explored: String(!!w.explored) }, text: how }),
+      // The one-line reason is the business score's (or exploration's, when it explored).
+      h('p', { class: 'why-reason', dataset: { testid: 'why-reason' }, text: w.explored ? w.reason : `Why the filter listed it: ${w.reason}` }),
       terms,
       h('h3', { text: `From the user\u2019s history (${sim.contributing} video${sim.contributing === 1 ? '' : 's'} contribute)` }),
       similar,
       h('h3', { text: bandit ? 'Every candidate\u2019s estimated reward (mean ± sd)' : 'Every candidate\u2019s Q-value' }),
-      qList,
-      h('p', { class: 'why-explore', dataset: { testid: 'why-explore', explored: String(!!w.explored) }, text: how }));
+      qList);
   }
 
   /** The state inspector for the session's current decision (throttled; `now` skips the wait). */
