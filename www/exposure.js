@@ -139,7 +139,9 @@ export class ExposurePanel {
       g.fillText(`Sampled every ${x.every} finished`, 40, H / 2 - 8);
       g.fillText('episodes: train to see it.', 40, H / 2 + 8);
     }
-    const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+    // No Gini before 20 impressions per creator, as in the header: 0 before any impression
+    // would claim perfect equality, and a handful of impressions read as a monopoly.
+    const f = (v) => (Number.isFinite(v) && x.impressions >= 20 * creators ? v.toFixed(3) : '–');
     fill(this.figures,
       h('span', { dataset: { testid: 'gini' }, text: `Gini ${f(x.gini)}` }), ' · ',
       h('span', { dataset: { testid: 'coverage' }, text: `coverage ${(100 * x.coverage).toFixed(1)}% of the catalogue` }), ' · ',
