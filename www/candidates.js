@@ -107,7 +107,9 @@ export class CandidatePanel {
           th(...o.last))),
         h('tbody', null, rows)),
       h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), o.shown[1],
-        h('span', { class: 'key key-best' }), o.best[1]));
+        h('span', { class: 'key key-best' }), o.best[1]),
+      h('p', { class: 'cand-legend muted', dataset: { testid: 'cand-columns' } },
+        'sim: the filter’s similarity score, summed over the user’s history (cosine × that video’s response score), so not a 0–1 cosine; ★: in one of the user’s two interests.'));
     this.table.dataset.signature = cands.map((c, i) => `${c.video_id}:${f2(o.value(i))}`).join(',');
     return { best, lo, hi };
   }
