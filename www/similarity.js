@@ -41,7 +41,7 @@ export class SimilarityExplorer {
     // The legend's bar: the cells' own colours from -1 to 1.
     const stops = [];
     for (let i = 0; i <= 20; i++) stops.push(`${cellColor(-1 + i / 10)} ${i * 5}%`);
-    $('sim-bar').style.background = `linear-gradient(to right, ${stops.join(', ')})`;
+    $('sim-legend-bar').style.background = `linear-gradient(to right, ${stops.join(', ')})`;
     // A refused id's message goes once the field holds a valid id again.
     this.input.addEventListener('input', () => {
       if (this.input.getAttribute('aria-invalid') === 'true' && this.valid(this.input.value)) {

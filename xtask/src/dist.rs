@@ -68,25 +68,12 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     tools::ensure_npm_packages()?;
 
     section("dist: wasm build");
-    tools::run(tools::cargo().args([
-        "build",
-        "--release",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "-p",
-        "instatok",
-    ]))?;
+    tools::run(&mut wasm_build())?;
     let wasm = root.join("target/wasm32-unknown-unknown/release/instatok.wasm");
     if dist.exists() {
         fs::remove_dir_all(&dist).with_context(|| format!("clearing {}", dist.display()))?;
     }
-    tools::run(
-        cmd("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&pkg)
-            .arg(&wasm),
-    )?;
+    tools::run(&mut bind(&wasm, &pkg))?;
 
     let bg = pkg.join("instatok_bg.wasm");
 
@@ -122,6 +109,30 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     Ok(dist)
 }
 
+/// `cargo build` of the core's wasm library, release profile.
+fn wasm_build() -> std::process::Command {
+    let mut build = tools::cargo();
+    build.args([
+        "build",
+        "--release",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "instatok",
+    ]);
+    build
+}
+
+/// `wasm-bindgen` of `wasm` into `out_dir` (ES-module glue for the web, no typings).
+fn bind(wasm: &Path, out_dir: &Path) -> std::process::Command {
+    let mut bind = cmd("wasm-bindgen");
+    bind.args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(out_dir)
+        .arg(wasm);
+    bind
+}
+
 /// The SIMD instructions a module may use.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Simd {
@@ -144,20 +155,11 @@ const RELAXED_RUSTFLAGS: &str = "-C target-feature=+simd128,+relaxed-simd";
 fn build_relaxed(root: &Path, pkg: &Path) -> Result<PathBuf> {
     let target_dir = root.join("target/wasm-relaxed");
     tools::run(
-        tools::cargo()
+        wasm_build()
             .env(
                 "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
                 RELAXED_RUSTFLAGS,
             )
-            .args([
-                "build",
-                "--release",
-                "--lib",
-                "--target",
-                WASM_TARGET,
-                "-p",
-                "instatok",
-            ])
             .arg("--target-dir")
             .arg(&target_dir),
     )?;
@@ -165,12 +167,10 @@ fn build_relaxed(root: &Path, pkg: &Path) -> Result<PathBuf> {
     if bound.exists() {
         fs::remove_dir_all(&bound)?;
     }
-    tools::run(
-        cmd("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&bound)
-            .arg(target_dir.join("wasm32-unknown-unknown/release/instatok.wasm")),
-    )?;
+    tools::run(&mut bind(
+        &target_dir.join("wasm32-unknown-unknown/release/instatok.wasm"),
+        &bound,
+    ))?;
     let glue = |dir: &Path| fs::read(dir.join("instatok.js")).context("reading the glue");
     if glue(&bound)? != glue(pkg)? {
         bail!(
