@@ -257,6 +257,8 @@ export class SkillPlot {
     const [lo, hi] = [u.scales.y.min, u.scales.y.max];
     const r = 4.5 * dpr;
     let pinned = 0;
+    // Each pinned value's text as [left, right] in CSS px, for the tests.
+    const labels = [];
     ctx.save();
     ctx.font = `${Math.round(10.5 * dpr)}px system-ui, sans-serif`;
     ctx.textBaseline = 'middle';
@@ -284,13 +286,21 @@ export class SkillPlot {
       ctx.fill();
       ctx.stroke();
       const t = d.skill.toFixed(1);
-      ctx.textAlign = 'right';
+      // Left of the triangle, or right of it where the left would run over the y axis's labels
+      // (a reader who has not trained sits at episode 0).
+      const fitsLeft = x - r * 1.6 - ctx.measureText(t).width >= left;
+      const tx = fitsLeft ? x - r * 1.6 : x + r * 1.6;
+      ctx.textAlign = fitsLeft ? 'right' : 'left';
       ctx.lineWidth = 3 * dpr;
-      ctx.strokeText(t, x - r * 1.6, y);
-      ctx.fillText(t, x - r * 1.6, y);
+      ctx.strokeText(t, tx, y);
+      ctx.fillText(t, tx, y);
+      const w = ctx.measureText(t).width;
+      labels.push([fitsLeft ? tx - w : tx, fitsLeft ? tx : tx + w].map((v) => Math.round((v / dpr) * 10) / 10));
     }
     ctx.restore();
     this.el.dataset.readerPinned = String(pinned);
+    this.el.dataset.readerLabels = JSON.stringify(labels);
+    this.el.dataset.plotLeft = String(left / dpr);
     this.el.dataset.yMin = String(lo);
     this.el.dataset.curveLo = String(skillLow(u.data));
     this.el.dataset.yMax = String(hi);

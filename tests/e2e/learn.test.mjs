@@ -302,12 +302,16 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
     plot.addReader(101, -5.4);
     plot.addReader(101, 2.3);
     plot.addReader(60, 0.5);
+    // A reader who never trained: episode 0, far below the scale.
+    plot.addReader(0, -13.1);
     const u = plot.u;
     // uPlot draws in the next frame.
     await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
     const out = {
       y: [u.scales.y.min, u.scales.y.max],
       pinned: Number(el.dataset.readerPinned),
+      readerLabels: JSON.parse(el.dataset.readerLabels),
+      plotLeft: Number(el.dataset.plotLeft),
       reader: JSON.parse(el.dataset.reader),
       boxes: JSON.parse(u.root.dataset.labelBoxes),
       plotRight: u.bbox.left / (uPlot.pxRatio || 1) + u.bbox.width / (uPlot.pxRatio || 1),
@@ -319,8 +323,11 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
     return out;
   });
   assert.ok(r.y[0] >= -0.2 && r.y[1] <= 1.2, `y range from the curve and the lines only (${r.y})`);
-  assert.equal(r.pinned, 2, 'both far-off sessions pinned at the edge');
-  assert.deepEqual(r.reader, [-5.4, 2.3, 0.5], 'their true values are kept for the tooltip');
+  assert.equal(r.pinned, 3, 'the three far-off sessions pinned at the edge');
+  assert.deepEqual(r.reader, [-5.4, 2.3, 0.5, -13.1], 'their true values are kept for the tooltip');
+  // Their values are written inside the plot area, never over the y axis's labels.
+  assert.equal(r.readerLabels.length, 3);
+  for (const [a, b] of r.readerLabels) assert.ok(a >= r.plotLeft && b <= r.plotRight, `value at ${a}-${b} inside ${r.plotLeft}-${r.plotRight}`);
   // Oracle 1.00 and most viewed 0.97, random 0 and greedy 0.05: close lines, labels apart.
   assert.equal(r.boxes.length, 4, `four labelled lines (${JSON.stringify(r.boxes)})`);
   for (let i = 0; i < r.boxes.length; i++) {
