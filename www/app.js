@@ -960,6 +960,11 @@ function updateStats() {
   $('stat-updates').textContent = fmtInt(st.updates);
   // The reader's feed is a bandit's (its stats come with the reader's replies): no ε applies.
   const epsLabel = $('stat-epsilon').previousElementSibling;
+  // In user mode the counters are the simulated training's until the reader's feed starts,
+  // then its bandit's (its 50 warm-up sessions included).
+  $('stats-note-text').textContent = S.statsFromReader
+    ? 'your feed’s bandit (50 warm-up sessions, then your swipes)'
+    : 'the DQN’s simulated training, not your feed';
   if (S.statsFromReader) {
     $('stat-epsilon').textContent = banditRule() === 'Thompson sampling' ? 'Thompson' : banditRule();
     $('stat-epsilon').title = `Your feed's bandit explores by ${banditRule()}${banditRule() === 'Thompson sampling' ? ': it acts on one random draw from its estimates' : ''}, not with an ε`;

@@ -124,6 +124,12 @@ export class Explain {
         h('span', { class: 'muted', text: ` (cosine ${f3(c.cosine)} × score ${f3(c.score)} = ${f3(c.contribution)})` }))))
       : h('p', { class: 'muted', dataset: { testid: 'similar-history' }, text: 'No video of the user\u2019s history is similar to it (a cold start, or ranked on popularity and interest alone).' });
 
+    // The listed videos are the largest contributions; the others (some negative) make up the
+    // rest of the similarity score.
+    const listed = sim.top.reduce((a, c) => a + c.contribution, 0);
+    const rest = sim.contributing > sim.top.length
+      ? `; the ${sim.top.length} largest listed, the other ${sim.contributing - sim.top.length} add ${f3(sim.total - listed)}`
+      : '';
     const qs = w.q_values || [];
     const chosen = Number.isInteger(w.chosen_slot) ? w.chosen_slot : w.slot;
     const bandit = w.agent === 'bandit' && Array.isArray(w.estimates);
@@ -142,7 +148,9 @@ export class Explain {
     const best = bandit ? 'best estimated reward' : 'highest Q-value (its estimate of the return from here on)';
     const ahead = vals.length > 1 ? `, ${f3(vals[0] - vals[1])} ahead of the next` : '';
     const how = w.explored
-      ? `Explored: ${who} showed slot ${chosen + 1} at random (it explores with probability ε), not the ${bandit ? 'best estimate' : 'highest Q-value'} (slot ${w.greedy_slot + 1}).`
+      ? (bandit
+        ? `Explored: the bandit showed slot ${chosen + 1}, not its best estimate (slot ${w.greedy_slot + 1}): its exploration rule (no ε) favoured a less certain candidate.`
+        : `Explored: the agent showed slot ${chosen + 1} at random (it explores with probability ε), not the highest Q-value (slot ${w.greedy_slot + 1}).`)
       : `Exploited: ${who} showed slot ${chosen + 1}, the ${best} of the ${qs.length} candidates${ahead}. The business score below only ranked the list.`;
 
     this.why.dataset.video = String(w.video);
@@ -155,7 +163,7 @@ export class Explain {
       // The one-line reason is the business score's (or exploration's, when it explored).
       h('p', { class: 'why-reason', dataset: { testid: 'why-reason' }, text: w.explored ? w.reason : `Why the filter listed it: ${w.reason}` }),
       terms,
-      h('h3', { text: `From the user\u2019s history (${sim.contributing} video${sim.contributing === 1 ? '' : 's'} contribute)` }),
+      h('h3', { dataset: { testid: 'similar-heading' }, text: `From the user\u2019s history (${sim.contributing} video${sim.contributing === 1 ? '' : 's'} contribute${rest})` }),
       similar,
       h('h3', { text: bandit ? 'Every candidate\u2019s estimated reward (mean ± sd)' : 'Every candidate\u2019s Q-value' }),
       qList);

@@ -407,8 +407,8 @@ export class Feed {
         h('b', { text: rewardText(Number(s.ret.toFixed(1))) })),
       h('p', null, 'The agent made ', h('b', { text: s.updates }),
         ` learning ${s.updates === 1 ? 'update' : 'updates'} during your session${s.updates ? '' : ` (learning starts once its replay memory holds a batch of ${s.batch})`}.`),
-      h('p', { class: 'small', text: 'On the skill plot a pink dot puts this return on the scale of the simulated sessions (random 0, oracle 1); ' +
-        'theirs last a few videos, so a longer session lands higher, off the scale as a triangle with its value.' }),
+      h('p', { class: 'small', text: 'On the skill plot a pink dot places this return between the simulated sessions\u2019 mean returns under random (0) and the oracle (1). ' +
+        'It is one session\u2019s total, not a skill: theirs last a few videos, so yours often lands off the scale, a triangle with its value.' }),
       h('button', { type: 'button', class: 'btn btn-primary btn-block', dataset: { action: 'again', testid: 'user-again' }, text: 'New session' }),
       h('button', { type: 'button', class: 'btn btn-block', dataset: { action: 'profile' }, text: 'Change profile' })));
     this.overlay.hidden = false;

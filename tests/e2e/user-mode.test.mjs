@@ -85,12 +85,16 @@ test('switching modes keeps the agent: training first, then the reader sees the 
 test('the reader\u2019s feed is a bandit\u2019s: its estimates (mean \u00b1 sd), its exploration rule, no \u03b5', async () => {
   const { page, problems, context } = await openPage(browser);
   await gotoReady(page, '?mode=user');
+  // The counters say whose they are: the simulated training's, then the reader's feed's.
+  const whose = () => page.locator('[data-testid="stats-user-note"]').innerText();
+  assert.match(await whose(), /simulated training, not your feed/);
   await page.click('[data-testid="user-start"]');
   await until(async () => (await feedSeq(page)) > 0, 60000, 100);
   const eps = page.locator('#stat-epsilon');
   await until(async () => (await eps.innerText()) === 'Thompson', 5000, 50);
   assert.equal(await eps.innerText(), 'Thompson', 'the toolbar names the bandit\u2019s exploration, not an \u03b5');
   assert.match(await page.locator('.stats div:has(#stat-epsilon) dt').innerText(), /explores by/i);
+  assert.match(await whose(), /your feed\u2019s bandit/);
   const head = await page.locator('[data-testid="candidates"] th.c-q').innerText();
   assert.equal(head, 'estimate', 'the column is the bandit\u2019s estimate, not Q');
   await until(async () => /\u00b1/.test(await page.locator('[data-testid="candidates"] .qval').first().innerText()), 5000, 50);
