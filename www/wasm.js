@@ -1,7 +1,7 @@
 // Which WebAssembly module this browser runs. `cargo xtask dist` builds two from the same
 // source, sharing one glue file (pkg/instatok.js):
 //   pkg/instatok_relaxed_bg.wasm  SIMD128 and relaxed SIMD: the network's matrix products use
-//                                 a multiply-add the browser may fuse (20-50% faster updates
+//                                 a multiply-add the browser may fuse (up to 50% faster updates
 //                                 in Chromium; the last bits of results differ, see README)
 //   pkg/instatok_bg.wasm          SIMD128 only, for browsers without relaxed SIMD
 // The page, the compare Worker, the tests and the benchmark all pick through here.
