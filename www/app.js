@@ -15,6 +15,7 @@ import { Feed, ACTION_TEXT, rewardText } from './feed.js';
 import { CandidatePanel } from './candidates.js';
 import { Explain } from './explain.js';
 import { compileModule } from './wasm.js';
+import { giniShownFrom } from './exposure.js';
 
 const SPEEDS = [
   { name: '1', label: '1 step/s', sps: 1, view: 'full' },
@@ -982,9 +983,7 @@ function updateStats() {
   const loss = st.mean_loss_recent;
   $('stat-loss').textContent = Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
   $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
-  // A Gini over a handful of impressions is mostly chance (three steps read 0.92): shown once
-  // every creator could have had about 20 impressions.
-  const giniFrom = 20 * (S.cfg ? S.cfg.world.n_creators : 20);
+  const giniFrom = giniShownFrom(S.cfg ? S.cfg.world.n_creators : 20);
   const giniOk = Number.isFinite(st.creator_gini) && st.steps >= giniFrom;
   $('stat-gini').textContent = giniOk ? st.creator_gini.toFixed(2) : '–';
   $('stat-gini').title = giniOk ? '' : `Shown after ${fmtInt(giniFrom)} videos: over fewer it is mostly chance`;

@@ -43,6 +43,15 @@ function box(g, w, hgt, pad, xmax, xlabel, ylabel) {
   return (x, y) => [x0 + (x / (xmax || 1)) * (x1 - x0), y0 - y * (y0 - y1)];
 }
 
+/**
+ * Impressions before a creator Gini is shown, here and in the toolbar: 0 before any impression
+ * would claim perfect equality, and over a handful of impressions it is mostly chance (three
+ * steps read 0.92), so not before every creator could have had about 20.
+ */
+export function giniShownFrom(creators) {
+  return 20 * creators;
+}
+
 export class ExposurePanel {
   constructor(root, o) {
     this.root = root;
@@ -139,9 +148,7 @@ export class ExposurePanel {
       g.fillText(`Sampled every ${x.every} finished`, 40, H / 2 - 8);
       g.fillText('episodes: train to see it.', 40, H / 2 + 8);
     }
-    // No Gini before 20 impressions per creator, as in the header: 0 before any impression
-    // would claim perfect equality, and a handful of impressions read as a monopoly.
-    const f = (v) => (Number.isFinite(v) && x.impressions >= 20 * creators ? v.toFixed(3) : '–');
+    const f = (v) => (Number.isFinite(v) && x.impressions >= giniShownFrom(creators) ? v.toFixed(3) : '–');
     fill(this.figures,
       h('span', { dataset: { testid: 'gini' }, text: `Gini ${f(x.gini)}` }), ' · ',
       h('span', { dataset: { testid: 'coverage' }, text: `coverage ${(100 * x.coverage).toFixed(1)}% of the catalogue` }), ' · ',

@@ -2,7 +2,7 @@
 // Each plot reads a whole per-episode series from the Playground; long runs are bucketed to a
 // few thousand points so a redraw stays cheap.
 
-import { latestInLegend } from './skill.js';
+import { latestInLegend, legendValue } from './skill.js';
 
 const MAX_POINTS = 800;
 const MA_WINDOW = 50;
@@ -64,10 +64,8 @@ const finite = (a) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
 const positive = (a) => Array.from(a, (v) => (Number.isFinite(v) && v > 0 ? v : null));
 
 function line(label, color, width = 1.5, extra = {}) {
-  // The legend's value on hover as latestInLegend writes it without: three significant digits
-  // (ε's f32 floor 0.00999999977 reads 0.01).
-  const value = (u, v) => (v == null || !Number.isFinite(v) ? '\u2013' : String(Number(v.toPrecision(3))));
-  return { label, stroke: color, width, points: { show: false }, spanGaps: true, value, ...extra };
+  // The legend's value on hover, as latestInLegend writes it without.
+  return { label, stroke: color, width, points: { show: false }, spanGaps: true, value: (u, v) => legendValue(v), ...extra };
 }
 
 export class Plots {

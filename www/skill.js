@@ -109,6 +109,11 @@ export function labelGutter(size, scale = 'y') {
   return { scale, side: 1, size, grid: { show: false }, ticks: { show: false }, values: (u, vals) => vals.map(() => '') };
 }
 
+/** A legend value: three significant digits (ε's f32 floor 0.00999999977 reads 0.01), a dash for none. */
+export function legendValue(v) {
+  return v == null || !Number.isFinite(v) ? '\u2013' : String(Number(v.toPrecision(3)));
+}
+
 /**
  * A uPlot setLegend/draw hook: while no point is hovered (always, on a touch screen), each
  * legend row shows its series' latest value instead of uPlot's "--".
@@ -122,7 +127,7 @@ export function latestInLegend(u) {
     const col = u.data[i] || [];
     let v = null;
     for (let k = col.length - 1; k >= 0; k--) if (col[k] != null && Number.isFinite(col[k])) { v = col[k]; break; }
-    const t = v == null ? '\u2013' : String(Number(v.toPrecision(3)));
+    const t = legendValue(v);
     // uPlot writes the cell's text node later on hover: keep that node.
     if (cell.firstChild) cell.firstChild.nodeValue = t;
     else cell.textContent = t;
@@ -286,15 +291,15 @@ export class SkillPlot {
       ctx.fill();
       ctx.stroke();
       const t = d.skill.toFixed(1);
+      const w = ctx.measureText(t).width;
       // Left of the triangle, or right of it where the left would run over the y axis's labels
       // (a reader who has not trained sits at episode 0).
-      const fitsLeft = x - r * 1.6 - ctx.measureText(t).width >= left;
+      const fitsLeft = x - r * 1.6 - w >= left;
       const tx = fitsLeft ? x - r * 1.6 : x + r * 1.6;
       ctx.textAlign = fitsLeft ? 'right' : 'left';
       ctx.lineWidth = 3 * dpr;
       ctx.strokeText(t, tx, y);
       ctx.fillText(t, tx, y);
-      const w = ctx.measureText(t).width;
       labels.push([fitsLeft ? tx - w : tx, fitsLeft ? tx : tx + w].map((v) => Math.round((v / dpr) * 10) / 10));
     }
     ctx.restore();

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { launch, openPage, pageUrl, assertNoProblems } from './helpers.mjs';
+import { launch, openBare, pageUrl, assertNoProblems } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -27,9 +27,7 @@ test('a short run: the Worker\u2019s curve point equals the CLI\u2019s, policy b
   const cliPoint = { episode: E, policies: cli.evaluation };
   assert.equal(cli.episodes.length, E);
 
-  const { page, problems, context } = await openPage(browser);
-  await context.route('**/favicon.ico', (r) => r.fulfill({ status: 204, body: '' }));
-  await page.goto(pageUrl('www/style.css'));
+  const { page, problems, context } = await openBare(browser);
   const web = await page.evaluate(async ({ base, config, E }) => {
     const { SimWorker } = await import(`${base}www/protocol.js`);
     const glue = await import(`${base}pkg/instatok.js`);

@@ -58,6 +58,17 @@ export async function openPage(browser, opts = {}) {
   return { context, page, problems };
 }
 
+/**
+ * `openPage` on a same-origin document without the app (a stylesheet), for tests that import
+ * the modules or talk to the Worker themselves; the browser's favicon request is answered.
+ */
+export async function openBare(browser, opts = {}) {
+  const opened = await openPage(browser, opts);
+  await opened.context.route('**/favicon.ico', (r) => r.fulfill({ status: 204, body: '' }));
+  await opened.page.goto(pageUrl('www/style.css'));
+  return opened;
+}
+
 /** Navigates and waits until the app has built its first Playground. */
 export async function gotoReady(page, query = '', timeout = 30000) {
   await page.goto(pageUrl(query), { waitUntil: 'load' });

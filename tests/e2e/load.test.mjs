@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, assertNoProblems, until, episodeCount, pageUrl } from './helpers.mjs';
+import { launch, openPage, openBare, gotoReady, assertNoProblems, until, episodeCount, pageUrl } from './helpers.mjs';
 
 const TESTIDS = ['feed-card', 'train-toggle', 'train-step', 'reset', 'mode', 'like', 'plot-skill', 'plot-return', 'plot-loss',
   'plot-epsilon', 'plot-session', 'episode-count', 'message'];
@@ -84,9 +84,7 @@ test('a browser without relaxed SIMD gets the SIMD128 module, and the page train
 });
 
 test('the matrix kernel of each module equals a plain product (relaxed SIMD\u2019s multiply-add included)', async () => {
-  const { page, problems, context } = await openPage(browser);
-  await context.route('**/favicon.ico', (r) => r.fulfill({ status: 204, body: '' }));
-  await page.goto(pageUrl('www/style.css'));
+  const { page, problems, context } = await openBare(browser);
   const errors = await page.evaluate(async (base) => {
     const out = {};
     for (const file of ['instatok_relaxed_bg.wasm', 'instatok_bg.wasm']) {

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, pageUrl, assertNoProblems, episodeCount, until } from './helpers.mjs';
+import { launch, openPage, openBare, gotoReady, pageUrl, assertNoProblems, episodeCount, until } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -144,9 +144,7 @@ test('ranges come from configSchema: a link or a typed value outside names the f
 });
 
 test('plot series stay bounded: the page keeps at most 2,000 points per series however long the run', async () => {
-  const { page, problems, context } = await openPage(browser);
-  await context.route('**/favicon.ico', (r) => r.fulfill({ status: 204, body: '' }));
-  await page.goto(pageUrl('www/style.css'));
+  const { page, problems, context } = await openBare(browser);
   const r = await page.evaluate(async (u) => {
     const { SeriesStore, KEEP_POINTS } = await import(u);
     const s = new SeriesStore();

@@ -4,17 +4,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, pageUrl, assertNoProblems, episodeCount, until } from './helpers.mjs';
+import { launch, openPage, openBare, gotoReady, pageUrl, assertNoProblems, episodeCount, until } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 test('protocol: build, step, start/pause, set, snapshot, refusals; same config -> same results', async () => {
-  const { page, problems, context } = await openPage(browser);
-  // Any same-origin document will do: the test talks to the Worker itself, without the app.
-  await context.route('**/favicon.ico', (r) => r.fulfill({ status: 204, body: '' }));
-  await page.goto(pageUrl('www/style.css'));
+  // The test talks to the Worker itself, without the app.
+  const { page, problems, context } = await openBare(browser);
   const r = await page.evaluate(async (base) => {
     const { SimWorker, SeriesStore } = await import(`${base}www/protocol.js`);
     const glue = await import(`${base}pkg/instatok.js`);

@@ -74,17 +74,15 @@ pub fn run(long: bool) -> Result<()> {
             .map(|f| f.gzip);
         // A browser downloads one of the two WebAssembly modules (www/wasm.js picks it): the
         // larger counts, not both.
-        let bytes: u64 = if kind == "wasm" {
-            sizes.max().unwrap_or(0)
+        let (bytes, note): (u64, _) = if kind == "wasm" {
+            (
+                sizes.max().unwrap_or(0),
+                "  (the larger of the two modules; a browser downloads one)",
+            )
         } else {
-            sizes.sum()
+            (sizes.sum(), "")
         };
         total += bytes;
-        let note = if kind == "wasm" {
-            "  (the larger of the two modules; a browser downloads one)"
-        } else {
-            ""
-        };
         println!("{kind:<6} {:>10}{note}", human(bytes));
     }
     let verdict = if total <= BUDGET_BYTES {

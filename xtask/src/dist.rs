@@ -32,12 +32,12 @@ const WASM_OPT_FEATURES: &[&str] = &[
 const VERIFY_SCRIPT: &str = r#"
 import { readFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import v8 from 'node:v8';
-// Node 20 compiles relaxed SIMD only with this flag (later versions have it on, and ignore
-// the flag with a warning once it is gone).
-v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+// Node 20 compiles relaxed SIMD only with this flag (later versions have it on, and ignore
+// the flag with a warning once it is gone).
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const [glue, wasm] = process.argv.slice(2);
 const module = await WebAssembly.compile(readFileSync(wasm));
 console.log('exports: ' + WebAssembly.Module.exports(module).map((e) => e.name).sort().join(','));
