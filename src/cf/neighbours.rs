@@ -10,6 +10,26 @@ const ZERO_NORM: f64 = 1e-12;
 /// One neighbour: (video, cosine similarity).
 type Neighbour = (u32, f32);
 
+/// The largest `K`: a list holds up to `K + K/2` entries, and its length is kept as a `u16`.
+/// (The configuration allows up to 1,000.)
+const MAX_K: usize = 40_000;
+
+/// A list slot beyond the list's length (never read as a neighbour).
+const VACANT: Neighbour = (u32::MAX, 0.0);
+
+/// List `i`'s `cap` slots, to write: its own copy if shared (a trial's saved list, or a
+/// clone's), and allocated if the list had none.
+fn slots(lists: &mut [Arc<[Neighbour]>], i: usize, cap: usize) -> &mut [Neighbour] {
+    let l = &mut lists[i];
+    if l.len() != cap {
+        // An empty list has no slots (see `unindexed`); no list ever has other than 0 or `cap`.
+        let mut v = vec![VACANT; cap];
+        v[..l.len()].copy_from_slice(l);
+        *l = v.into();
+    }
+    Arc::make_mut(l)
+}
+
 /// Whether `a` ranks before `b`: higher similarity first, ties by ascending id.
 #[inline]
 fn before(a: Neighbour, b: Neighbour) -> bool {
@@ -59,6 +79,17 @@ fn unkey(k: u64) -> Neighbour {
 #[inline]
 fn prefetch<T>(row: &[T]) {
     prefetch_bytes(row.as_ptr().cast(), std::mem::size_of_val(row));
+}
+
+/// Prefetch a list's first `len` entries and the shared counts in front of them (which
+/// writing it reads).
+#[inline]
+fn prefetch_list(list: &Arc<[Neighbour]>, len: usize) {
+    let counts = 2 * std::mem::size_of::<usize>();
+    prefetch_bytes(
+        Arc::as_ptr(list).cast::<u8>().wrapping_sub(counts),
+        counts + len * std::mem::size_of::<Neighbour>(),
+    );
 }
 
 /// Prefetch `bytes` bytes from `p` (a hint, never a read: `p` need not be dereferenceable).
@@ -165,15 +196,20 @@ pub struct TopKFilter {
     present: Vec<bool>,
     /// item -> norm of its row (0 for a zero row).
     norms: Vec<f64>,
-    /// item -> neighbours, best first, at most `cap`.
-    lists: Vec<Arc<Vec<Neighbour>>>,
-    /// item -> its list's last entry and whether a nonzero neighbour was left out of it (kept
-    /// flat, beside the lists, so an update decides without reading a list whether it must
-    /// change it).
+    /// item -> neighbours, best first: the first `tails[item].len` of `cap` slots (or no
+    /// slot at all while the list is empty). The entries sit right behind the pointer held
+    /// here, so reading a list costs one dependent load, where an `Arc<Vec<_>>` cost two
+    /// (the shared header, then the entries): the scatters read dozens of lists scattered
+    /// over the heap, and waiting for each header dominated an update at `large`.
+    lists: Vec<Arc<[Neighbour]>>,
+    /// item -> its list's length, last entry and whether a nonzero neighbour was left out of
+    /// it (kept flat, beside the lists, so an update decides without reading a list whether
+    /// it must change it).
     tails: Vec<Tail>,
     /// Interactions recorded since the build, plus the log's rows.
     recorded: u64,
-    scratch: Scratch,
+    /// Boxed: the filter is a variant of `CollaborativeFilter`, beside the smaller exact one.
+    scratch: Box<Scratch>,
     /// While a trial runs (see [`TopKFilter::begin_trial`]): what it changed, to put back.
     journal: Option<Box<Journal>>,
 }
@@ -197,7 +233,7 @@ enum Undo {
     UserItems(u32, Row),
     Recent(u32, Arc<VecDeque<(u32, f64)>>),
     Seen(u32, Arc<Vec<u32>>),
-    List(u32, Arc<Vec<Neighbour>>),
+    List(u32, Arc<[Neighbour]>),
     Tail(u32, Tail),
     Norm(u32, f64),
     Present(u32, bool),
@@ -220,10 +256,12 @@ enum RowKind {
     List,
 }
 
-/// A list's last entry and whether it was truncated.
+/// A list's length, its last entry and whether it was truncated.
 #[derive(Debug, Clone, Copy)]
 struct Tail {
     last: Neighbour,
+    /// Entries in the list (at most `cap`, which `K <= 1000` keeps below `u16::MAX`).
+    len: u16,
     truncated: bool,
 }
 
@@ -231,6 +269,7 @@ impl Default for Tail {
     fn default() -> Self {
         Tail {
             last: (u32::MAX, f32::NEG_INFINITY),
+            len: 0,
             truncated: false,
         }
     }
@@ -243,8 +282,13 @@ impl Tail {
                 .last()
                 .copied()
                 .unwrap_or((u32::MAX, f32::NEG_INFINITY)),
+            len: list.len() as u16,
             truncated,
         }
+    }
+
+    fn len(self) -> usize {
+        usize::from(self.len)
     }
 
     /// Whether a list with this tail holds `e`, given that `e` is a nonzero neighbour with the
@@ -262,23 +306,21 @@ impl Tail {
     }
 }
 
-/// Working memory for scatters, reused between calls. Between calls every sum is 0 and every
-/// mark clear: a call lists (`touched`) each item it writes, and whoever consumes the sums
-/// resets the slots of the touched items. An update and candidate generation mark an item when
-/// they list it (each item once); the build's scatter lists an item whenever it finds its sum
-/// at 0, which may list it twice, and its consumer reads the second copy as 0. The slots are
-/// split by use so that each hot loop walks the smallest array it can: the build and candidate
-/// generation one f64 per item (`sums`), an update the pair before and after the change
-/// (`pairs`), and the marks are a bitset that stays in the first-level cache even for the
-/// largest world.
+/// Working memory for scatters, reused between calls. A list's build (the index's, or a
+/// stale list's in an update) sums into one f64 per item (`sums`): between calls every sum is
+/// 0; a call lists (`touched`) an item whenever it finds its sum at 0, which may list it twice,
+/// and its consumer resets the touched slots and reads the second copy as 0. An update (the
+/// pair before and after its change) and candidate generation sum into small tables instead,
+/// each cleared when it next begins.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// item -> the sum of a scatter (the build, candidate generation).
+    /// item -> the sum of a list's scatter.
     sums: Vec<f64>,
-    /// item -> its cosine sums before and after an update's change.
-    pairs: Vec<[f64; 2]>,
-    /// One bit per item: written (or, in candidate generation, excluded) in this call.
-    marks: Vec<u64>,
+    /// An update's cosine sums before and after its change.
+    pairs: SumTable<[f64; 2]>,
+    /// Candidate generation's scores.
+    scores: SumTable<f64>,
+    /// The items a list's scatter wrote.
     touched: Vec<u32>,
     /// A list being built, as sort keys.
     cands: Vec<u64>,
@@ -299,25 +341,75 @@ impl Scratch {
     fn begin(&mut self, n: usize) {
         if self.sums.len() != n {
             self.sums = vec![0.0; n];
-            self.pairs = vec![[0.0; 2]; n];
-            self.marks = vec![0; n.div_ceil(64)];
         }
         self.touched.clear();
     }
+}
 
-    /// Mark item `x`; returns whether it was unmarked.
-    #[inline]
-    fn mark(marks: &mut [u64], x: usize) -> bool {
-        let (w, b) = (x / 64, 1u64 << (x % 64));
-        let fresh = marks[w] & b == 0;
-        marks[w] |= b;
-        fresh
+/// A scatter's target, item -> sum, as an open-addressing table with at least twice as many
+/// slots as the scatter can write items, rather than one slot per item. At `large` one slot
+/// per item spans megabytes, and each of an update's ~500 writes (and candidate generation's
+/// ~2,500) missed the cache; the table (a few KB) stays in it. Entries keep the order in which
+/// the scatter first wrote them, and a sum starts at 0, so the sums have the bits that one slot
+/// per item gave. (A list's build keeps one slot per item: there the table measured 7% slower,
+/// as 800 KB of sums at `large` stay in the second-level cache through a list's ~500 writes.)
+#[derive(Debug)]
+struct SumTable<V> {
+    /// (item, index into `entries` + 1), or `(_, 0)` for an empty slot.
+    slots: Vec<(u32, u32)>,
+    /// (item, its slot, its sum), in the order first written.
+    entries: Vec<(u32, u32, V)>,
+    /// `32 - log2(slots.len())`: a slot is the top bits of a multiplicative hash.
+    shift: u32,
+}
+
+impl<V> Default for SumTable<V> {
+    fn default() -> Self {
+        SumTable {
+            slots: Vec::new(),
+            entries: Vec::new(),
+            shift: 32,
+        }
+    }
+}
+
+impl<V: Default> SumTable<V> {
+    /// Start a scatter that writes at most `bound` distinct items: clear the last one's slots
+    /// and grow the table if it could fill past half.
+    fn begin(&mut self, bound: usize) {
+        for e in &self.entries {
+            self.slots[e.1 as usize] = (0, 0);
+        }
+        self.entries.clear();
+        let want = (2 * bound).next_power_of_two().max(64);
+        if self.slots.len() < want {
+            self.slots = vec![(0, 0); want];
+            self.shift = 32 - want.trailing_zeros();
+        }
     }
 
-    /// Clear item `x`'s mark.
+    /// Item `j`'s sum, written as 0 (`V::default()`) the first time.
     #[inline]
-    fn unmark(marks: &mut [u64], x: usize) {
-        marks[x / 64] &= !(1u64 << (x % 64));
+    fn sum(&mut self, j: u32) -> &mut V {
+        let mask = self.slots.len() - 1;
+        let mut h = (j.wrapping_mul(0x9E37_79B9) >> self.shift) as usize;
+        loop {
+            let (item, at) = self.slots[h];
+            if at == 0 {
+                self.slots[h] = (j, self.entries.len() as u32 + 1);
+                self.entries.push((j, h as u32, V::default()));
+                return &mut self.entries.last_mut().expect("just pushed").2;
+            }
+            if item == j {
+                return &mut self.entries[at as usize - 1].2;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<(u32, u32)>()
+            + self.entries.capacity() * std::mem::size_of::<(u32, u32, V)>()
     }
 }
 
@@ -346,7 +438,7 @@ impl TopKFilter {
         k: usize,
         window: Option<usize>,
     ) -> Self {
-        let k = k.max(1);
+        let k = k.clamp(1, MAX_K);
         // Each user's rows in log order, as one flat array (a stable counting sort by user):
         // a large world's million rows in a few allocations instead of a few per user.
         let mut start = vec![0usize; n_users + 1];
@@ -449,10 +541,10 @@ impl TopKFilter {
             seen,
             present,
             norms,
-            lists: (0..n_items).map(|_| Arc::default()).collect(),
+            lists: vec![Arc::from([]); n_items],
             tails: vec![Tail::default(); n_items],
             recorded: log.len() as u64,
-            scratch: Scratch::default(),
+            scratch: Box::default(),
             journal: None,
         }
     }
@@ -615,8 +707,7 @@ impl TopKFilter {
 
     /// The item's top neighbours, best first: at most `K`, each `(video, cosine)`.
     pub fn neighbours(&self, item: usize) -> &[(u32, f32)] {
-        let l = &self.lists[item];
-        &l[..l.len().min(self.k)]
+        &self.lists[item][..self.tails[item].len().min(self.k)]
     }
 
     /// Bytes held by the index and the matrix (capacities, not counting allocator overhead).
@@ -643,12 +734,12 @@ impl TopKFilter {
             + self
                 .lists
                 .iter()
-                .map(|r| arc + r.capacity() * 8)
+                .map(|r| 4 * size_of::<usize>() + r.len() * 8)
                 .sum::<usize>()
             + self.n_items * (1 + 8 + std::mem::size_of::<Tail>())
             + self.scratch.sums.capacity() * 8
-            + self.scratch.pairs.capacity() * 16
-            + self.scratch.marks.capacity() * 8
+            + self.scratch.pairs.heap_bytes()
+            + self.scratch.scores.heap_bytes()
     }
 
     /// Record one interaction: append it to the user's window (dropping the oldest row beyond
@@ -735,7 +826,7 @@ impl TopKFilter {
             touched,
             cands,
             ..
-        } = &mut self.scratch;
+        } = &mut *self.scratch;
         cands.clear();
         for &j in touched.iter() {
             let c = std::mem::take(&mut sums[j as usize]);
@@ -759,10 +850,16 @@ impl TopKFilter {
         cands.sort_unstable();
         self.save_list(i);
         let cands = &self.scratch.cands;
-        let list = Arc::make_mut(&mut self.lists[i]);
-        list.clear();
-        list.extend(cands.iter().map(|&k| unkey(k)));
-        self.tails[i] = Tail::of(list, truncated);
+        if cands.is_empty() && self.tails[i].len() == 0 {
+            // Nothing to write: an empty list needs no slots.
+            self.tails[i] = Tail::default();
+            return;
+        }
+        let list = slots(&mut self.lists, i, self.cap);
+        for (slot, &k) in list.iter_mut().zip(cands.iter()) {
+            *slot = unkey(k);
+        }
+        self.tails[i] = Tail::of(&list[..cands.len()], truncated);
     }
 
     fn rebuild_list(&mut self, i: usize) {
@@ -802,7 +899,6 @@ impl TopKFilter {
         // `u`), in ascending order, summing each item's cosine with `i` before the change
         // (`old`: the lists hold exactly these, which says whether `i` is in a list without
         // reading it) and after (`new`), with the same bits as two separate scatters.
-        self.scratch.begin(self.n_items);
         let Self {
             item_users,
             user_items,
@@ -812,6 +908,12 @@ impl TopKFilter {
         } = self;
         let row = &item_users[i];
         let removed = value == 0.0;
+        let bound = row
+            .iter()
+            .map(|e| user_items[e.0 as usize].len())
+            .sum::<usize>()
+            + if removed { user_items[u].len() } else { 0 };
+        scratch.pairs.begin(bound);
         let n_rows = row.len() + usize::from(removed);
         for k in 0..n_rows {
             let (v, m_new) = if removed && k == at {
@@ -848,40 +950,31 @@ impl TopKFilter {
                 if x == i {
                     continue;
                 }
-                if Scratch::mark(&mut scratch.marks, x) {
-                    scratch.touched.push(j);
-                }
-                let c = &mut scratch.pairs[x];
+                let c = scratch.pairs.sum(j);
                 c[0] += a_old * a_jv;
                 c[1] += a_new * a_jv;
             }
         }
-        let Scratch {
-            pairs,
-            touched,
-            cands,
-            ..
-        } = &mut self.scratch;
+        let Scratch { pairs, cands, .. } = &mut *self.scratch;
         cands.clear();
-        cands.extend(touched.iter().filter_map(|&j| {
-            let c = pairs[j as usize][1];
-            (c != 0.0).then_some(key((j, c as f32)))
-        }));
+        cands.extend(
+            pairs
+                .entries
+                .iter()
+                .filter_map(|&(j, _, [_, c])| (c != 0.0).then_some(key((j, c as f32)))),
+        );
         self.list_from_cands(i);
         // Two passes, so that the lists to change can be fetched ahead of use: which of the
         // touched items' lists must change (their tails say it), then the changes, in the same
         // order as one pass would make them (each touches only its own list and tail).
-        let touched = std::mem::take(&mut self.scratch.touched);
+        let touched = std::mem::take(&mut self.scratch.pairs.entries);
         let mut moves = std::mem::take(&mut self.scratch.moves);
         moves.clear();
-        for (n, &j) in touched.iter().enumerate() {
-            if let Some(&ahead) = touched.get(n + 8) {
+        for (n, &(j, _, [old, new])) in touched.iter().enumerate() {
+            if let Some(&(ahead, ..)) = touched.get(n + 8) {
                 prefetch(std::slice::from_ref(&self.tails[ahead as usize]));
-                prefetch(std::slice::from_ref(&self.scratch.pairs[ahead as usize]));
             }
             let x = j as usize;
-            let [old, new] = std::mem::take(&mut self.scratch.pairs[x]);
-            Scratch::unmark(&mut self.scratch.marks, x);
             let sim = |c: f64| (c != 0.0).then_some(c as f32);
             let (before_c, after_c) = (sim(old), sim(new));
             if before_c == after_c {
@@ -891,20 +984,19 @@ impl TopKFilter {
             let member = before_c.is_some_and(|c| tail.holds((i as u32, c)));
             let enters = after_c.is_some_and(|c| tail.admits((i as u32, c)));
             if member || enters {
-                // The list's pointer, read when the second pass fetches its header.
+                // The list's pointer, read when the second pass fetches its entries.
                 prefetch(std::slice::from_ref(&self.lists[x]));
                 moves.push((j, member, after_c));
             }
         }
-        self.scratch.touched = touched;
+        self.scratch.pairs.entries = touched;
         let mut stale = Vec::new();
         for (n, &(j, member, c)) in moves.iter().enumerate() {
-            // A list is behind two pointers: its shared header, then its entries.
-            if let Some(&(ahead, ..)) = moves.get(n + 4) {
-                prefetch_bytes(Arc::as_ptr(&self.lists[ahead as usize]).cast(), 32);
-            }
             if let Some(&(ahead, ..)) = moves.get(n + 2) {
-                prefetch(&self.lists[ahead as usize]);
+                prefetch_list(
+                    &self.lists[ahead as usize],
+                    self.tails[ahead as usize].len(),
+                );
             }
             if self.place(j as usize, i as u32, member, c) {
                 stale.push(j as usize);
@@ -921,29 +1013,41 @@ impl TopKFilter {
     /// fewer than `K`).
     fn place(&mut self, j: usize, i: u32, member: bool, c: Option<f32>) -> bool {
         let cap = self.cap;
-        let mut truncated = self.tails[j].truncated;
+        let Tail {
+            mut truncated, len, ..
+        } = self.tails[j];
+        let mut len = usize::from(len);
         self.save_list(j);
-        let list = Arc::make_mut(&mut self.lists[j]);
+        let list = slots(&mut self.lists, j, cap);
         if member {
-            if let Some(p) = list.iter().position(|e| e.0 == i) {
-                list.remove(p);
+            if let Some(p) = list[..len].iter().position(|e| e.0 == i) {
+                list.copy_within(p + 1..len, p);
+                len -= 1;
             }
         }
         if let Some(c) = c {
             let e = (i, c);
-            let at = list.partition_point(|&x| before(x, e));
-            if !truncated || at < list.len() {
-                list.insert(at, e);
-                if list.len() > cap {
-                    list.pop();
+            let at = list[..len].partition_point(|&x| before(x, e));
+            if !truncated || at < len {
+                if at == cap {
+                    // It ranks after every entry of a full list: it is left out.
                     truncated = true;
+                } else {
+                    if len == cap {
+                        // The last entry drops out, and joins the left-out ones.
+                        len -= 1;
+                        truncated = true;
+                    }
+                    list.copy_within(at..len, at + 1);
+                    list[at] = e;
+                    len += 1;
                 }
             }
             // Else: it ranks after every listed neighbour of a truncated list; it joins the
             // left-out ones.
         }
-        self.tails[j] = Tail::of(list, truncated);
-        truncated && list.len() < self.k
+        self.tails[j] = Tail::of(&list[..len], truncated);
+        truncated && len < self.k
     }
 
     /// `get_recom`'s raw scores over the top-K index: for the user's rows `(h, s)` in the
@@ -951,58 +1055,43 @@ impl TopKFilter {
     /// such `j` the user never saw, as `(item, score)` pairs in no particular order.
     pub fn raw_scores(&mut self, user: usize) -> Vec<(usize, f64)> {
         let k = self.k;
-        self.scratch.begin(self.n_items);
         let Self {
             recent,
             seen,
             lists,
+            tails,
             scratch,
             ..
         } = self;
-        // Seen items are marked without being listed, so they never join the list (their
-        // sums are reset below).
-        for &j in seen[user].iter() {
-            Scratch::mark(&mut scratch.marks, j as usize);
+        let (seen, rows) = (&seen[user], &recent[user]);
+        let scores = &mut scratch.scores;
+        scores.begin(seen.len() + rows.len() * k);
+        // Seen items are written first, so they are the first entries, left out below.
+        for &j in seen.iter() {
+            scores.sum(j);
         }
-        let rows = &recent[user];
         for (n, &(h, s)) in rows.iter().enumerate() {
-            // Each list is behind two pointers: fetch the header four rows ahead and the
-            // entries two rows ahead.
+            // Each list is behind its pointer: fetch the pointer and the length four rows
+            // ahead, the entries two rows ahead.
             if let Some(&(ahead, _)) = rows.get(n + 4) {
-                prefetch_bytes(Arc::as_ptr(&lists[ahead as usize]).cast(), 32);
+                prefetch(std::slice::from_ref(&lists[ahead as usize]));
+                prefetch(std::slice::from_ref(&tails[ahead as usize]));
             }
             if let Some(&(ahead, _)) = rows.get(n + 2) {
                 let l = &lists[ahead as usize];
-                prefetch(&l[..l.len().min(k)]);
+                prefetch(&l[..tails[ahead as usize].len().min(k)]);
             }
             if s == 0.0 {
                 continue;
             }
             let l = &lists[h as usize];
-            for &(j, sim) in &l[..l.len().min(k)] {
-                let x = j as usize;
-                if Scratch::mark(&mut scratch.marks, x) {
-                    scratch.touched.push(j);
-                }
-                scratch.sums[x] += s * sim as f64;
+            for &(j, sim) in &l[..tails[h as usize].len().min(k)] {
+                *scores.sum(j) += s * sim as f64;
             }
         }
-        let Scratch {
-            sums,
-            marks,
-            touched,
-            ..
-        } = scratch;
-        for &j in seen[user].iter() {
-            sums[j as usize] = 0.0;
-            Scratch::unmark(marks, j as usize);
-        }
-        touched
+        scores.entries[seen.len()..]
             .iter()
-            .map(|&j| {
-                Scratch::unmark(marks, j as usize);
-                (j as usize, std::mem::take(&mut sums[j as usize]))
-            })
+            .map(|&(j, _, c)| (j as usize, c))
             .collect()
     }
 }
@@ -1117,7 +1206,11 @@ mod tests {
             f.seen,
             f.present,
             f.norms,
-            f.lists,
+            f.lists
+                .iter()
+                .zip(&f.tails)
+                .map(|(l, t)| &l[..t.len()])
+                .collect::<Vec<_>>(),
             f.tails,
             f.recorded
         )
@@ -1164,6 +1257,37 @@ mod tests {
                 all.push((i, u, s));
             }
             check(&f, &all, 14, 6, k, window)?;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_sum_table_sums_like_one_slot_per_item(
+            scatters in prop::collection::vec(
+                prop::collection::vec((0u32..300, -4i32..5), 0..200),
+                1..4,
+            ),
+        ) {
+            // Several scatters in one table, as the filter reuses it: each starts from 0.
+            let mut t = SumTable::<f64>::default();
+            for adds in &scatters {
+                t.begin(adds.len());
+                let mut slots = vec![0.0f64; 300];
+                let mut order = Vec::new();
+                for &(j, x) in adds {
+                    if !order.contains(&j) {
+                        order.push(j);
+                    }
+                    slots[j as usize] += f64::from(x) * 0.1;
+                    *t.sum(j) += f64::from(x) * 0.1;
+                }
+                let got: Vec<(u32, u64)> =
+                    t.entries.iter().map(|e| (e.0, e.2.to_bits())).collect();
+                let want: Vec<(u32, u64)> =
+                    order.iter().map(|&j| (j, slots[j as usize].to_bits())).collect();
+                prop_assert_eq!(got, want);
+                prop_assert!(t.slots.len() >= 2 * adds.len());
+            }
         }
     }
 
