@@ -445,6 +445,15 @@ function hideBandEdges(el) {
  */
 export const COMPARE_COLORS = ['#65a30d', '#312e81', '#9333ea'];
 
+/**
+ * The compare chart's reference lines: the oracle (1) and random (0), by definition the same
+ * in every agent's world. Not greedy score or most viewed: their skill depends on the world,
+ * and each agent trains its own copy (greedy's falls to about 0 in a world where the agent
+ * learns, as the agent uses up the in-interest videos; `bench`'s "listed candidates in the
+ * user's interests").
+ */
+const COMPARE_REFS = [REFS[0], REFS[3]];
+
 /** The compare chart: one skill curve (with band) per agent, in distinct colours. */
 export class ComparePlot {
   constructor(el, names) {
@@ -455,7 +464,7 @@ export class ComparePlot {
       const lasts = this.points.map((ps) => ps[ps.length - 1]).filter(Boolean);
       if (!lasts.length) return [];
       const p = lasts[0];
-      return [REFS[0], REFS[1], REFS[3]].map((r) => refLabel(r, p));
+      return COMPARE_REFS.map((r) => refLabel(r, p));
     };
     const series = [{ label: 'episode' }];
     const bands = [];
@@ -467,8 +476,7 @@ export class ComparePlot {
       series.push({ label: `${n} high`, stroke: 'transparent', width: 0, points: { show: false }, spanGaps: true });
       bands.push({ series: [base + 2, base + 1], fill: `${c}22` });
     });
-    for (const r of [REFS[0], REFS[1], REFS[3]]) series.push({ label: r.label, stroke: r.color, width: 1.25, dash: r.dash, points: { show: false }, spanGaps: true });
-    this.nRefs = 3;
+    for (const r of COMPARE_REFS) series.push({ label: r.label, stroke: r.color, width: 1.25, dash: r.dash, points: { show: false }, spanGaps: true });
     const opts = {
       width: Math.max(200, el.clientWidth || 300),
       height: 220,
@@ -498,7 +506,7 @@ export class ComparePlot {
       data.push(xs.map((x) => (m.has(x) ? m.get(x).skill + m.get(x).skill_ci95 : null)));
     }
     const p0 = this.points[0][this.points[0].length - 1];
-    for (const k of ['oracle', 'greedy', 'random']) data.push(xs.map(() => refSkill(p0, k)));
+    for (const r of COMPARE_REFS) data.push(xs.map(() => refSkill(p0, r.key)));
     this.u.setData(data);
     this.el.dataset.points = String(Math.min(...this.points.map((p) => p.length)));
   }
