@@ -147,9 +147,19 @@ function applyUrl() {
       problems.push(`${key}=${clip(url.raw.get(key))}: ${clip(fieldMessage(p, describe(e)), 200)}; using the default ${def}.`);
     }
   }
+  // A value the simulator accepts beyond its slider's span (typed values and links may go
+  // further) is used, and said so: the slider alone would show its end.
+  const beyond = [...url.values].filter(([key]) => S.overrides.has(key)).flatMap(([key, v]) => {
+    const p = PARAM[key];
+    if (typeof v !== 'number' || (p.kind !== 'range' && p.kind !== 'log') || (v >= p.min && v <= p.max)) return [];
+    const f = (x) => (p.integer ? x.toLocaleString('en-US') : formatValue(p, x));
+    return [`${p.label} = ${f(v)} is ${v < p.min ? 'below' : 'above'} the slider's range (${f(p.min)} to ${f(p.max)}); it is used as given.`];
+  });
   // One message for all of them, as a short list: several would cover a phone's screen.
-  if (problems.length === 1) messages.warn(`Link: ${problems[0]}${url.known ? ` ${url.known}` : ''}`);
-  else if (problems.length > 1) messages.warn(`${problems.length} problems in the link:`, url.known ? [...problems, url.known] : problems);
+  if (problems.length === 1) messages.warn(`Link: ${problems[0]}${url.known ? ` ${url.known}` : ''}`, beyond.length ? beyond : null);
+  else if (problems.length > 1) messages.warn(`${problems.length} problems in the link:`, [...problems, ...beyond, ...(url.known ? [url.known] : [])]);
+  else if (beyond.length === 1) messages.info(`Link: ${beyond[0]}`);
+  else if (beyond.length > 1) messages.info('Link values beyond their sliders:', beyond);
   if (url.mode) S.mode = url.mode;
   if (url.speed) S.speed = SPEEDS.findIndex((s) => s.name === url.speed);
 }

@@ -84,7 +84,8 @@ export class CandidatePanel {
       const w = Number.isFinite(v) ? 8 + (92 * (v - lo)) / span : 0;
       return h('tr', { class: `${chosen ? 'chosen' : ''}${i === best ? ' best' : ''}`.trim() || null },
         h('td', { class: 'c-slot', title: chosen ? o.shown[0] : null, text: i + 1 }),
-        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category)),
+        h('td', { class: 'c-video', title: `video #${c.video_id}` }, categoryChip(c.category),
+          h('span', { class: 'c-id', text: ` #${c.video_id}` })),
         h('td', { class: 'c-num c-sim', text: f2(c.similarity) }),
         h('td', { class: 'c-num c-views', text: Number.isFinite(c.views) ? Math.round(c.views) : '–' }),
         h('td', { class: 'c-int', title: c.interest ? o.interest : null, text: c.interest ? '★' : '' }),
@@ -109,7 +110,9 @@ export class CandidatePanel {
       h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), o.shown[1],
         h('span', { class: 'key key-best' }), o.best[1]),
       h('p', { class: 'cand-legend muted', dataset: { testid: 'cand-columns' } },
-        'sim: the filter’s similarity score, summed over the user’s history (cosine × that video’s response score), so not a 0–1 cosine; ★: in one of the user’s two interests.'));
+        // The sim column is hidden on a phone, and so is its definition.
+        h('span', { class: 'c-sim', text: 'sim: the filter’s similarity score, summed over the user’s history (cosine × that video’s response score), so not a 0–1 cosine; ' }),
+        '★: in one of the user’s two interests. The bar under each value spans the lowest to the highest of this list.'));
     this.table.dataset.signature = cands.map((c, i) => `${c.video_id}:${f2(o.value(i))}`).join(',');
     return { best, lo, hi };
   }

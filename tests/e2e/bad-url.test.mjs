@@ -55,6 +55,19 @@ test('a link whose values conflict names the other field by its label', async ()
   await gotoReady(page, '?n_videos=10&n_candidates=20');
   const msg = await message(page);
   assert.match(msg, /n_candidates=20: Candidates per step: must be a whole number in \[1, 10 \(Videos\)\] \(got 20\); using the default 10/, msg);
+  // The catalogue of 10 is applied, beyond its slider, and said so under the warning.
+  assert.match(msg, /Videos = 10 is below the slider's range \(100 to 10,000\); it is used as given/, msg);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('a link value beyond its slider but within the simulator\u2019s range is used, and said so', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page, '?n_videos=50');
+  const msg = await message(page);
+  assert.match(msg, /^Link: Videos = 50 is below the slider's range \(100 to 10,000\); it is used as given\./, msg);
+  assert.equal(Number(await page.inputValue('[data-testid="value-n_videos"]')), 50, 'the value box shows it');
+  assert.ok(await stillTrains(page), 'training works');
   assertNoProblems(problems);
   await context.close();
 });
