@@ -109,7 +109,7 @@ export class CandidatePanel {
         h('tbody', null, rows)),
       h('p', { class: 'cand-legend' }, h('span', { class: 'key key-shown' }), o.shown[1],
         h('span', { class: 'key key-best' }), o.best[1]),
-      h('p', { class: 'cand-legend muted', dataset: { testid: 'cand-columns' } },
+      h('p', { class: 'cand-legend cand-columns muted', dataset: { testid: 'cand-columns' } },
         // The sim column is hidden on a phone, and so is its definition.
         h('span', { class: 'c-sim', text: 'sim: the filter’s similarity score, summed over the user’s history (cosine × that video’s response score), so not a 0–1 cosine; ' }),
         '★: in one of the user’s two interests. The bar under each value spans the lowest to the highest of this list.'));
