@@ -233,18 +233,22 @@ async function updates(browser) {
       const cfg = m.defaultConfig(preset);
       const pg = new m.Playground(cfg);
       while (pg.stats().episode < 100) pg.train(500);
+      // A full bounded replay (default: 10,000 transitions), as in a long run: the target
+      // cache's hits depend on how many transitions an update samples from.
+      const cap = cfg.agent.replay_capacity;
+      while (cap !== null && pg.stats().replay_len < cap) pg.train(500);
       pg.benchUpdates(200);
       const n = 2000;
       const ms = pg.benchUpdates(n);
-      out.push({ preset, arch: pg.config().agent.architecture, batch: cfg.agent.batch_size, perS: (n * 1000) / ms, us: (ms * 1000) / n });
+      out.push({ preset, arch: pg.config().agent.architecture, batch: cfg.agent.batch_size, perS: (n * 1000) / ms, us: (ms * 1000) / n, replay: pg.stats().replay_len });
       pg.free();
     }
     return { rows: out, wasm: wasm.pathname.split('/').pop() };
   }, [pageUrl('pkg/instatok.js'), pageUrl('www/wasm.js')]);
   await context.close();
-  console.log(`(d) DQN updates per second in headless Chromium (replay of real transitions, online + target network as configured; ${wasm})`);
+  console.log(`(d) DQN updates per second in headless Chromium (replay of real transitions: 100 episodes' for seed, full for default; online + target network as configured; ${wasm})`);
   for (const r of rows) {
-    console.log(`    ${pad(r.preset, 8)} ${pad(r.arch, 12)} batch ${r.batch}: ${lpad(r.perS.toFixed(0), 7)} updates/s (${r.us.toFixed(1)} µs each)  (target >= 4,730 = 5x PyTorch's 946)`);
+    console.log(`    ${pad(r.preset, 8)} ${pad(r.arch, 12)} batch ${r.batch}: ${lpad(r.perS.toFixed(0), 7)} updates/s (${r.us.toFixed(1)} µs each, replay ${r.replay.toLocaleString('en-US')})  (target >= 4,730 = 5x PyTorch's 946)`);
   }
 }
 
