@@ -160,6 +160,9 @@ struct InterestView {
     category: &'static str,
     /// Predicted probability of a positive response.
     predicted: f64,
+    /// `predicted` minus the reader's region's rate: a predicted interest is one of the two
+    /// largest, when above 0.
+    lift: f64,
     /// The interest flag the business score uses now (truth or prediction, by the config).
     flagged: bool,
     /// One of the reader's declared interests.
@@ -660,11 +663,13 @@ impl Playground {
             return Ok(JsValue::NULL);
         };
         let u = &env.world().users[user];
+        let lift = env.interests().lift(user, u.region);
         let categories: Vec<InterestView> = Category::ALL
             .iter()
             .map(|&c| InterestView {
                 category: c.name(),
                 predicted: rates[c.id()],
+                lift: lift[c.id()],
                 flagged: env.interest_flag(user, c),
                 declared: u.interests.contains(&c),
             })

@@ -158,8 +158,10 @@ function applyUrl() {
   // One message for all of them, as a short list: several would cover a phone's screen.
   if (problems.length === 1) messages.warn(`Link: ${problems[0]}${url.known ? ` ${url.known}` : ''}`, beyond.length ? beyond : null);
   else if (problems.length > 1) messages.warn(`${problems.length} problems in the link:`, [...problems, ...beyond, ...(url.known ? [url.known] : [])]);
-  else if (beyond.length === 1) messages.info(`Link: ${beyond[0]}`);
-  else if (beyond.length > 1) messages.info('Link values beyond their sliders:', beyond);
+  // A warning, not a passing note: it stays until dismissed, as the reader may be reading
+  // the introduction when the page opens.
+  else if (beyond.length === 1) messages.warn(`Link: ${beyond[0]}`);
+  else if (beyond.length > 1) messages.warn('Link values beyond their sliders:', beyond);
   if (url.mode) S.mode = url.mode;
   if (url.speed) S.speed = SPEEDS.findIndex((s) => s.name === url.speed);
 }
@@ -1230,6 +1232,7 @@ async function boot() {
     await S.sim.call('init', { module });
     explain = new Explain({
       sim: S.sim,
+      rule: banditRule,
       messages,
       gen: () => S.gen,
       running: () => S.running,

@@ -112,7 +112,7 @@ export class CandidatePanel {
       h('p', { class: 'cand-legend cand-columns muted', dataset: { testid: 'cand-columns' } },
         // The sim column is hidden on a phone, and so is its definition.
         h('span', { class: 'c-sim', text: 'sim: the filter’s similarity score, summed over the user’s history (cosine × that video’s response score), so not a 0–1 cosine; ' }),
-        '★: in one of the user’s two interests. The bar under each value spans the lowest to the highest of this list.'));
+        `${o.starNote || '★: in one of the user’s two interests.'} The bar behind each value in the last column runs from the list’s lowest (shortest) to its highest (longest).`));
     this.table.dataset.signature = cands.map((c, i) => `${c.video_id}:${f2(o.value(i))}`).join(',');
     return { best, lo, hi };
   }
@@ -130,6 +130,7 @@ export class CandidatePanel {
       caption: 'Candidates for this card, ranked by business score',
       shown: ['Shown to you', 'shown to you '],
       interest: 'In your interests',
+      starNote: '★: one of the two categories the feed treats as your interests (bold under “What it thinks you like”), which need not be the ones you declared.',
       last: ['c-q', "The bandit's estimate of your immediate reward for this video: posterior mean ± sd", 'estimate'],
       best: ['Best estimate', 'best estimate'],
       valueClass: 'c-q c-est',

@@ -149,7 +149,9 @@ export class Explain {
     const ahead = vals.length > 1 ? `, ${f3(vals[0] - vals[1])} ahead of the next` : '';
     const how = w.explored
       ? (bandit
-        ? `Explored: the bandit showed slot ${chosen + 1}, not its best estimate (slot ${w.greedy_slot + 1}): its exploration rule (no ε) favoured a less certain candidate.`
+        ? (this.o.rule && this.o.rule() === 'Thompson sampling'
+          ? `Explored: the bandit showed slot ${chosen + 1}, not its best estimate (slot ${w.greedy_slot + 1}): one random draw from its estimates (Thompson sampling; no ε) ranked slot ${chosen + 1} first.`
+          : `Explored: the bandit showed slot ${chosen + 1}, not its best estimate (slot ${w.greedy_slot + 1}): its rule${this.o.rule ? `, ${this.o.rule()},` : ''} ranked it first, as its estimate is less certain (no ε).`)
         : `Explored: the agent showed slot ${chosen + 1} at random (it explores with probability ε), not the highest Q-value (slot ${w.greedy_slot + 1}).`)
       : `Exploited: ${who} showed slot ${chosen + 1}, the ${best} of the ${qs.length} candidates${ahead}. The business score below only ranked the list.`;
 

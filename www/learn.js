@@ -271,13 +271,14 @@ export class Learn {
     const cats = [...view.categories].sort((a, b) => b.predicted - a.predicted);
     el.replaceChildren(
       h('h3', { text: 'What it thinks you like' }),
-      h('p', { class: 'cap', text: 'Predicted chance you watch or like a video of each category, from your responses so far. ' +
-        (view.source === 'predicted' ? 'Bold: treated as your interest in the ranking.' : '') }),
+      h('p', { class: 'cap', text: 'Predicted chance you watch or like a video of each category, from your responses so far, and how far it is above (+) or below your region\u2019s average. ' +
+        (view.source === 'predicted' ? 'Bold: the two furthest above it, which the ranking treats as your interests (★ in the candidate table); a high chance that your whole region shares does not count.' : '') }),
       note ? h('p', { class: 'reader-note', dataset: { testid: 'reader-note' }, text: note }) : null,
       ...cats.map((c) => h('div', { class: `ip-row${c.flagged ? ' ip-flag' : ''}`, dataset: { category: c.category, predicted: String(c.predicted) } },
         h('span', { class: 'ip-name', text: c.category + (c.declared ? ' (declared)' : '') }),
         h('span', { class: 'ip-bar' }, h('i', { style: { width: `${Math.round(Math.max(0, Math.min(1, c.predicted)) * 100)}%` } })),
-        h('span', { class: 'ip-val', text: `${Math.round(c.predicted * 100)}%` }))),
+        h('span', { class: 'ip-val', text: `${Math.round(c.predicted * 100)}%` }),
+        Number.isFinite(c.lift) ? h('span', { class: 'ip-lift', title: 'Above (+) or below your region\u2019s average, in percentage points', text: `${c.lift >= 0 ? '+' : '\u2212'}${Math.abs(Math.round(c.lift * 100))}` }) : null)),
     );
   }
 }

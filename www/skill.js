@@ -386,6 +386,8 @@ export class SkillPlot {
     ];
     this.u.setData(data);
     this.el.dataset.points = String(this.points.length);
+    // The first points' episodes (for the tests: the climb's milestones).
+    this.el.dataset.firstEpisodes = this.points.slice(0, 16).map((p) => p.episode).join(',');
     if (last) this.el.dataset.skill = String(last.policies.dqn.skill);
     this.el.title = last && last.policies.random
       ? `random is 0 by definition; measured on the fixed panel of ${last.sessions || 40} held-out sessions its skill is ${fmt(last.policies.random.skill)} (the panel's noise)`

@@ -19,13 +19,18 @@ const BUILD_SLICE_MS = 40;
 // held-out sessions now and then while training, and pushes {type: 'curve', gen, point, ms}.
 // A point costs ms of the Worker's time, so the next one waits until training has had
 // CURVE_SHARE^-1 - 1 times that long: evaluation takes at most ~1/5 of the Worker's time
-// whatever the machine, and never less than CURVE_MIN_EPISODES episodes apart.
+// whatever the machine, and never less than CURVE_MIN_EPISODES episodes apart. Besides, a
+// point is due at each of CURVE_MILESTONES whatever the time: the climb from random is what a
+// reader comes to see, and at full speed it is over in a few seconds (spaced by time alone,
+// the first point after 0 came near episode 110-200, and the line drew the climb as one
+// straight segment). Eight points, each about 0.1 s at the default world, once per world.
 // A due point is computed one policy per turn of the loop (Playground.curvePart; about 0.1 s
 // each at the `large` world), with no training in between, so a pause or a parameter change
 // waits for one policy at most, not the whole point. A pause keeps the point where it is (the
 // next start finishes it); anything that changes the world or the agent drops it.
 const CURVE_SESSIONS = 40;
 const CURVE_SHARE = 0.2;
+const CURVE_MILESTONES = [10, 25, 50, 75, 100, 150, 200, 300];
 const CURVE_MIN_EPISODES = 10;
 const CURVE_POLICIES = ['dqn', 'random', 'most_viewed', 'greedy', 'oracle'];
 const C = { nextEpisode: 0, trainMs: 0, needMs: 0, last: -1, pending: null };
@@ -51,7 +56,9 @@ function newWorld() {
 /** Starts a curve point if one is due (episode count and training time). */
 function maybeCurve(episode, sliceMs) {
   C.trainMs += sliceMs;
-  if (C.pending || episode < C.nextEpisode || C.trainMs < C.needMs || episode === C.last) return;
+  if (C.pending || episode < C.nextEpisode || episode === C.last) return;
+  const milestone = CURVE_MILESTONES.find((m) => m > C.last);
+  if (C.trainMs < C.needMs && !(milestone !== undefined && episode >= milestone)) return;
   C.pending = { episode, policies: {}, left: CURVE_POLICIES.slice(), ms: 0 };
 }
 

@@ -33,6 +33,22 @@ test('the skill plot fills with curve points, a band and a sentence that reads i
   await context.close();
 });
 
+test('at full speed the climb is drawn from points at episodes 10, 25, 50, 75, 100, 150, 200 and 300', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page, '?speed=max');
+  await page.click('[data-testid="train-toggle"]');
+  const firsts = async () => (await page.getAttribute('#plot-skill-box', 'data-first-episodes') || '').split(',').filter(Boolean).map(Number);
+  await until(async () => (await firsts()).some((e) => e >= 300), 90000, 250);
+  await page.click('[data-testid="train-toggle"]');
+  const eps = await firsts();
+  const marks = [10, 25, 50, 75, 100, 150, 200, 300, 400];
+  for (let i = 0; i + 1 < marks.length; i++) {
+    assert.ok(eps.some((e) => e >= marks[i] && e < marks[i + 1]), `a point in [${marks[i]}, ${marks[i + 1]}): ${eps.join(', ')}`);
+  }
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('the skill plot\u2019s ε line reaches the newest episode, also after the series store downsampled', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
   await gotoReady(page);
