@@ -201,15 +201,18 @@ export class Learn {
     }
     const seed = s[0];
     const parts = s.map((r) => `${r.n} ${r.s.toFixed(2)} ±${r.ci.toFixed(2)}`).join(', ');
-    let verdict;
-    if (best === seed) verdict = 'the notebook\u2019s agent is ahead for now';
-    else if (seed.s + seed.ci < best.s - best.ci) verdict = `${best.n} is clearly ahead of the notebook\u2019s agent (the intervals do not overlap)`;
-    else verdict = `${best.n} leads, but the intervals still overlap the notebook\u2019s agent`;
+    // a against b: clearly above or below (the 95% intervals do not overlap), or level.
+    const vs = (a, b) => (b.s + b.ci < a.s - a.ci ? 'clearly ahead of' : a.s + a.ci < b.s - b.ci ? 'clearly behind' : 'level with (the intervals overlap)');
+    const verdict = s.slice(1).map((r) => `${r.n} is ${vs(r, seed)} the notebook\u2019s agent`).join('; ');
+    const dqn = s.find((r) => r.n === COMPARE_NAMES.default);
+    const bandit = s.find((r) => r.n === COMPARE_NAMES.bandit);
+    const pair = dqn && bandit ? vs(bandit, dqn) : null;
     return `After ${ep} ${ep === 1 ? 'episode' : 'episodes'} each, skill (0 = random, 1 = oracle): ${parts}. ${verdict[0].toUpperCase()}${verdict.slice(1)}. ` +
       'The notebook\u2019s agent never sees the candidates\u2019 features, so it can only learn which slot position pays' +
-      (cmp.names.includes(COMPARE_NAMES.bandit)
+      (bandit
         ? '; the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
-          'interest), and most of this reward is immediate, which is why it learns faster than the DQN here.'
+          'interest), and most of this reward is immediate, so it can learn from fewer sessions than the DQN' +
+          (pair === 'clearly ahead of' ? ', as it does here.' : pair ? `; here the two are ${pair === 'clearly behind' ? 'the other way round (the DQN clearly ahead)' : 'level (the intervals overlap)'}.` : '.')
         : '.');
   }
 

@@ -149,14 +149,20 @@ export function readCurve(points, agentLabel = 'the agent') {
   if (lo > 0) verdict = `better than random (the whole interval is above 0)`;
   else if (hi < 0) verdict = 'worse than random';
   else verdict = 'not yet distinguishable from random (the interval straddles 0)';
-  const vsGreedy = g ? (lo > g.skill ? ', and above the greedy-score ranking' : hi < g.skill ? ', still below the greedy-score ranking' : ', level with the greedy-score ranking') : '';
-  const vsMv = mv && d.skill > mv.skill + d.skill_ci95 ? ' and the most-viewed list' : '';
+  // Each baseline above, below or level (the agent's interval against its point): "above the
+  // greedy score and the most viewed", or each with its own word when they differ.
+  const rel = (b) => (lo > b.skill ? 'above' : hi < b.skill ? 'still below' : 'level with');
+  const refs = [[g, 'the greedy-score ranking'], [mv, 'the most-viewed list']].filter(([b]) => b);
+  const vs = !refs.length ? ''
+    : refs.every(([b]) => rel(b) === rel(refs[0][0]))
+      ? `, and ${rel(refs[0][0])} ${refs.map(([, n]) => n).join(' and ')}`
+      : `, ${refs.map(([b, n]) => `${rel(b)} ${n}`).join(' and ')}`;
   const gap = pct >= 0
     ? `closes ${pct}% of the gap between random (0) and the oracle (1)`
     : `is ${-pct}% of the gap between random (0) and the oracle (1) below random`;
   // "At the last evaluation": the counters above run on while the next point is computed.
   return `At the last evaluation, after ${p.episode.toLocaleString('en-US')} ${p.episode === 1 ? 'episode' : 'episodes'}, ${agentLabel} ${gap} ` +
-    `(±${Math.round(d.skill_ci95 * 100)} points): ${verdict}${vsGreedy}${vsMv}.`;
+    `(±${Math.round(d.skill_ci95 * 100)} points): ${verdict}${vs}.`;
 }
 
 /**

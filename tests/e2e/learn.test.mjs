@@ -196,6 +196,8 @@ test('compare mode trains three agents off the page and overlays their skill cur
   await until(async () => (await feedSeq(page)) > seq, 4000, 50);
   const reading = await page.textContent('[data-testid="compare-reading"]');
   assert.match(reading, /notebook.s agent \(seed\) -?\d\.\d\d ±\d\.\d\d, DQN \(default\) -?\d\.\d\d ±\d\.\d\d, bandit -?\d\.\d\d/);
+  // Each agent is set against the notebook's, the button's question.
+  assert.match(reading, /DQN \(default\) is (clearly ahead of|clearly behind|level with \(the intervals overlap\)) the notebook.s agent; bandit is (clearly ahead of|clearly behind|level with \(the intervals overlap\)) the notebook.s agent\./, reading);
   assert.equal(await page.locator('[data-testid="plot-compare"] canvas').count(), 1);
   await page.locator('[data-testid="plot-compare"]').scrollIntoViewIfNeeded();
   await screenshot(page, 'learn-compare.png', false);
@@ -337,6 +339,8 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
       width: u.width,
       title: el.title,
       neg: readCurve([{ episode: 1, policies: { dqn: pol(-0.05), random: pol(0), oracle: pol(1), greedy: pol(0.1), most_viewed: pol(0.2) } }]),
+      // Below one baseline, above the other: each gets its own word.
+      mixed: readCurve([{ episode: 9, policies: { dqn: pol(0.04), random: pol(0), oracle: pol(1), greedy: pol(0.3), most_viewed: pol(-0.12) } }]),
     };
     el.remove();
     return out;
@@ -355,6 +359,7 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
   }
   assert.match(r.title, /random is 0 by definition; measured on the fixed panel/);
   assert.match(r.neg, /^At the last evaluation, after 1 episode, the agent is 5% of the gap between random \(0\) and the oracle \(1\) below random/);
+  assert.match(r.mixed, /still below the greedy-score ranking and above the most-viewed list\.$/, r.mixed);
   assertNoProblems(problems);
   await context.close();
 });
