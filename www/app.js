@@ -976,8 +976,19 @@ function updateStats() {
   // In user mode the counters are the simulated training's until the reader's feed starts,
   // then its bandit's (its 50 warm-up sessions included).
   $('stats-note-text').textContent = S.statsFromReader
-    ? 'your feed’s bandit (50 warm-up sessions, then your swipes)'
+    ? 'your feed’s bandit (its episodes: 50 warm-up sessions, then yours)'
     : 'the DQN’s simulated training, not your feed';
+  // A bandit keeps no replay memory and has no TD loss: those cells say what it does keep.
+  const reader = S.statsFromReader;
+  const label = (id, text, title) => {
+    const dt = $(id).previousElementSibling;
+    dt.textContent = text;
+    dt.title = title;
+  };
+  label('stat-replay', reader ? 'Responses' : 'Replay', reader ? 'Responses the bandit has learned from: its warm-up sessions’ and yours' : 'Transitions in the replay memory / its capacity');
+  label('stat-loss', 'Loss', reader ? 'A bandit has no TD loss: it updates its estimates exactly with each response' : 'Mean TD loss of the last updates');
+  $('user-updates').previousElementSibling.textContent = reader ? 'Bandit updates' : 'Agent updates';
+  $('user-replay').previousElementSibling.textContent = reader ? 'Responses learned from' : 'Replay memory';
   if (S.statsFromReader) {
     $('stat-epsilon').textContent = banditRule() === 'Thompson sampling' ? 'Thompson' : banditRule();
     $('stat-epsilon').title = `Your feed's bandit explores by ${banditRule()}${banditRule() === 'Thompson sampling' ? ': it acts on one random draw from its estimates' : ''}, not with an ε`;
@@ -990,17 +1001,17 @@ function updateStats() {
     epsLabel.classList.add('greek');
   }
   const cap = st.replay_capacity == null ? '∞' : fmtInt(st.replay_capacity);
-  $('stat-replay').textContent = `${fmtInt(st.replay_len)} / ${cap}`;
+  $('stat-replay').textContent = reader ? fmtInt(st.replay_len) : `${fmtInt(st.replay_len)} / ${cap}`;
   // A diverging loss (1e10 and more) in exponent form, so it keeps to its cell.
   const loss = st.mean_loss_recent;
-  $('stat-loss').textContent = Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
+  $('stat-loss').textContent = reader ? '–' : Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
   $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
   const giniFrom = giniShownFrom(S.cfg ? S.cfg.world.n_creators : 20);
   const giniOk = Number.isFinite(st.creator_gini) && st.steps >= giniFrom;
   $('stat-gini').textContent = giniOk ? st.creator_gini.toFixed(2) : '–';
   $('stat-gini').title = giniOk ? '' : `Shown after ${fmtInt(giniFrom)} videos: over fewer it is mostly chance`;
   $('user-updates').textContent = fmtInt(st.updates);
-  $('user-replay').textContent = `${fmtInt(st.replay_len)}${st.replay_len < S.cfg.agent.batch_size ? ` (learning starts at ${S.cfg.agent.batch_size})` : ''}`;
+  $('user-replay').textContent = `${fmtInt(st.replay_len)}${!reader && st.replay_len < S.cfg.agent.batch_size ? ` (learning starts at ${S.cfg.agent.batch_size})` : ''}`;
 }
 
 function updateSpeedLabel(now) {

@@ -95,6 +95,10 @@ test('the reader\u2019s feed is a bandit\u2019s: its estimates (mean \u00b1 sd),
   assert.equal(await eps.innerText(), 'Thompson', 'the toolbar names the bandit\u2019s exploration, not an \u03b5');
   assert.match(await page.locator('.stats div:has(#stat-epsilon) dt').innerText(), /explores by/i);
   assert.match(await whose(), /your feed\u2019s bandit/);
+  // No replay memory or TD loss for a bandit: the cells say what it keeps.
+  assert.match(await page.locator('.stats div:has(#stat-replay) dt').innerText(), /responses/i);
+  assert.doesNotMatch(await page.locator('#stat-replay').innerText(), /\//, 'no replay capacity');
+  assert.equal(await page.locator('#stat-loss').innerText(), '\u2013', 'no TD loss');
   const head = await page.locator('[data-testid="candidates"] th.c-q').innerText();
   assert.equal(head, 'estimate', 'the column is the bandit\u2019s estimate, not Q');
   await until(async () => /\u00b1/.test(await page.locator('[data-testid="candidates"] .qval').first().innerText()), 5000, 50);
