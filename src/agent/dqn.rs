@@ -1,8 +1,6 @@
 //! The DQN agent: epsilon-greedy acting, experience replay, and one Adam step on the TD loss
 //! per `learn()`, with an optional target network (the notebook's `Agent`, cells 22-28).
 
-use std::collections::HashMap;
-
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -34,8 +32,6 @@ pub struct DqnAgent {
     batch: Vec<usize>,
     /// Scratch for the minibatch decoded from the replay, reused between `learn()` calls.
     rows: Vec<Transition>,
-    /// Scratch: the running numbers of the minibatch's next observations.
-    keys: Vec<u64>,
 }
 
 /// Online network, optional target network, Adam state and the reusable gradient buffers.
@@ -47,21 +43,7 @@ struct Learner {
     /// Scratch: the loss gradient w.r.t. the Q-values, and w.r.t. the parameters.
     dq: Vec<f32>,
     grads: Vec<f32>,
-    /// A hard-copied target network's `max_a' Q_target(s', a')` per replayed next observation
-    /// (by its running number), kept until the target changes. Between two copies (every 100
-    /// updates by default) about a fifth of the sampled transitions were sampled before, and
-    /// the target's forward pass over every next state's candidates is most of an update's
-    /// arithmetic with the pair scorer. The value is the one the forward pass would give: the
-    /// same network and the same rows (a row's Q-values do not depend on the other rows).
-    target_max: HashMap<u64, f32>,
-    /// Next observations looked up in the target cache, and found there (for the bench).
-    cache_lookups: u64,
-    cache_hits: u64,
 }
-
-/// Entries the target cache keeps at most before it starts again (with a target copied
-/// rarely, numbers of observations the replay has dropped would pile up).
-const TARGET_CACHE_MAX: usize = 1 << 16;
 
 /// What one TD step produced.
 struct StepOutcome {
@@ -83,9 +65,6 @@ impl Learner {
             adam: Adam::new(cfg.learning_rate, cfg.weight_decay),
             dq: Vec::new(),
             grads: Vec::new(),
-            target_max: HashMap::new(),
-            cache_lookups: 0,
-            cache_hits: 0,
         }
     }
 
@@ -105,45 +84,21 @@ impl Learner {
     /// One gradient step on a minibatch. Bootstraps from the target network when there is
     /// one; otherwise from the online network *without detaching it*, exactly like the
     /// notebook (its `self.model(next_states).max(1)[0]` stays in the autograd graph).
-    ///
-    /// `keys[i]`: the running number of `batch[i]`'s next observation in the replay, for the
-    /// target cache (empty: no caching).
     fn td_step(
         &mut self,
         batch: &[Transition],
-        keys: &[u64],
         cfg: &AgentConfig,
         n_candidates: usize,
     ) -> StepOutcome {
         let b = batch.len();
         let gamma = cfg.gamma;
         let include = cfg.include_candidate_scores;
-        // Only a hard-copied target stays the same from one update to the next.
-        let caching = keys.len() == b
-            && self.target.is_some()
-            && matches!(cfg.target, TargetUpdate::Hard { .. });
-        if !caching || self.target_max.len() > TARGET_CACHE_MAX {
-            self.target_max.clear();
-        }
-        let cached: Vec<Option<f32>> = (0..b)
-            .map(|i| {
-                caching
-                    .then(|| self.target_max.get(&keys[i]).copied())
-                    .flatten()
-            })
-            .collect();
-        if caching {
-            self.cache_lookups += b as u64;
-            self.cache_hits += cached.iter().filter(|c| c.is_some()).count() as u64;
-        }
 
         // Rows for Q(s, a), plus (notebook mode) rows for Q(s', ·) in the same forward pass.
         let mut inp = self.inputs(include);
         let next_rows: usize = batch
             .iter()
-            .zip(&cached)
-            .filter(|(_, c)| c.is_none())
-            .map(|(t, _)| match self.online.layout() {
+            .map(|t| match self.online.layout() {
                 Architecture::SlotHeads => 1,
                 Architecture::PairScorer => slot_count(&t.next_obs, n_candidates),
             })
@@ -165,10 +120,9 @@ impl Learner {
         // there is nothing to bootstrap from (terminal step).
         let next_ranges: Vec<Option<(usize, usize)>> = batch
             .iter()
-            .zip(&cached)
-            .map(|(t, c)| {
+            .map(|t| {
                 let slots = slot_count(&t.next_obs, n_candidates);
-                if t.done || slots == 0 || c.is_some() {
+                if t.done || slots == 0 {
                     return None;
                 }
                 let rows = next.as_mut().unwrap_or(&mut inp);
@@ -196,18 +150,7 @@ impl Learner {
             let (mut pred, mut target, mut bootstrap) = (q[chosen[i]], t.reward, None);
             match (self.target.is_some(), next_ranges[i]) {
                 // target = reward + gamma * max_a' Q_target(s', a') * (1 - done)
-                (true, Some((s, n))) => {
-                    let m = max(&next_q[s..s + n]);
-                    if caching {
-                        self.target_max.insert(keys[i], m);
-                    }
-                    target += gamma * m * not_done;
-                }
-                (true, None) if !t.done => {
-                    if let Some(m) = cached[i] {
-                        target += gamma * m * not_done;
-                    }
-                }
+                (true, Some((s, n))) => target += gamma * max(&next_q[s..s + n]) * not_done,
                 (false, Some((s, n))) => {
                     let pick = s + argmax(&q[s..s + n]);
                     let w = -gamma * not_done;
@@ -243,8 +186,7 @@ impl Learner {
             (TargetUpdate::Hard { every }, Some(t))
                 if updates.is_multiple_of(u64::from(every.max(1))) =>
             {
-                t.clone_from(&self.online);
-                self.target_max.clear();
+                t.clone_from(&self.online)
             }
             // target = tau * online + (1 - tau) * target
             (TargetUpdate::Soft { tau }, Some(t)) => {
@@ -258,7 +200,6 @@ impl Learner {
 
     /// Creates or drops the target network to match `target`.
     fn set_target_kind(&mut self, target: TargetUpdate) {
-        self.target_max.clear();
         match target {
             TargetUpdate::None => self.target = None,
             TargetUpdate::Hard { .. } | TargetUpdate::Soft { .. } => {
@@ -337,7 +278,6 @@ impl DqnAgent {
             learner: Learner::new(seed, cfg, n_candidates),
             batch: Vec::new(),
             rows: Vec::new(),
-            keys: Vec::new(),
         }
     }
 
@@ -440,15 +380,11 @@ impl DqnAgent {
         self.replay.sample_indices(&mut self.rng, k, &mut idx);
         let mut rows = std::mem::take(&mut self.rows);
         rows.resize_with(idx.len(), blank_transition);
-        let mut keys = std::mem::take(&mut self.keys);
-        keys.clear();
         for (row, &i) in rows.iter_mut().zip(&idx) {
             self.replay.read_into(i, row);
-            keys.extend(self.replay.next_obs_number(i));
         }
         let (cfg, n) = (&self.cfg, self.n_candidates);
-        let outcome = self.learner.td_step(&rows, &keys, cfg, n);
-        self.keys = keys;
+        let outcome = self.learner.td_step(&rows, cfg, n);
         self.batch = idx;
         self.rows = rows;
         if !outcome.applied {
@@ -508,12 +444,6 @@ impl DqnAgent {
         Ok(())
     }
 
-    /// Sampled transitions looked up in the target cache since the agent was made, and those
-    /// whose target value came from it (both 0 without a hard-copied target network).
-    pub fn target_cache_counts(&self) -> (u64, u64) {
-        (self.learner.cache_lookups, self.learner.cache_hits)
-    }
-
     /// Sum of all target-network parameters, `None` when there is no target network.
     pub fn target_checksum(&self) -> Option<f64> {
         self.learner.target.as_ref().map(QNet::param_sum)
@@ -561,7 +491,6 @@ impl DqnAgent {
             .online
             .params_mut()
             .copy_from_slice(&parts.online);
-        self.learner.target_max.clear();
         match (self.learner.target.as_mut(), parts.target) {
             (Some(net), Some(p)) => net.params_mut().copy_from_slice(&p),
             (Some(net), None) => net.clone_from(&self.learner.online),
@@ -911,57 +840,6 @@ mod tests {
         }
         assert_eq!(a.online_checksum(), b.online_checksum());
         assert_eq!(a.target_checksum(), b.target_checksum());
-    }
-
-    /// The target cache changes no bit: an agent whose cache is emptied before every update
-    /// (so it computes every target) ends with the same weights and losses; and the cache is
-    /// read (poisoning it changes the result).
-    #[test]
-    fn the_target_cache_changes_nothing_but_the_work() {
-        for arch in [Architecture::SlotHeads, Architecture::PairScorer] {
-            let c = cfg(arch, TargetUpdate::Hard { every: 7 }, 16);
-            let mut cached = filled(&c, 6, 5, 40);
-            let mut fresh = cached.clone();
-            let mut poisoned = cached.clone();
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(77);
-            let mut hits = 0;
-            for n in 0..30 {
-                // New transitions as training adds them (the replay's numbers move on).
-                if n % 3 == 0 {
-                    let t = random_transition(&mut rng, 6);
-                    for a in [&mut cached, &mut fresh, &mut poisoned] {
-                        a.remember(t.clone());
-                    }
-                }
-                hits += cached.learner.target_max.len();
-                fresh.learner.target_max.clear();
-                let (a, b) = (cached.learn(), fresh.learn());
-                assert_eq!(
-                    a.map(f32::to_bits),
-                    b.map(f32::to_bits),
-                    "{arch:?} update {n}"
-                );
-                for v in poisoned.learner.target_max.values_mut() {
-                    *v = 1e3;
-                }
-                poisoned.learn();
-            }
-            assert!(hits > 0, "the cache was used");
-            let bits = |a: &DqnAgent| -> Vec<u32> {
-                a.learner
-                    .online
-                    .params()
-                    .iter()
-                    .map(|x| x.to_bits())
-                    .collect()
-            };
-            assert_eq!(bits(&cached), bits(&fresh), "{arch:?}");
-            assert_ne!(
-                bits(&cached),
-                bits(&poisoned),
-                "{arch:?}: the cache is read"
-            );
-        }
     }
 
     #[test]

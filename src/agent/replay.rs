@@ -194,13 +194,6 @@ impl ReplayBuffer {
         true
     }
 
-    /// The running number of the `i`-th stored transition's next observation: the same
-    /// observation as long as the buffer keeps it, and never another's (numbers are not
-    /// reused).
-    pub fn next_obs_number(&self, i: usize) -> Option<u64> {
-        self.records.get(i).map(|r| r.obs + 1)
-    }
-
     /// Fills `out` with `k` distinct indices in `0..len()`, chosen uniformly (every `k`-subset
     /// is equally likely), or leaves it empty when `k > len()`.
     pub fn sample_indices<R: Rng + ?Sized>(&self, rng: &mut R, k: usize, out: &mut Vec<usize>) {

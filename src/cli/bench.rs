@@ -135,8 +135,8 @@ pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
     for preset in [Preset::Seed, Preset::Default] {
         let cfg = Config::preset(preset);
         let mut trainer = Trainer::new(&cfg).map_err(|e| e.to_string())?;
-        // A full replay (default: 10,000 transitions, about 1,300 episodes), as in a long
-        // run: the target cache's hits depend on how many transitions an update samples from.
+        // A full bounded replay (default: 10,000 transitions, about 1,300 episodes), as in a
+        // long run.
         let full = cfg.agent.replay_capacity.unwrap_or(0);
         trainer
             .train(100, &mut NoProfiler, |_| {})
@@ -151,24 +151,14 @@ pub fn run(quick: bool, figures: Option<&Path>) -> Result<(), String> {
             .agent_mut()
             .as_dqn_mut()
             .ok_or("the presets' agent is a DQN")?;
-        let (lookups, hits) = agent.target_cache_counts();
         let n = 2000;
         let t0 = Instant::now();
         for _ in 0..n {
             agent.learn();
         }
         let dt = t0.elapsed().as_secs_f64();
-        let (l2, h2) = agent.target_cache_counts();
-        let cache = if l2 > lookups {
-            format!(
-                "; target cache hits {:.0}% of samples",
-                100.0 * (h2 - hits) as f64 / (l2 - lookups) as f64
-            )
-        } else {
-            String::new()
-        };
         println!(
-            "{:<8} {:>8.0} updates/s ({:.1} µs per update, {:?}, replay {replay}{cache})",
+            "{:<8} {:>8.0} updates/s ({:.1} µs per update, {:?}, replay {replay})",
             format!("{preset:?}").to_lowercase(),
             n as f64 / dt,
             dt * 1e6 / n as f64,

@@ -233,8 +233,7 @@ async function updates(browser) {
       const cfg = m.defaultConfig(preset);
       const pg = new m.Playground(cfg);
       while (pg.stats().episode < 100) pg.train(500);
-      // A full bounded replay (default: 10,000 transitions), as in a long run: the target
-      // cache's hits depend on how many transitions an update samples from.
+      // A full bounded replay (default: 10,000 transitions), as in a long run.
       const cap = cfg.agent.replay_capacity;
       while (cap !== null && pg.stats().replay_len < cap) pg.train(500);
       pg.benchUpdates(200);
