@@ -181,6 +181,16 @@ impl Trainer {
     /// is running, lets the agent act epsilon-greedily, stores the transition, runs one replay
     /// update, and closes the episode when the user leaves or the step limit is reached.
     pub fn step<P: Profiler>(&mut self, prof: &mut P) -> Result<TrainStep> {
+        self.step_observed(prof, |_, _| {})
+    }
+
+    /// [`Trainer::step`], calling `before(env, slot)` once the agent has chosen `slot` and
+    /// before the environment shows it (for an explanation of the list as it was scored).
+    pub fn step_observed<P: Profiler>(
+        &mut self,
+        prof: &mut P,
+        before: impl FnOnce(&Environment, usize),
+    ) -> Result<TrainStep> {
         self.reader = None;
         let common = self.env.config().experiment.common_draws;
         let episode = self.episodes.len() as u64;
@@ -220,6 +230,7 @@ impl Trainer {
         prof.begin(Phase::Act);
         let (slot, explored) = self.agent.act(&run.obs);
         prof.end(Phase::Act);
+        before(&self.env, slot);
         let outcome = if common {
             let key = self.env.config().seed ^ STREAM_TRAIN_USER ^ episode.rotate_left(20);
             let mut step_rng = stream(key, run.record.steps as u64 + 1);

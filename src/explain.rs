@@ -113,12 +113,34 @@ pub fn why(env: &Environment, slot: usize, explored: bool) -> Result<Why> {
         env.scored_with(),
         views,
         explored,
+        None,
+    ))
+}
+
+/// The history behind candidate `slot`'s similarity score in the session in progress, as
+/// [`why`] gives it now (`None` without a session or such a slot): taken before a step, it
+/// explains the list that step chose from once the step has changed the filter.
+pub fn similar_for_slot(env: &Environment, slot: usize) -> Option<SimilarHistory> {
+    let s = env.session()?;
+    let c = s.candidates.get(slot)?;
+    let cfg = env.config();
+    let tables = [cfg.scores.live, cfg.scores.history];
+    Some(similar_history(
+        env.cf(),
+        env.world(),
+        s.user,
+        c.video,
+        SIMILAR_LISTED,
+        &tables,
     ))
 }
 
 /// Explains candidate `c` (in `slot`) of a list drawn for `user`, scored with `weights` when
 /// the video had `views` views. [`why`] fills these in for the session in progress; a caller
-/// explaining a list already acted on passes what it kept.
+/// explaining a list already acted on passes what it kept, and `similar` as
+/// [`similar_history`] gave it before the step (the response since has changed the filter and
+/// the user's history, so computed now the contributions would not add up to `c.cf_score`).
+#[allow(clippy::too_many_arguments)]
 pub fn why_candidate(
     env: &Environment,
     user: usize,
@@ -127,13 +149,16 @@ pub fn why_candidate(
     weights: &CfConfig,
     views: i64,
     explored: bool,
+    similar: Option<SimilarHistory>,
 ) -> Why {
     let world = env.world();
     let cfg = env.config();
     let category = world.videos[c.video].category;
     let terms = score_terms(weights, c.cf_score, views, c.interest);
     let tables = [cfg.scores.live, cfg.scores.history];
-    let similar = similar_history(env.cf(), world, user, c.video, SIMILAR_LISTED, &tables);
+    let similar = similar.unwrap_or_else(|| {
+        similar_history(env.cf(), world, user, c.video, SIMILAR_LISTED, &tables)
+    });
     let region = world.users[user].region;
     let region_fans = world
         .users
@@ -226,6 +251,45 @@ mod tests {
         c.world.n_videos = 300;
         c.world.n_users = 30;
         c
+    }
+
+    /// The history behind a training step's shown candidate, taken before the step, adds up
+    /// to the similarity score that ranked it; taken after the step (the filter and the
+    /// user's history have the response), it often does not: what `whyLast` showed before.
+    #[test]
+    fn a_steps_history_taken_before_it_adds_up_to_the_score_that_ranked_it() {
+        let cfg = small(Config::default_preset());
+        let mut t = crate::experiment::Trainer::new(&cfg).unwrap();
+        let (mut checked, mut off_after) = (0, 0);
+        for _ in 0..400 {
+            let mut before = None;
+            let step = t
+                .step_observed(&mut NoProfiler, |env, slot| {
+                    before = similar_for_slot(env, slot)
+                })
+                .unwrap();
+            let c = step.candidates[step.slot];
+            let h = before.expect("a session and the slot");
+            assert!(
+                (h.total - c.cf_score).abs() <= 1e-9 * (1.0 + c.cf_score.abs()),
+                "{} vs {}",
+                h.total,
+                c.cf_score
+            );
+            let tables = [cfg.scores.live, cfg.scores.history];
+            let now = crate::cf::explain::similar_history(
+                t.env().cf(),
+                t.env().world(),
+                step.user,
+                c.video,
+                SIMILAR_LISTED,
+                &tables,
+            );
+            checked += 1;
+            off_after += usize::from((now.total - c.cf_score).abs() > 1e-6);
+        }
+        assert_eq!(checked, 400);
+        assert!(off_after > 0, "taken after the step, some totals differ");
     }
 
     /// Over random sessions with random picks, every candidate's terms add up to its

@@ -12,13 +12,14 @@ use wasm_bindgen::prelude::*;
 use crate::agent::inspect::StateInspection;
 use crate::agent::Agent;
 use crate::agent::{Observation, TargetUpdate};
+use crate::cf::explain::SimilarHistory;
 use crate::cf::explain::{heatmap, neighbours, Heatmap, Neighbour};
 use crate::cf::Candidate;
 use crate::config::CfConfig;
 use crate::config::{validate_agent, Config, Preset};
 use crate::env::Environment;
 use crate::experiment::{eval_seed, evaluate, EvalResult, TrainStep, Trainer};
-use crate::explain::{raw_features, why, why_candidate, Why};
+use crate::explain::{raw_features, similar_for_slot, why, why_candidate, Why};
 use crate::export::episodes_csv;
 use crate::policy::PolicyKind;
 use crate::sim::behaviour::Action;
@@ -286,6 +287,9 @@ pub struct Playground {
     baseline_sessions: usize,
     /// The last training step's decision, for `whyLast()`.
     last_decision: Option<LastDecision>,
+    /// Whether each training step keeps the history behind its shown candidate's similarity
+    /// (`setExplain`, while the page shows "Why this video").
+    explain: bool,
     /// Creator exposure sampled every `EXPOSURE_EVERY` episodes.
     exposure: ExposureTracker,
 }
@@ -299,6 +303,9 @@ struct LastDecision {
     candidates: Vec<Candidate>,
     weights: CfConfig,
     shown: usize,
+    /// The history behind the shown candidate's similarity score, taken before the step
+    /// recorded its response (when `explain` was on).
+    similar: Option<SimilarHistory>,
 }
 
 /// `why(slot)` / `whyLast()`: the explanation, with every candidate's Q-value.
@@ -712,11 +719,20 @@ impl Playground {
         })
     }
 
+    /// While on, each training step keeps the history behind its shown candidate's
+    /// similarity score as it was before the step, for `whyLast()` (the page turns it on while
+    /// it shows "Why this video"; about 10-20 µs a step).
+    #[wasm_bindgen(js_name = setExplain)]
+    pub fn set_explain(&mut self, on: bool) {
+        self.explain = on;
+    }
+
     /// Why the last training step showed its video (the card in watch mode): as `why`, for
-    /// the list that step chose from. The terms add up to that card's score exactly; the
-    /// similar-history list and the Q-values read the filter and the network as they are
-    /// now, one interaction and one replay update later. `null` before the first step or
-    /// after the reader took over.
+    /// the list that step chose from. The terms add up to that card's score exactly, and so
+    /// does the similar-history list when `setExplain(true)` was on during that step (it is
+    /// taken before the step records its response; otherwise it reads the filter as it is
+    /// now, one interaction later). The Q-values read the network as it is now, one replay
+    /// update later. `null` before the first step or after the reader took over.
     #[wasm_bindgen(js_name = whyLast)]
     pub fn why_last(&self) -> Result<JsValue, JsError> {
         let Some(d) = &self.last_decision else {
@@ -731,7 +747,16 @@ impl Playground {
         let views = env.world().videos[c.video].views - i64::from(c.video == d.shown);
         let q = self.trainer.agent().q_values(&d.obs);
         let greedy = self.trainer.agent().act_greedy(&d.obs);
-        let w = why_candidate(env, d.user, d.slot, c, &d.weights, views, d.slot != greedy);
+        let w = why_candidate(
+            env,
+            d.user,
+            d.slot,
+            c,
+            &d.weights,
+            views,
+            d.slot != greedy,
+            d.similar.clone(),
+        );
         to_js(&WhyView {
             why: w,
             q_values: q,
@@ -898,6 +923,7 @@ impl Playground {
             baselines: OnceCell::new(),
             baseline_sessions: cfg.experiment.eval_episodes.min(BASELINE_EPISODES),
             last_decision: None,
+            explain: false,
             exposure: ExposureTracker::new(EXPOSURE_EVERY),
         })
     }
@@ -922,12 +948,16 @@ impl Playground {
         let mut finished = 0;
         let mut steps = 0;
         let mut weights = self.trainer.env().scored_with().clone();
+        let mut similar = None;
+        let explain = self.explain;
         while steps < max_steps && self.trainer.divergence().is_none() && (steps == 0 || more()) {
             // The weights the list this step chooses from was scored with (for whyLast).
             weights.clone_from(self.trainer.env().scored_with());
             let step = self
                 .trainer
-                .step(&mut crate::profile::NoProfiler)
+                .step_observed(&mut crate::profile::NoProfiler, |env, slot| {
+                    similar = explain.then(|| similar_for_slot(env, slot)).flatten();
+                })
                 .map_err(js_err)?;
             steps += 1;
             if step.finished.is_some() {
@@ -948,6 +978,7 @@ impl Playground {
                 candidates: s.candidates.clone(),
                 weights,
                 shown: s.outcome.video,
+                similar: similar.take(),
             });
         }
         let event = last.map(|s| self.event(&s));

@@ -119,7 +119,7 @@ export class Explain {
 
     const sim = w.similar || { top: [], contributing: 0, total: 0 };
     const similar = sim.top.length
-      ? h('ol', { class: 'why-similar', dataset: { testid: 'similar-history' } }, sim.top.map((c) => h('li', { dataset: { video: String(c.video) } },
+      ? h('ol', { class: 'why-similar', dataset: { testid: 'similar-history', total: String(sim.total), cfScore: String(w.cf_score) } }, sim.top.map((c) => h('li', { dataset: { video: String(c.video) } },
         `similar to #${c.video}, ${/^[aeiou]/i.test(c.category) ? 'an' : 'a'} ${cap(c.category)} video they ${ACTION_PAST[c.action] || 'interacted with'}`,
         h('span', { class: 'muted', text: ` (cosine ${f3(c.cosine)} × score ${f3(c.score)} = ${f3(c.contribution)})` }))))
       : h('p', { class: 'muted', dataset: { testid: 'similar-history' }, text: 'No video of the user\u2019s history is similar to it (a cold start, or ranked on popularity and interest alone).' });

@@ -46,6 +46,7 @@ function resetCurve() {
 /** W.pg holds a new world: the next world number, and nothing of the old one's progress. */
 function newWorld() {
   W.gen += 1;
+  if (W.pg) W.pg.setExplain(W.explain);
   resetCurve();
   W.sent = 0;
   W.steps = 0;
@@ -366,6 +367,9 @@ const HANDLERS = {
   // ---- explanations, similarity, exposure, agent files (issue 10; www/explain.js)
   explainLive(m) {
     W.explain = !!m.on;
+    // The Playground then keeps, at each step, the history behind the shown candidate's
+    // similarity as it was before the step (whyLast adds up to the score that ranked it).
+    if (W.pg) W.pg.setExplain(W.explain);
     return {};
   },
   why(m) {

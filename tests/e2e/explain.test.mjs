@@ -55,6 +55,13 @@ async function checkWhy(page) {
   const reason = await page.locator('[data-testid="why-reason"]').innerText();
   assert.ok(reason.length > 5, `a reason: ${reason}`);
   const similar = await page.$$eval('[data-testid="similar-history"] li[data-video]', (li) => li.map((x) => Number(x.dataset.video)));
+  // The history's contributions add up to the similarity score that ranked the card (taken
+  // before the step recorded its response).
+  const hist = page.locator('ol[data-testid="similar-history"]');
+  if (await hist.count()) {
+    const [total, cf] = [Number(await hist.getAttribute('data-total')), Number(await hist.getAttribute('data-cf-score'))];
+    assert.ok(Math.abs(total - cf) <= 1e-9 * (1 + Math.abs(cf)), `history adds up to ${total}, the similarity score is ${cf}`);
+  }
   return { video, user: await why(page).getAttribute('data-user'), similar };
 }
 
