@@ -976,7 +976,7 @@ function updateStats() {
   // In user mode the counters are the simulated training's until the reader's feed starts,
   // then its bandit's (its 50 warm-up sessions included).
   $('stats-note-text').textContent = S.statsFromReader
-    ? 'your feed’s bandit (its episodes: 50 warm-up sessions, then yours)'
+    ? 'your feed’s bandit: episodes and steps from its warm-up (50+ simulated sessions); updates and responses grow with your swipes'
     : 'the DQN’s simulated training, not your feed';
   // A bandit keeps no replay memory and has no TD loss: those cells say what it does keep.
   const reader = S.statsFromReader;
