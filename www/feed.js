@@ -405,8 +405,9 @@ export class Feed {
       h('h3', { text: 'Session over' }),
       h('p', null, h('b', { text: s.videos }), s.videos === 1 ? ' video · ' : ' videos · ', h('b', { text: Math.round(s.seconds) }), ' s · return ',
         h('b', { text: rewardText(Number(s.ret.toFixed(1))) })),
-      h('p', null, 'The agent made ', h('b', { text: s.updates }),
-        ` learning ${s.updates === 1 ? 'update' : 'updates'} during your session${s.updates ? '' : ` (learning starts once its replay memory holds a batch of ${s.batch})`}.`),
+      // The reader's feed is served by a bandit, which updates its estimates with each response.
+      h('p', null, 'Your feed\u2019s bandit updated its estimates ', h('b', { text: s.updates }),
+        ` ${s.updates === 1 ? 'time' : 'times'} during your session (the DQN of the plots did not take part).`),
       h('p', { class: 'small', text: 'On the skill plot a pink dot places this return between the simulated sessions\u2019 mean returns under random (0) and the oracle (1). ' +
         'It is one session\u2019s total, not a skill: theirs last a few videos, so yours often lands off the scale, a triangle with its value.' }),
       h('button', { type: 'button', class: 'btn btn-primary btn-block', dataset: { action: 'again', testid: 'user-again' }, text: 'New session' }),
