@@ -123,16 +123,16 @@ pub fn why(env: &Environment, slot: usize, explored: bool) -> Result<Why> {
 pub fn similar_for_slot(env: &Environment, slot: usize) -> Option<SimilarHistory> {
     let s = env.session()?;
     let c = s.candidates.get(slot)?;
+    Some(listed_history(env, s.user, c.video))
+}
+
+/// The history behind `video`'s similarity score for `user` as the filter stands now, the
+/// largest `SIMILAR_LISTED` contributions listed (actions named by the live score table, then
+/// the historical one).
+fn listed_history(env: &Environment, user: usize, video: usize) -> SimilarHistory {
     let cfg = env.config();
     let tables = [cfg.scores.live, cfg.scores.history];
-    Some(similar_history(
-        env.cf(),
-        env.world(),
-        s.user,
-        c.video,
-        SIMILAR_LISTED,
-        &tables,
-    ))
+    similar_history(env.cf(), env.world(), user, video, SIMILAR_LISTED, &tables)
 }
 
 /// Explains candidate `c` (in `slot`) of a list drawn for `user`, scored with `weights` when
@@ -152,13 +152,9 @@ pub fn why_candidate(
     similar: Option<SimilarHistory>,
 ) -> Why {
     let world = env.world();
-    let cfg = env.config();
     let category = world.videos[c.video].category;
     let terms = score_terms(weights, c.cf_score, views, c.interest);
-    let tables = [cfg.scores.live, cfg.scores.history];
-    let similar = similar.unwrap_or_else(|| {
-        similar_history(env.cf(), world, user, c.video, SIMILAR_LISTED, &tables)
-    });
+    let similar = similar.unwrap_or_else(|| listed_history(env, user, c.video));
     let region = world.users[user].region;
     let region_fans = world
         .users
@@ -276,15 +272,7 @@ mod tests {
                 h.total,
                 c.cf_score
             );
-            let tables = [cfg.scores.live, cfg.scores.history];
-            let now = crate::cf::explain::similar_history(
-                t.env().cf(),
-                t.env().world(),
-                step.user,
-                c.video,
-                SIMILAR_LISTED,
-                &tables,
-            );
+            let now = listed_history(t.env(), step.user, c.video);
             checked += 1;
             off_after += usize::from((now.total - c.cf_score).abs() > 1e-6);
         }
