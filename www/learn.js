@@ -63,10 +63,7 @@ export class Learn {
     this.curveMs.push(m.ms);
     document.body.dataset.curveMs = String(Math.round(m.ms));
     this.skill.add(m.point);
-    const cfg = this.deps.currentConfig();
-    $('skill-reading').textContent = cfg && cfg.cf && cfg.cf.n_candidates === 1
-      ? 'With one candidate per step there is no choice to learn: every policy shows the same video, so skill (the share of the gap between a random pick and the best pick that a policy closes) has no gap to close and stays 0.'
-      : readCurve(this.skill.points);
+    $('skill-reading').textContent = readCurve(this.skill.points);
     return true;
   }
 

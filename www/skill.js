@@ -138,6 +138,13 @@ export function latestInLegend(u) {
 export function readCurve(points, agentLabel = 'the agent') {
   if (!points.length) return 'The skill curve appears after the first evaluation (a few seconds of training).';
   const p = points[points.length - 1];
+  // The oracle scores 1 by definition whenever some list had a better and a worse pick; 0
+  // (with no spread) means none did: every candidate was as good as the others, as with one
+  // candidate per step.
+  const o = p.policies.oracle;
+  if (o && o.skill === 0 && o.skill_ci95 === 0) {
+    return 'There is no choice to learn: in every evaluated list all candidates were equally good (one candidate per step does this), so skill (the share of the gap between a random pick and the best pick that a policy closes) has no gap to close and reads 0 for every policy.';
+  }
   if (p.episode === 0) return 'The first point is the untrained agent (episode 0); the curve grows as it trains.';
   const d = p.policies.dqn;
   const g = p.policies.greedy;

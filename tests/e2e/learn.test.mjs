@@ -341,6 +341,8 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
       neg: readCurve([{ episode: 1, policies: { dqn: pol(-0.05), random: pol(0), oracle: pol(1), greedy: pol(0.1), most_viewed: pol(0.2) } }]),
       // Below one baseline, above the other: each gets its own word.
       mixed: readCurve([{ episode: 9, policies: { dqn: pol(0.04), random: pol(0), oracle: pol(1), greedy: pol(0.3), most_viewed: pol(-0.12) } }]),
+      // Nothing to choose (one candidate per step): every policy, the oracle too, reads 0 ± 0.
+      noChoice: readCurve([{ episode: 9, policies: Object.fromEntries(['dqn', 'random', 'oracle', 'greedy', 'most_viewed'].map((k) => [k, { skill: 0, skill_ci95: 0, mean_return: 1 }])) }]),
     };
     el.remove();
     return out;
@@ -360,6 +362,7 @@ test('the reader\u2019s far-off sessions do not stretch the skill plot: pinned a
   assert.match(r.title, /random is 0 by definition; measured on the fixed panel/);
   assert.match(r.neg, /^At the last evaluation, after 1 episode, the agent is 5% of the gap between random \(0\) and the oracle \(1\) below random/);
   assert.match(r.mixed, /still below the greedy-score ranking and above the most-viewed list\.$/, r.mixed);
+  assert.match(r.noChoice, /^There is no choice to learn/, r.noChoice);
   assertNoProblems(problems);
   await context.close();
 });
