@@ -259,14 +259,13 @@ impl ReplayBuffer {
         ] = s.ids.map(usize::from);
         let slots = k * self.stride..k * self.stride + usize::from(s.count);
         out.candidates.clear();
-        let stored = self
-            .categories
-            .range(slots.clone())
-            .zip(self.features.range(slots));
-        out.candidates.extend(stored.map(|(&category, f)| {
-            let [similarity, views, interest, score] = f.map(f32::from_bits);
+        // Indexed rather than two zipped `range` iterators, whose every step checks which of
+        // the ring's two halves it is in: a browser profile of DQN updates put 6% of their
+        // time here.
+        out.candidates.extend(slots.map(|x| {
+            let [similarity, views, interest, score] = self.features[x].map(f32::from_bits);
             CandidateFeatures {
-                category: usize::from(category),
+                category: usize::from(self.categories[x]),
                 similarity,
                 views,
                 interest,
