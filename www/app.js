@@ -1248,6 +1248,8 @@ async function boot() {
       gen: () => S.gen,
       running: () => S.running,
       episodes: () => (S.stats ? S.stats.episode : 0),
+      // Whether the toolbar's counters are the reader's feed's (then panels describe it too).
+      reader: () => S.statsFromReader,
       importing: (on) => {
         // No step or rebuild while the Worker loads a file.
         if (on) stopTraining();

@@ -70,9 +70,10 @@ export class ExposurePanel {
     // While visible, every AUTO_MS whenever training moved on since the last drawing (running,
     // stepping, or the last episodes before a pause): one cheap Worker query.
     this.drawnAt = -1;
+    this.drawnFor = null;
     setInterval(() => {
       if (!this.visible || document.hidden) return;
-      if (this.o.running() || this.o.episodes() !== this.drawnAt) this.refresh();
+      if (this.o.running() || this.o.episodes() !== this.drawnAt || this.reader() !== this.drawnFor) this.refresh();
     }, AUTO_MS);
   }
 
@@ -85,15 +86,25 @@ export class ExposurePanel {
     this.busy = true;
     const gen = this.o.gen();
     const ep = this.o.episodes();
-    this.o.sim.call('exposure').then((r) => {
+    const reader = this.reader();
+    // While the reader is the user, the toolbar counts their feed's impressions: so does
+    // this panel (the reader's Playground), and it says so.
+    this.o.sim.call('exposure', { reader }).then((r) => {
       this.drawnAt = ep;
-      if (gen === this.o.gen()) this.draw(r.exposure);
+      this.drawnFor = reader;
+      if (gen === this.o.gen()) this.draw(r.exposure, r.reader);
     }).catch((e) => { this.figures.textContent = clip(e.message, 200); })
       .finally(() => { this.busy = false; });
   }
 
-  draw(x) {
+  /** Whether the panel is to describe the reader's feed (the toolbar's counters are its). */
+  reader() {
+    return !!(this.o.reader && this.o.reader());
+  }
+
+  draw(x, reader = false) {
     const creators = x.per_creator.length;
+    this.root.dataset.of = reader ? 'reader' : 'training';
     this.root.dataset.gini = String(x.gini);
     this.root.dataset.coverage = String(x.coverage);
     this.root.dataset.impressions = String(x.impressions);
@@ -150,6 +161,7 @@ export class ExposurePanel {
     }
     const f = (v) => (Number.isFinite(v) && x.impressions >= giniShownFrom(creators) ? v.toFixed(3) : '–');
     fill(this.figures,
+      h('strong', { text: reader ? 'Your feed (its bandit’s warm-up sessions included): ' : 'The agent’s simulated training: ' }),
       h('span', { dataset: { testid: 'gini' }, text: `Gini ${f(x.gini)}` }), ' · ',
       h('span', { dataset: { testid: 'coverage' }, text: `coverage ${(100 * x.coverage).toFixed(1)}% of the catalogue` }), ' · ',
       `${x.impressions.toLocaleString('en-US')} impressions over ${creators} creators`);

@@ -388,8 +388,9 @@ const HANDLERS = {
   heatmap(m) {
     return { heatmap: need().similarityHeatmap(Number(m.perCategory)) };
   },
-  exposure() {
-    return { exposure: need().exposure() };
+  exposure(m) {
+    const pg = pgFor(m);
+    return { exposure: pg.exposure(), reader: pg !== need() };
   },
   userHistory(m) {
     return { videos: Array.from(pgFor(m).userHistory(Number(m.user))) };

@@ -116,6 +116,33 @@ test('as the user: the why panel explains the pending card', async () => {
   await context.close();
 });
 
+test('as the user: the creator-exposure panel describes the reader\'s feed, as the toolbar does, and says so', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page, '?mode=user');
+  await page.click('label[for="mode-user"]');
+  await page.click('[data-testid="user-start"]');
+  await page.waitForSelector('[data-testid="feed-card"][data-video-id]');
+  await page.locator('[data-testid="lorenz-chart"]').scrollIntoViewIfNeeded();
+  assert.ok(await until(async () => (await page.getAttribute('[data-testid="lorenz-chart"]', 'data-of')) === 'reader', 6000, 100),
+    `the panel switches to the reader's feed (data-of ${await page.getAttribute('[data-testid="lorenz-chart"]', 'data-of')})`);
+  const [reader, training] = await page.evaluate(async () => [
+    (await window.instatok.call('exposure', { reader: true })).exposure.impressions,
+    (await window.instatok.call('exposure')).exposure.impressions,
+  ]);
+  assert.notEqual(reader, training, 'the two Playgrounds count different impressions');
+  assert.ok(await until(async () => Number(await page.getAttribute('[data-testid="lorenz-chart"]', 'data-impressions')) === reader, 6000, 100),
+    `the panel counts the reader's feed (${await page.getAttribute('[data-testid="lorenz-chart"]', 'data-impressions')} vs ${reader}; training ${training})`);
+  assert.match(await page.locator('#exposure-figures').innerText(), /^Your feed/);
+  await page.click('label[for="mode-agent"]');
+  // (The layout changes with the mode: the panel redraws when it is in view.)
+  await page.locator('[data-testid="lorenz-chart"]').scrollIntoViewIfNeeded();
+  assert.ok(await until(async () => (await page.getAttribute('[data-testid="lorenz-chart"]', 'data-of')) === 'training', 6000, 100), 'back to the training on leaving user mode');
+  assert.match(await page.locator('#exposure-figures').innerText(), /^The agent’s simulated training/);
+  await assertNoUnexpectedError(page);
+  assertNoProblems(problems);
+  await context.close();
+});
+
 async function download(page, testid) {
   const [d] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
   return readFileSync(await d.path(), 'utf8');
