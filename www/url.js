@@ -52,10 +52,13 @@ export function readUrl(search, speeds) {
       if (speeds.includes(raw)) out.speed = raw;
       else out.problems.push(`speed=${clip(raw)}: must be one of ${speeds.join(', ')}; using the default.`);
     } else {
+      const p = paramFor(key);
       try {
-        out.values.set(key, parseValue(paramFor(key), raw));
+        out.values.set(key, parseValue(p, raw));
       } catch (e) {
-        out.problems.push(`${key}=${clip(raw)}: ${e.message}; using the default.`);
+        // The key as the link wrote it, then the control's label, as for values the
+        // simulator refuses ("n_candidates=20: Candidates per step: …").
+        out.problems.push(`${key}=${clip(raw)}: ${p.label}: ${e.message}; using the default.`);
       }
     }
   }

@@ -21,7 +21,8 @@ test('?gamma=7 names the parameter, falls back to the default and the page still
   const { page, problems, context } = await openPage(browser);
   await gotoReady(page, '?gamma=7');
   const msg = await message(page);
-  assert.match(msg, /gamma/, `message names gamma: ${msg}`);
+  // The key as the link wrote it and the slider's label, so a reader finds the control.
+  assert.match(msg, /gamma=7: γ discount: must be between 0 and 1/, `message names gamma and its label: ${msg}`);
   assert.ok(await page.locator('[data-testid="message"] .msg').first().isVisible(), 'message is visible');
   assert.equal(Number(await page.inputValue('[data-testid="value-gamma"]')), 0.95, 'default gamma');
   assert.ok(await stillTrains(page), 'training works');
@@ -36,7 +37,7 @@ test('?bogus=1 names the unknown parameter and the page still trains', async () 
   assert.match(msg, /bogus/, `message names bogus: ${msg}`);
   assert.match(msg, /seed/, `message names seed: ${msg}`);
   // Beyond the Rust table's range (configSchema): refused, naming the field and the range.
-  assert.match(msg, /n_videos=2000000: must be between 1 and 1000000/, `message names n_videos: ${msg}`);
+  assert.match(msg, /n_videos=2000000: Videos: must be between 1 and 1000000/, `message names n_videos: ${msg}`);
   assert.equal(Number(await page.inputValue('[data-testid="value-n_videos"]')), 3000, 'default catalogue');
   // Other fields by their labels, not by configuration paths ("world.n_videos").
   assert.doesNotMatch(msg, /[a-z]+\.[a-z_]+:/, `no configuration path: ${msg}`);

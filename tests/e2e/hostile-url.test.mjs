@@ -84,8 +84,8 @@ test('1e-400 (0 after rounding) is refused, not silently 0; 1e400 too', async ()
   const { page, problems, context } = await openPage(browser);
   await gotoReady(page, '?gamma=1e-400&eps_min=1e400');
   const msg = await message(page);
-  assert.match(msg, /gamma=1e-400: is too small to represent/, msg);
-  assert.match(msg, /eps_min=1e400: is too large/, msg);
+  assert.match(msg, /gamma=1e-400: γ discount: is too small to represent/, msg);
+  assert.match(msg, /eps_min=1e400: ε floor: is too large/, msg);
   assert.equal(Number(await gammaBox(page)), 0.95);
   // A plain 0 is still a fine value.
   await gotoReady(page, '?gamma=0');
