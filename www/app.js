@@ -52,6 +52,8 @@ const S = {
   speed: SPEEDS.findIndex((s) => s.name === DEFAULT_SPEED),
   lastEvent: null,
   feedDirty: false,
+  /** Whether at least half of the phone is in view (the reader's video plays only then). */
+  feedVisible: true,
   viewToken: 0,
   revealed: false,
   profile: { ...DEFAULT_PROFILE },
@@ -1047,7 +1049,10 @@ function frame(now) {
   S.lastFrame = now;
   if (!S.ready) return;
   try {
-    if (S.mode === 'user') feed.tick(dt);
+    // The reader's video plays only while they can see it: scrolled down to the panels (or on
+    // another tab), it waits, as a phone app's feed does, instead of counting unwatched videos
+    // as watched and moving the panels on under the reader's eyes.
+    if (S.mode === 'user' && S.feedVisible && !document.hidden) feed.tick(dt);
     if (now - S.lastStats > 100) {
       S.lastStats = now;
       profiled('stats', () => {
@@ -1088,6 +1093,11 @@ function wire() {
   $('dock-train').addEventListener('click', () => setRunning(!S.running));
   // The dock shows while the toolbar is out of view (it only ever shows on narrow screens).
   new IntersectionObserver(([e]) => { $('dock').hidden = e.isIntersecting; }).observe($('toolbar'));
+  // Whether at least half of the phone is in view (see frame()).
+  new IntersectionObserver(([e]) => {
+    S.feedVisible = e.isIntersecting && e.intersectionRatio >= 0.5;
+    $('phone').dataset.playing = S.feedVisible ? 'visible' : 'offscreen';
+  }, { threshold: [0, 0.5, 1] }).observe($('phone'));
   $('train-step').addEventListener('click', () => {
     stopTraining();
     singleStep();

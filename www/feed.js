@@ -362,6 +362,8 @@ export class Feed {
     const form = h('form', { class: 'profile', dataset: { testid: 'profile-form' }, on: { submit: (e) => e.preventDefault() } },
       h('h3', { text: 'Who are you?' }),
       h('p', { text: 'Pick a profile. The agent only knows what a simulated user would tell it.' }),
+      // The plots' DQN needs thousands of sessions: a reader's few swipes would not move it.
+      h('p', { class: 'small', dataset: { testid: 'profile-bandit' }, text: 'Your feed is served by a bandit, which learns from each of your swipes; the DQN of the plots needs thousands of sessions to learn.' }),
       h('div', { class: 'row' },
         h('label', null, 'Age ', select('age', Array.from({ length: 12 }, (_, i) => [18 + i, String(18 + i)]), p.age)),
         h('label', null, 'Gender ', select('gender', [['f', 'female'], ['m', 'male']], p.gender)),
@@ -409,7 +411,7 @@ export class Feed {
       h('p', null, 'Your feed\u2019s bandit updated its estimates ', h('b', { text: s.updates }),
         ` ${s.updates === 1 ? 'time' : 'times'} during your session (the DQN of the plots did not take part).`),
       h('p', { class: 'small', text: 'On the skill plot a pink dot places this return between the simulated sessions\u2019 mean returns under random (0) and the oracle (1). ' +
-        'It is one session\u2019s total, not a skill: theirs last a few videos, so yours often lands off the scale, a triangle with its value.' }),
+        'It is one session\u2019s total, not a skill: theirs last a few videos, so yours often lands off the scale, a triangle marked \u201cyou\u201d with its value.' }),
       h('button', { type: 'button', class: 'btn btn-primary btn-block', dataset: { action: 'again', testid: 'user-again' }, text: 'New session' }),
       h('button', { type: 'button', class: 'btn btn-block', dataset: { action: 'profile' }, text: 'Change profile' })));
     this.overlay.hidden = false;

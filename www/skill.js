@@ -265,7 +265,8 @@ export class SkillPlot {
 
   /**
    * The reader's sessions: a pink dot at the skill-equivalent height, or, outside the y range,
-   * a triangle pinned at the top or bottom edge pointing out, with its true value beside it.
+   * a triangle pinned at the top or bottom edge pointing out, with "you" and its true value
+   * beside it.
    * Always inside the plot area (never over the labels right of it).
    */
   drawReader(u) {
@@ -303,7 +304,9 @@ export class SkillPlot {
       ctx.closePath();
       ctx.fill();
       ctx.stroke();
-      const t = d.skill.toFixed(1);
+      // "you": a reader's session, not the agent's skill (a long session's return sits above
+      // the oracle's mean, which read as a skill beyond the best possible).
+      const t = `you ${d.skill.toFixed(1)}`;
       const w = ctx.measureText(t).width;
       // Left of the triangle, or right of it where the left would run over the y axis's labels
       // (a reader who has not trained sits at episode 0).

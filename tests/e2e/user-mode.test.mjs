@@ -130,3 +130,24 @@ test('the intro\u2019s \u201cYou are the user\u201d switches to it and shows the
   assertNoProblems(problems);
   await context.close();
 });
+
+test('the reader\u2019s video waits while the feed is scrolled out of view, and plays on when it is back', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page, '?mode=user');
+  await page.click('[data-testid="user-start"]');
+  await page.waitForSelector('[data-testid="feed-card"][data-video-id]');
+  const progress = () => page.$eval('#progress-bar', (b) => Number((/scaleX\(([^)]*)\)/.exec(b.style.transform) || [])[1] || 0));
+  const video = () => page.getAttribute('[data-testid="feed-card"]', 'data-video-id');
+  await until(async () => (await progress()) > 0, 5000, 50);
+  // Far below the feed: the phone is out of view.
+  await page.locator('[data-testid="lorenz-chart"]').scrollIntoViewIfNeeded();
+  assert.ok(await until(async () => (await page.getAttribute('#phone', 'data-playing')) === 'offscreen', 3000, 50), 'the page notices the feed left the view');
+  const [p0, v0] = [await progress(), await video()];
+  await page.waitForTimeout(1500);
+  assert.equal(await video(), v0, 'the same video');
+  assert.equal(await progress(), p0, 'its progress bar stood still off screen');
+  await page.locator('#phone').scrollIntoViewIfNeeded();
+  assert.ok(await until(async () => (await progress()) > p0 || (await video()) !== v0, 5000, 50), 'it plays on in view');
+  assertNoProblems(problems);
+  await context.close();
+});
