@@ -413,9 +413,10 @@ function onPush(m) {
   const report = { steps: m.steps, last: m.last, why: m.why };
   // The steps still under way when Pause was pressed arrive after it (the Worker sends them
   // before its reply): the card catches up with the newest, which the paused trainer's state
-  // (the state inspector's input) follows.
+  // (the state inspector's input) follows. Also when the pause came from switching to the
+  // reader's feed: the agent's card is drawn again on switching back, and must be the newest.
   if (!S.running) {
-    if (S.mode === 'agent') afterTrain(report, { view: 'none' });
+    afterTrain(report, { view: 'none' });
     return;
   }
   S.rate.steps += m.steps;

@@ -309,18 +309,38 @@ test('after a pause the card shows the newest step and the state inspector the s
     await page.click('[data-testid="train-toggle"]');
     await page.waitForTimeout(1500 + 500 * k);
     await page.click('[data-testid="train-toggle"]');
-    const same = await until(async () => {
-      // A step that ended its session leaves no next decision: the inspector says so.
-      if (/session ended with the card on screen/.test(await page.locator('#state-inspector-body').innerText())) return true;
-      const who = await page.locator('#who').innerText();
-      const rows = await page.$$eval('#state-inspector-body tr', (trs) => trs.map((t) => t.innerText.replace(/\s+/g, ' ')));
-      const age = rows.find((r) => /^0 age /.test(r));
-      const region = rows.find((r) => /region embedding \[0\]/.test(r));
-      const m = /(\d+) y\s+\S+\s+(west|mid|east)/.exec(who.replace(/\s+/g, ' '));
-      return !!(m && age && region && age.endsWith(`raw ${m[1]}`) && region.endsWith(`= ${m[2]}`));
-    }, 5000, 100);
+    const same = await until(() => cardMatchesInspector(page), 5000, 100);
     assert.ok(same, `card and inspector agree after pause ${k + 1}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
   }
   assertNoProblems(problems);
   await context.close();
 });
+
+test('training paused by switching to the reader\u2019s feed: back in agent mode, the card is the newest step, as the inspector\u2019s input', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  for (let k = 0; k < 2; k++) {
+    await page.click('[data-testid="train-toggle"]');
+    await page.waitForTimeout(1500 + 1000 * k);
+    await page.click('label[for="mode-user"]');
+    if (k === 1) await page.click('[data-testid="user-start"]');
+    await page.waitForTimeout(500);
+    await page.click('label[for="mode-agent"]');
+    const same = await until(() => cardMatchesInspector(page), 5000, 100);
+    assert.ok(same, `card and inspector agree after switch ${k + 1}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
+  }
+  assertNoProblems(problems);
+  await context.close();
+});
+
+/** Whether the card's user (age, region) is the one the state inspector describes. */
+async function cardMatchesInspector(page) {
+  // A step that ended its session leaves no next decision: the inspector says so.
+  if (/session ended with the card on screen/.test(await page.locator('#state-inspector-body').innerText())) return true;
+  const who = await page.locator('#who').innerText();
+  const rows = await page.$$eval('#state-inspector-body tr', (trs) => trs.map((t) => t.innerText.replace(/\s+/g, ' ')));
+  const age = rows.find((r) => /^0 age /.test(r));
+  const region = rows.find((r) => /region embedding \[0\]/.test(r));
+  const m = /(\d+) y\s+\S+\s+(west|mid|east)/.exec(who.replace(/\s+/g, ' '));
+  return !!(m && age && region && age.endsWith(`raw ${m[1]}`) && region.endsWith(`= ${m[2]}`));
+}
