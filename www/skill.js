@@ -174,8 +174,10 @@ export function readCurve(points, agentLabel = 'the agent') {
 
 /**
  * Episode ticks for the asinh x axis: 0 and the 1-2-5 steps in the range (from 10 while the
- * range is short, else from 100), skipping any that would sit closer than 44 px to the
- * previous label.
+ * range is short, else from 100), skipping any whose label would come closer than 10 px to
+ * the previous one's (labels centred on their ticks, 11 px digits about 6.5 px wide). A fixed
+ * 44 px dropped 100, the axis's turn from linear to logarithmic, on a phone's plot after
+ * 20,000 episodes, though "0" and "100" had room.
  */
 function episodeTicks(u, min, max) {
   // Past the linear part, 100 comes first (the axis turns logarithmic there).
@@ -184,14 +186,17 @@ function episodeTicks(u, min, max) {
   const width = (u.bbox && u.bbox.width ? u.bbox.width / (window.devicePixelRatio || 1) : u.width - 60) || 300;
   const at = (v) => Math.asinh(v / 100);
   const span = at(max) - at(min) || 1;
+  const half = (v) => (v.toLocaleString('en-US').length * 6.5) / 2;
   const out = [];
   let last = -Infinity;
+  let lastHalf = 0;
   for (const v of steps) {
     if (v < min || v > max) continue;
     const x = ((at(v) - at(min)) / span) * width;
-    if (x - last < 44) continue;
+    if (x - last < lastHalf + half(v) + 10) continue;
     out.push(v);
     last = x;
+    lastHalf = half(v);
   }
   return out;
 }
