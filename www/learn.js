@@ -211,7 +211,9 @@ export class Learn {
       'The notebook\u2019s agent never sees the candidates\u2019 features, so it can only learn which slot position pays' +
       (bandit
         ? '; the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
-          'interest), and most of this reward is immediate, so it can learn from fewer sessions than the DQN' +
+          'interest), and most of this reward is immediate, so it can learn from fewer sessions than the DQN (its curve starts high: ' +
+          'untrained, it ranks the candidates as the list does, the greedy score\u2019s 0.34, and its exact updates take it to about 0.5 ' +
+          'after 5 episodes and 0.8 after 30, measured natively on seed 1)' +
           (pair === 'clearly ahead of' ? ', as it does here.' : pair ? `; here the two are ${pair === 'clearly behind' ? 'the other way round (the DQN clearly ahead)' : 'level (the intervals overlap)'}.` : '.')
         : '.');
   }
