@@ -193,16 +193,15 @@ export class Learn {
     const ep = Math.min(...rows.map((r) => r.p.episode));
     const s = rows.map((r) => ({ n: r.n, s: r.p.policies.dqn.skill, ci: r.p.policies.dqn.skill_ci95 }));
     const best = s.reduce((a, b) => (b.s > a.s ? b : a));
-    if (cmp.names[0] !== COMPARE_NAMES.seed) {
-      const rest = s.filter((r) => r !== best);
-      const clear = rest.every((r) => r.s + r.ci < best.s - best.ci);
-      return `After ${ep} ${ep === 1 ? 'episode' : 'episodes'} each, skill (0 = random, 1 = oracle): ${s.map((r) => `${r.n} ${r.s.toFixed(2)} ±${r.ci.toFixed(2)}`).join(', ')}. ` +
-        `${best.n[0].toUpperCase()}${best.n.slice(1)} ${clear ? 'is clearly ahead (the intervals do not overlap)' : 'leads, but the intervals still overlap'}.`;
-    }
-    const seed = s[0];
     const parts = s.map((r) => `${r.n} ${r.s.toFixed(2)} ±${r.ci.toFixed(2)}`).join(', ');
     // a against b: clearly above or below (the 95% intervals do not overlap), or level.
     const vs = (a, b) => (b.s + b.ci < a.s - a.ci ? 'clearly ahead of' : a.s + a.ci < b.s - b.ci ? 'clearly behind' : 'level with (the intervals overlap)');
+    if (cmp.names[0] !== COMPARE_NAMES.seed) {
+      const clear = s.every((r) => r === best || vs(best, r) === 'clearly ahead of');
+      return `After ${ep} ${ep === 1 ? 'episode' : 'episodes'} each, skill (0 = random, 1 = oracle): ${parts}. ` +
+        `${best.n[0].toUpperCase()}${best.n.slice(1)} ${clear ? 'is clearly ahead (the intervals do not overlap)' : 'leads, but the intervals still overlap'}.`;
+    }
+    const seed = s[0];
     const verdict = s.slice(1).map((r) => `${r.n} is ${vs(r, seed)} the notebook\u2019s agent`).join('; ');
     const dqn = s.find((r) => r.n === COMPARE_NAMES.default);
     const bandit = s.find((r) => r.n === COMPARE_NAMES.bandit);
