@@ -309,8 +309,7 @@ test('after a pause the card shows the newest step and the state inspector the s
     await page.click('[data-testid="train-toggle"]');
     await page.waitForTimeout(1500 + 500 * k);
     await page.click('[data-testid="train-toggle"]');
-    const same = await until(() => cardMatchesInspector(page), 5000, 100);
-    assert.ok(same, `card and inspector agree after pause ${k + 1}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
+    await assertCardMatchesInspector(page, `after pause ${k + 1}`);
   }
   assertNoProblems(problems);
   await context.close();
@@ -326,12 +325,17 @@ test('training paused by switching to the reader\u2019s feed: back in agent mode
     if (k === 1) await page.click('[data-testid="user-start"]');
     await page.waitForTimeout(500);
     await page.click('label[for="mode-agent"]');
-    const same = await until(() => cardMatchesInspector(page), 5000, 100);
-    assert.ok(same, `card and inspector agree after switch ${k + 1}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
+    await assertCardMatchesInspector(page, `after switch ${k + 1}`);
   }
   assertNoProblems(problems);
   await context.close();
 });
+
+/** Waits (5 s at most) for the card's user to be the one the state inspector describes. */
+async function assertCardMatchesInspector(page, when) {
+  const same = await until(() => cardMatchesInspector(page), 5000, 100);
+  assert.ok(same, `card and inspector agree ${when}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
+}
 
 /** Whether the card's user (age, region) is the one the state inspector describes. */
 async function cardMatchesInspector(page) {
