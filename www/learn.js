@@ -211,8 +211,8 @@ export class Learn {
       (bandit
         ? '; the bandit models each candidate\u2019s immediate reward (Bayesian linear regression over region \u00d7 category and ' +
           'interest), and most of this reward is immediate, so it can learn from fewer sessions than the DQN (its curve starts high: ' +
-          'untrained, it ranks the candidates as the list does, the greedy score\u2019s 0.34, and its exact updates take it to about 0.5 ' +
-          'after 5 episodes and 0.8 after 30, measured natively on seed 1)' +
+          'untrained, it ranks the candidates as the list does, the greedy score\u2019s 0.33, and its exact updates take it to 0.5-0.7 ' +
+          'after 5 episodes and about 0.8 after 30, measured natively on seeds 1 and 2 with 10,000 sessions)' +
           (pair === 'clearly ahead of' ? ', as it does here.' : pair ? `; here the two are ${pair === 'clearly behind' ? 'the other way round (the DQN clearly ahead)' : 'level (the intervals overlap)'}.` : '.')
         : '.');
   }
