@@ -361,13 +361,14 @@ impl Playground {
 
     /// Run up to `max_steps` training steps; returns counts and the last step as a feed event.
     pub fn train(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
-        self.train_while(max_steps, || true)
+        self.train_while(max_steps, || f64::INFINITY)
     }
 
     /// Run training steps until `budget_ms` milliseconds have passed (at least one step, at
     /// most `max_steps`). The page calls this once per animation frame: the clock is read
-    /// between steps, so a slice overshoots its budget by one step at most, however the cost of
-    /// a step changes (it jumps when the replay buffer first holds a batch).
+    /// between steps, so a slice overshoots its budget by one step at most (two while
+    /// `setExplain(true)` is on, see `train_while`), however the cost of a step changes (it
+    /// jumps when the replay buffer first holds a batch).
     #[wasm_bindgen(js_name = trainFor)]
     pub fn train_for(&mut self, budget_ms: f64, max_steps: u32) -> Result<JsValue, JsError> {
         if !budget_ms.is_finite() || budget_ms < 0.0 {
@@ -376,7 +377,7 @@ impl Playground {
             )));
         }
         let deadline = js_sys::Date::now() + budget_ms;
-        self.train_while(max_steps, || js_sys::Date::now() < deadline)
+        self.train_while(max_steps, || deadline - js_sys::Date::now())
     }
 
     /// Counters for the page.
@@ -937,11 +938,16 @@ impl Playground {
         )
     }
 
-    /// Steps while `more()` says so, up to `max_steps`; the report of `train`.
+    /// Steps while `left_ms()` (the time left) is above 0, up to `max_steps`; the report of
+    /// `train`. With `setExplain(true)` the last step must keep the history behind its shown
+    /// video as it stood before the step (`similar_for_slot`), which only the last one needs:
+    /// a step computes it when it may be the last (the step budget ends with it, or the time
+    /// left covers less than two steps like the one before), and if a step without it turns
+    /// out to be the last, one more step runs that has it.
     fn train_while(
         &mut self,
         max_steps: u32,
-        mut more: impl FnMut() -> bool,
+        mut left_ms: impl FnMut() -> f64,
     ) -> Result<JsValue, JsError> {
         let mut last = None;
         let mut finished = 0;
@@ -949,13 +955,30 @@ impl Playground {
         let mut weights = self.trainer.env().scored_with().clone();
         let mut similar = None;
         let explain = self.explain;
-        while steps < max_steps && self.trainer.divergence().is_none() && (steps == 0 || more()) {
+        let mut left = left_ms();
+        let mut step_ms = 0.0;
+        // Whether the last step kept its similar history (or needs none).
+        let mut explained = true;
+        while steps < max_steps && self.trainer.divergence().is_none() {
+            if steps > 0 {
+                let now = left_ms();
+                step_ms = left - now;
+                left = now;
+                if left <= 0.0 && explained {
+                    break;
+                }
+            }
+            let maybe_last = explain && (steps + 1 == max_steps || left <= 2.0 * step_ms);
             // The weights the list this step chooses from was scored with (for whyLast).
             weights.clone_from(self.trainer.env().scored_with());
+            similar = None;
+            explained = !explain || maybe_last;
             let step = self
                 .trainer
                 .step_observed(&mut crate::profile::NoProfiler, |env, slot| {
-                    similar = explain.then(|| similar_for_slot(env, slot)).flatten();
+                    if maybe_last {
+                        similar = similar_for_slot(env, slot);
+                    }
                 })
                 .map_err(js_err)?;
             steps += 1;

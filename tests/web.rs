@@ -292,6 +292,44 @@ fn explanations_add_up_and_match_the_network() {
     assert_eq!(pg.episodes_csv().lines().count(), episodes + 1);
 }
 
+/// With `setExplain(true)` the last step of every slice keeps the history behind its shown
+/// video as it stood before the step (only the last step computes it): the listed total is
+/// the card's similarity score, whether the slice ends on its step budget or on its clock.
+/// Read after the step instead, it would include the response just recorded.
+#[wasm_bindgen_test]
+fn explained_slices_keep_the_last_steps_similar_history() {
+    let mut pg = Playground::new(small_config("default")).unwrap();
+    pg.set_explain(true);
+    let mut checked = 0;
+    for round in 0..60 {
+        let report = match round % 3 {
+            0 => pg.train(1 + round % 7).unwrap(),
+            1 => pg.train_for(0.0, 100).unwrap(),
+            _ => pg.train_for(2.0, 10_000).unwrap(),
+        };
+        let steps = get(&report, "steps").as_f64().unwrap();
+        if round % 3 == 1 {
+            // No time at all: the first step is the last and keeps its history itself.
+            assert_eq!(
+                steps, 1.0,
+                "round {round}: a slice of 0 ms ran {steps} steps"
+            );
+        }
+        let last = get(&report, "last");
+        let slot = get(&last, "slot").as_f64().unwrap() as u32;
+        let card = js_sys::Array::from(&get(&last, "candidates")).get(slot);
+        let score = get(&card, "similarity").as_f64().unwrap();
+        let w = pg.why_last().unwrap();
+        let total = get(&get(&w, "similar"), "total").as_f64().unwrap();
+        assert!(
+            (total - score).abs() <= 1e-9 * score.abs().max(1.0),
+            "round {round}: the listed history sums to {total}, the card's score is {score}"
+        );
+        checked += usize::from(score != 0.0);
+    }
+    assert!(checked > 10, "only {checked} cards had a similarity score");
+}
+
 #[wasm_bindgen_test]
 fn similar_history_is_the_users_history_and_the_bandit_gives_estimates() {
     let mut pg = Playground::new(small_config("default")).unwrap();
