@@ -719,9 +719,9 @@ impl Playground {
         })
     }
 
-    /// While on, each training step keeps the history behind its shown candidate's
-    /// similarity score as it was before the step, for `whyLast()` (the page turns it on while
-    /// it shows "Why this video"; about 10-20 µs a step).
+    /// While on, the last step of each training call keeps the history behind its shown
+    /// candidate's similarity score as it was before the step, for `whyLast()` (the page turns
+    /// it on while it shows "Why this video"; 10-20 µs, once per call: see `train_while`).
     #[wasm_bindgen(js_name = setExplain)]
     pub fn set_explain(&mut self, on: bool) {
         self.explain = on;
