@@ -644,6 +644,16 @@ impl TopKFilter {
         self.user_items.len() - 1
     }
 
+    /// The matrix the lists are computed from, as `(item, user, value)` for every nonzero
+    /// entry, items ascending, users ascending within an item (for the benchmark, which hands
+    /// the same matrix to scikit-learn and implicit).
+    pub fn matrix_entries(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
+        self.item_users
+            .iter()
+            .enumerate()
+            .flat_map(|(i, row)| row.iter().map(move |&(u, v)| (i as u32, u, v)))
+    }
+
     /// Interactions recorded (the log's rows included).
     pub fn n_recorded(&self) -> u64 {
         self.recorded
@@ -1380,5 +1390,26 @@ mod tests {
         let mut again = f.raw_scores(0);
         again.sort_by_key(|p| p.0);
         assert_eq!(again, s);
+    }
+
+    #[test]
+    fn matrix_entries_are_the_windowed_sums() {
+        // User 0: item 1 twice (summed), then item 2, which pushes item 0 out of a window of 3.
+        // User 1: item 3 scored +2 then -2 (a zero entry, left out).
+        let log = vec![
+            (0, 0, 1.0),
+            (1, 0, 2.0),
+            (3, 1, 2.0),
+            (1, 0, 0.5),
+            (3, 1, -2.0),
+            (2, 0, 4.0),
+            (4, 1, 1.0),
+        ];
+        let f = TopKFilter::from_log(5, 2, &log, 3, Some(3));
+        let entries: Vec<(u32, u32, f64)> = f.matrix_entries().collect();
+        assert_eq!(entries, vec![(1, 0, 2.5), (2, 0, 4.0), (4, 1, 1.0)]);
+        for &(i, u, v) in &entries {
+            assert_eq!(f.entry(i as usize, u as usize), v);
+        }
     }
 }

@@ -124,6 +124,19 @@ enum Command {
         #[arg(long, value_parser = ["small", "medium", "large"])]
         world: String,
     },
+    /// (bench) Write the matrix the `default` preset's top-K index is built from at one world
+    /// size, for the same-run reference figures (`bench/reference.py`): little-endian u32
+    /// items, u32 users, u64 entries, then the entries' items (u32), users (u32) and values
+    /// (f64) as three arrays.
+    #[command(hide = true)]
+    BenchMatrix {
+        /// small, medium or large.
+        #[arg(long, value_parser = ["small", "medium", "large"])]
+        world: String,
+        /// File to write.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
     /// (bench) Train a preset for many episodes, timing and measuring memory; one JSON line.
     #[command(hide = true)]
     BenchLong {
@@ -217,6 +230,7 @@ pub fn run() -> i32 {
         Command::Soak { cfg, soak_steps } => build_config(&cfg).and_then(|c| soak(&c, soak_steps)),
         Command::Bench { quick, figures } => bench::run(quick, figures.as_deref()),
         Command::BenchScale { world } => scale::probe(&world),
+        Command::BenchMatrix { world, out } => scale::write_matrix(&world, &out),
         Command::BenchLong { preset, episodes } => scale::long_run(&preset, episodes as usize),
         Command::BenchPhases { preset } => scale::phases(&preset),
         Command::BenchSteps => scale::steps_alternating(),

@@ -409,6 +409,39 @@ pub fn probe(size: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `instatok bench-matrix --world SIZE --out FILE`: the matrix the `default` preset's index
+/// is built from at that size (see `Command::BenchMatrix` for the layout).
+pub fn write_matrix(size: &str, out: &std::path::Path) -> Result<(), String> {
+    let size = WorldSize::parse(size).map_err(|e| e.to_string())?;
+    let cfg = Config::default_preset().with_world_size(size);
+    let mut b = EnvBuilder::new(&cfg).map_err(|e| e.to_string())?;
+    while !b.advance(usize::MAX / 2).is_done() {}
+    let env = b.finish();
+    let CollaborativeFilter::TopK(f) = env.cf() else {
+        return Err("the default preset has no top-K index".into());
+    };
+    let entries: Vec<(u32, u32, f64)> = f.matrix_entries().collect();
+    let mut bytes = Vec::with_capacity(16 + entries.len() * 16);
+    bytes.extend_from_slice(&(f.n_items() as u32).to_le_bytes());
+    bytes.extend_from_slice(&(f.n_users() as u32).to_le_bytes());
+    bytes.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for &(i, _, _) in &entries {
+        bytes.extend_from_slice(&i.to_le_bytes());
+    }
+    for &(_, u, _) in &entries {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    for &(_, _, v) in &entries {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!(
+        "{}",
+        json!({ "items": f.n_items(), "users": f.n_users(), "entries": entries.len() })
+    );
+    Ok(())
+}
+
 /// `instatok bench-phases --preset P`: the per-step cost of episodes 4,500-5,000 against
 /// 0-500, with the two phases run in alternation (a fresh trainer and one trained for 4,500
 /// episodes, 50 episodes each per round), so that this machine's speed, which drifts by a

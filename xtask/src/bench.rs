@@ -27,6 +27,28 @@ pub fn soak_browser(steps: u64) -> Result<()> {
     result
 }
 
+/// Times scikit-learn's and implicit's item-item similarity on our `large` matrix in
+/// alternation with our index build (`bench/reference.py`), when Python has both packages:
+/// the issue's reference figures were measured once, and this machine's speed drifts.
+fn references(root: &std::path::Path) -> Result<()> {
+    section("bench: same-run references (python3 bench/reference.py)");
+    let have = tools::output(tools::cmd("python3").args(["-c", "import sklearn, implicit"]));
+    if have.is_none() {
+        println!(
+            "skipped: python3 lacks scikit-learn or implicit (pip install -r \
+             bench/requirements.txt adds them)"
+        );
+        return Ok(());
+    }
+    let binary = root.join("target/release/instatok");
+    tools::run(
+        tools::cmd("python3")
+            .arg("bench/reference.py")
+            .arg(&binary)
+            .arg("3"),
+    )
+}
+
 /// Runs the native and browser benchmarks and prints the size report; `long` adds the
 /// page's 190 s full-speed run.
 pub fn run(long: bool) -> Result<()> {
@@ -51,6 +73,8 @@ pub fn run(long: bool) -> Result<()> {
             ])
             .arg(&figures),
     )?;
+
+    references(&root)?;
 
     let dist = dist::run(&DistArgs::default())?;
     section("bench: browser (node tests/e2e/bench.mjs)");
