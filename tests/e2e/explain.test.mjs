@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
+import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, until, screenshot, reveal } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -35,6 +35,7 @@ async function step(page) {
 
 /** Checks the why panel against the card and the candidate table; returns the panel's facts. */
 async function checkWhy(page) {
+  await reveal(page, '[data-testid="why-panel"]');
   const video = await cardVideo(page);
   const ok = await until(async () => (await why(page).getAttribute('data-video')) === video, 10000, 50);
   assert.ok(ok, `why panel explains video ${await why(page).getAttribute('data-video')}, the card shows ${video}`);
@@ -333,6 +334,7 @@ test('training paused by switching to the reader\u2019s feed: back in agent mode
 
 /** Waits (5 s at most) for the card's user to be the one the state inspector describes. */
 async function assertCardMatchesInspector(page, when) {
+  await reveal(page, '#state-inspector-body');
   const same = await until(() => cardMatchesInspector(page), 5000, 100);
   assert.ok(same, `card and inspector agree ${when}: ${(await page.locator('#who').innerText()).replace(/\s+/g, ' ')}`);
 }

@@ -101,6 +101,20 @@ export function testidText(page, id) {
   return page.locator(`[data-testid="${id}"]`).first().innerText();
 }
 
+/**
+ * Scrolls the element into view, as a reader does, and waits until the browser renders it:
+ * the explain area skips its rendering while far from the viewport (content-visibility:
+ * auto), and text that is not rendered reads as empty through innerText.
+ */
+export async function reveal(page, selector) {
+  await page.locator(selector).first().scrollIntoViewIfNeeded();
+  await page.waitForFunction(
+    (s) => document.querySelector(s)?.checkVisibility({ contentVisibilityAuto: true }),
+    selector,
+    { timeout: 10000 },
+  );
+}
+
 /** The feed card's sequence number (increments on every new card). */
 export async function feedSeq(page) {
   return Number(await page.locator('[data-testid="feed-card"]').getAttribute('data-seq')) || 0;
@@ -115,7 +129,15 @@ export async function episodeCount(page) {
 export async function screenshot(page, name, fullPage = true) {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const path = join(ARTIFACTS_DIR, name);
+  // The explain area renders only near the viewport (content-visibility: auto), and a
+  // full-page capture does not bring it near: render it for the capture, as a reader who
+  // scrolls there sees it.
+  const whole = (on) => page.evaluate((v) => {
+    for (const el of document.querySelectorAll('.explain-area')) el.style.contentVisibility = v;
+  }, on ? 'visible' : '');
+  if (fullPage) await whole(true);
   await page.screenshot({ path, fullPage });
+  if (fullPage) await whole(false);
   return path;
 }
 
