@@ -30,7 +30,7 @@ pub fn soak_browser(steps: u64) -> Result<()> {
 /// Times scikit-learn's and implicit's item-item similarity on our `large` matrix in
 /// alternation with our index build (`bench/reference.py`), when Python has both packages:
 /// the issue's reference figures were measured once, and this machine's speed drifts.
-fn references(root: &std::path::Path) -> Result<()> {
+fn same_run_references(root: &std::path::Path) -> Result<()> {
     section("bench: same-run references (python3 bench/reference.py)");
     let have = tools::output(tools::cmd("python3").args(["-c", "import sklearn, implicit"]));
     if have.is_none() {
@@ -50,8 +50,8 @@ fn references(root: &std::path::Path) -> Result<()> {
 }
 
 /// Runs the native and browser benchmarks and prints the size report; `long` adds the
-/// page's 190 s full-speed run.
-pub fn run(long: bool) -> Result<()> {
+/// page's 190 s full-speed run, `references` the same-run reference figures.
+pub fn run(long: bool, references: bool) -> Result<()> {
     let root = tools::repo_root();
     section("bench: native (instatok bench)");
     // The native `seed` experiment's timings, for the browser run's ratio.
@@ -74,7 +74,14 @@ pub fn run(long: bool) -> Result<()> {
             .arg(&figures),
     )?;
 
-    references(&root)?;
+    if references {
+        same_run_references(&root)?;
+    } else {
+        println!(
+            "\n(same-run references for the index build, scikit-learn and implicit on our \
+             matrix: cargo xtask bench --references)"
+        );
+    }
 
     let dist = dist::run(&DistArgs::default())?;
     section("bench: browser (node tests/e2e/bench.mjs)");

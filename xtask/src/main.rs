@@ -30,6 +30,10 @@ enum Command {
         /// Also run the page at full speed for 190 s (episodes per second late vs early).
         #[arg(long)]
         long: bool,
+        /// Also time scikit-learn and implicit on our `large` matrix, alternated with our
+        /// index build (about a minute; needs `pip install -r bench/requirements.txt`).
+        #[arg(long)]
+        references: bool,
     },
     /// Long run: train many native steps (release build) and print memory and steps per
     /// second at the start and the end.
@@ -50,7 +54,7 @@ fn main() {
         Command::Dist(args) => dist::run(&args).map(|_| ()),
         Command::Serve(args) => serve::run(&args),
         Command::Test => test::run(),
-        Command::Bench { long } => bench::run(long),
+        Command::Bench { long, references } => bench::run(long, references),
         Command::Soak { steps, browser } => {
             if browser {
                 bench::soak_browser(steps)
