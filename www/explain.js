@@ -61,6 +61,21 @@ export class Explain {
     this.render(why, ev.user && ev.user.id);
     this.inspectWhat = 'next';
     if (!this.o.running()) this.inspect();
+    else this.markTraining();
+  }
+
+  /**
+   * While training runs the inspector does not follow the card (one decision's input, dozens
+   * of decisions a frame): says so once, above the last snapshot or instead of the
+   * placeholder, rather than leaving either to look current.
+   */
+  markTraining() {
+    const body = $('state-inspector-body');
+    if (body.querySelector('[data-testid="inspector-live"]')) return;
+    const note = h('p', { class: 'ins-live', dataset: { testid: 'inspector-live' },
+      text: 'Training is running: this panel shows the input of one decision, so it waits for a pause or a Step. Refresh takes a snapshot now.' });
+    if (body.querySelector('table')) body.prepend(note);
+    else fill(body, note);
   }
 
   /**
@@ -219,7 +234,10 @@ export class Explain {
             h('td', { class: 'c-num', text: f3(e.value) }),
             h('td', { text: e.kind === 'embedding' ? `id ${e.id} = ${e.name}` : Number.isFinite(e.raw) ? `raw ${Number.isInteger(e.raw) || Math.abs(e.raw) >= 100 ? Math.round(e.raw) : f3(e.raw)}` : '' }))))));
     });
+    const snapshot = this.inspectWhat !== 'card' && this.o.running();
     fill($('state-inspector-body'),
+      snapshot ? h('p', { class: 'ins-live', dataset: { testid: 'inspector-live' },
+        text: `A snapshot at episode ${this.o.episodes().toLocaleString('en-US')}, taken while training runs: it does not follow the card. Pause, Step or Refresh to update it.` }) : null,
       h('p', { class: 'ins-what', text: this.inspectWhat === 'card'
         ? 'The input the network receives for the card on screen (your pending video).'
         : 'Watching the agent: the input for its next decision (the user\u2019s state after the card on screen, with the next candidate list).' }),

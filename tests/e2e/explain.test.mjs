@@ -105,6 +105,26 @@ test('the why panel follows the card; terms add up; similar videos are in the us
   await context.close();
 });
 
+test('while training runs, the state inspector says it waits for a pause; a Refresh is labelled a snapshot; a pause updates it', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
+  await gotoReady(page);
+  const live = page.locator('[data-testid="inspector-live"]');
+  await page.click('[data-testid="train-toggle"]');
+  assert.ok(await until(async () => (await episodeCount(page)) >= 5, 30000, 200), 'training runs');
+  await reveal(page, '#state-inspector-body');
+  assert.ok(await until(async () => (await live.count()) === 1, 5000, 50), 'the inspector says training runs');
+  assert.match(await live.innerText(), /waits for a pause/);
+  await page.click('#inspect-refresh');
+  assert.ok(await until(async () => /A snapshot at episode [\d,]+/.test(await live.innerText().catch(() => '')), 5000, 50), 'a Refresh while training is labelled a snapshot');
+  assert.ok(await page.locator('#state-inspector-body tr').count() > 0, 'the snapshot has its table');
+  await page.click('[data-testid="train-toggle"]');
+  await reveal(page, '#state-inspector-body');
+  assert.ok(await until(async () => (await live.count()) === 0, 5000, 50), 'paused: the inspector is current, no note');
+  await assertCardMatchesInspector(page, 'after the pause');
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('as the user: the why panel explains the pending card', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: { width: 1366, height: 900 } });
   await gotoReady(page, '?mode=user');
