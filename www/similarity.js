@@ -69,10 +69,18 @@ export class SimilarityExplorer {
     this.input.max = String(Math.max(0, this.n - 1));
     this.msg.textContent = '';
     this.input.removeAttribute('aria-invalid');
-    this.chosen.replaceChildren();
-    this.note.hidden = true;
-    fill(this.list, h('li', { class: 'muted', text: `Type a video id (0 to ${this.n - 1}) to see the videos the filter finds most similar.` }));
+    this.clearList();
     this.heatmap();
+  }
+
+  /** No video chosen: the hint instead of a neighbour list. */
+  clearList() {
+    this.chosen.replaceChildren();
+    delete this.chosen.dataset.video;
+    delete this.chosen.dataset.category;
+    this.note.hidden = true;
+    delete this.list.dataset.video;
+    fill(this.list, h('li', { class: 'muted', text: `Type a video id (0 to ${this.n - 1}) to see the videos the filter finds most similar.` }));
   }
 
   /** Whether `text` is a video id of this world. */
@@ -89,6 +97,8 @@ export class SimilarityExplorer {
     if (!this.valid(raw)) {
       this.msg.textContent = `video: must be a whole number from 0 to ${this.n - 1} (got ${clip(JSON.stringify(raw), 30)})`;
       this.input.setAttribute('aria-invalid', 'true');
+      // The last valid id's neighbours would read as this one's: the list goes with it.
+      this.clearList();
       return;
     }
     this.input.removeAttribute('aria-invalid');

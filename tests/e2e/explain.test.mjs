@@ -270,6 +270,9 @@ test('similarity explorer validates the id and lists neighbours; heatmap and Lor
   await page.fill('[data-testid="sim-video"]', 'abc');
   await page.click('[data-testid="sim-go"]');
   assert.notEqual(await page.locator('[data-testid="sim-msg"]').innerText(), '');
+  // And the last valid id's neighbours go with the refused one: they would read as its.
+  assert.equal(await page.locator('[data-testid="sim-neighbours"] li[data-cosine]').count(), 0, 'no neighbour list under a refused id');
+  assert.equal(await page.getAttribute('[data-testid="sim-neighbours"]', 'data-video'), null);
   await page.fill('[data-testid="sim-video"]', video);
   assert.equal(await page.locator('[data-testid="sim-msg"]').innerText(), '', 'cleared once the field is valid');
   assert.equal(await page.getAttribute('[data-testid="sim-video"]', 'aria-invalid'), null);
