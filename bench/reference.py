@@ -94,7 +94,12 @@ def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     binary = sys.argv[1]
-    rounds = int(sys.argv[2]) if len(sys.argv) == 3 else 3
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"{binary}: not an executable (build it: cargo build --release)")
+    try:
+        rounds = int(sys.argv[2]) if len(sys.argv) == 3 else 3
+    except ValueError:
+        sys.exit(f"ROUNDS must be a whole number (got {sys.argv[2]!r})")
     if rounds < 1:
         sys.exit("ROUNDS must be at least 1")
     import implicit
