@@ -9,8 +9,9 @@ stay the issue's; this adds a comparison that the drift cannot tilt.
 
     python3 bench/reference.py INSTATOK_BINARY [ROUNDS]
 
-needs `pip install -r bench/requirements.txt`; `cargo xtask bench --references` runs it. Timings are the CPU time of the timed call on one thread (ours: the thread's CPU
-time of the matrix and index stages), peaks the resident memory of the process doing the work.
+needs `pip install -r bench/requirements.txt`; `cargo xtask bench --references` runs it.
+Timings are the CPU time of the timed call on one thread (ours: the thread's CPU time of the
+matrix and index stages), peaks the resident memory of the process doing the work.
 """
 
 import json
