@@ -62,8 +62,15 @@ const S = {
   lastStats: 0,
   lastPlot: 0,
   lastSample: 0,
-  /** The candidate table and why panel of a step sampled while training, drawn in the next frames. */
+  /**
+   * The candidate table and why panel of a step sampled while training, drawn in the next
+   * frames: `{gen, panels: [{where, draw}]}`, `where` a key of `near`.
+   */
   panelsDue: null,
+  /** Whether the candidate table (`cands`) and the explain area (`why`) are in or near view. */
+  near: { cands: true, why: true },
+  /** The world (`gen`) each of those panels last drew a step of. */
+  drawnGen: { cands: -1, why: -1 },
   /** The skill plot's redraw is due (in a frame of its own, after the training plots'). */
   skillDue: false,
   rate: { t: performance.now(), steps: 0, value: 0 },
@@ -494,7 +501,10 @@ function showAgentEvent(ev, view) {
     feed.showBadge(ev.action, ev.reward);
     if (ev.action === 'liked') feed.setLiked(true);
   };
-  const panels = [() => cands.render(ev, candOpts()), () => explain.showWhy(ev._why, ev)];
+  const panels = [
+    { where: 'cands', draw: () => cands.render(ev, candOpts()) },
+    { where: 'why', draw: () => explain.showWhy(ev._why, ev) },
+  ];
   // A step sampled while training fills the candidate table and the why panel in the next
   // frames, one each (see frame()): the card, the table and the panel each bring their own
   // style and layout work, too much for one frame together.
@@ -502,7 +512,7 @@ function showAgentEvent(ev, view) {
     S.panelsDue = { gen: S.gen, panels };
   } else {
     S.panelsDue = null;
-    for (const p of panels) p();
+    for (const p of panels) p.draw();
   }
   setInteraction(ev.action, ev.reward, ev._ret);
   if (!animate) {
@@ -1044,6 +1054,29 @@ function profiled(name, fn) {
   return r;
 }
 
+/**
+ * The next due panel of a sampled step to draw, or null. While training runs, a panel out of
+ * view waits (only the newest step's is kept) and is drawn when the reader scrolls near it or
+ * pauses, once it has drawn a step of this world (so it has its size, and the page does not
+ * grow under a reader who scrolls to it): the table was the heaviest part of a training frame (up to 30 ms of script, and
+ * with this thread sharing a busy processor with the Worker, frames of 50-70 ms every 400 ms
+ * on a 2-core machine), for a panel nobody was looking at.
+ */
+function nextPanel() {
+  const due = S.panelsDue;
+  if (!due) return null;
+  if (due.gen !== S.gen || S.mode !== 'agent') {
+    S.panelsDue = null;
+    return null;
+  }
+  const k = due.panels.findIndex((p) => !S.running || S.near[p.where] || S.drawnGen[p.where] !== due.gen);
+  if (k < 0) return null;
+  const [p] = due.panels.splice(k, 1);
+  if (!due.panels.length) S.panelsDue = null;
+  S.drawnGen[p.where] = due.gen;
+  return p.draw;
+}
+
 function frame(now) {
   requestAnimationFrame(frame);
   const dt = Math.max(0, now - S.lastFrame);
@@ -1065,11 +1098,9 @@ function frame(now) {
     // its why panel, one training plot, the skill plot): each costs a few milliseconds of
     // script plus the style, layout and paint it causes, and together they made frames of more
     // than 50 ms while training.
-    if (S.panelsDue) {
-      const due = S.panelsDue;
-      const panel = due.panels.shift();
-      if (!due.panels.length) S.panelsDue = null;
-      if (due.gen === S.gen && S.mode === 'agent') profiled('panels', panel);
+    const panel = nextPanel();
+    if (panel) {
+      profiled('panels', panel);
     } else if (S.feedDirty && S.lastEvent && S.mode === 'agent' && now - S.lastSample > 400) {
       S.lastSample = now;
       S.feedDirty = false;
@@ -1094,6 +1125,14 @@ function wire() {
   $('dock-train').addEventListener('click', () => setRunning(!S.running));
   // The dock shows while the toolbar is out of view (it only ever shows on narrow screens).
   new IntersectionObserver(([e]) => { $('dock').hidden = e.isIntersecting; }).observe($('toolbar'));
+  // Whether the panels of a step sampled while training are near the viewport (see nextPanel()).
+  const near = new IntersectionObserver((es) => {
+    for (const e of es) S.near[e.target.dataset.near] = e.isIntersecting;
+  }, { rootMargin: '200px 0px' });
+  $('candidates-section').dataset.near = 'cands';
+  $('explain').dataset.near = 'why';
+  near.observe($('candidates-section'));
+  near.observe($('explain'));
   // Whether at least half of the phone is in view (see frame()).
   new IntersectionObserver(([e]) => {
     S.feedVisible = e.isIntersecting && e.intersectionRatio >= 0.5;

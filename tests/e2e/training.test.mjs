@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, until, screenshot } from './helpers.mjs';
+import { launch, openPage, gotoReady, assertNoProblems, assertNoUnexpectedError, episodeCount, feedSeq, reveal, until, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -62,6 +62,36 @@ test('Train advances episodes and redraws all four plots; Pause stops it', async
 
   await screenshot(page, 'desktop-trained.png');
   await page.screenshot({ path: `${process.env.ARTIFACTS_DIR || 'target/e2e-artifacts'}/desktop-viewport.png` });
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('while training, the candidate table and why panel out of view keep a step; in view or paused, they follow the card', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page);
+  const signature = () => page.getAttribute('[data-testid="candidates"]', 'data-signature');
+  const why = () => page.textContent('#why-panel');
+  await page.click('[data-testid="train-toggle"]');
+  // Each has drawn a step of this world (so it has its size before the reader scrolls there).
+  assert.ok(await until(async () => (await feedSeq(page)) >= 3 && !!(await signature()), 30000, 100), 'the card moved on and the table drew a step');
+  const [s0, w0, seq0] = [await signature(), await why(), await feedSeq(page)];
+  await page.waitForTimeout(2000);
+  assert.ok((await feedSeq(page)) >= seq0 + 3, `the card kept sampling steps (${seq0} -> ${await feedSeq(page)})`);
+  assert.equal(await signature(), s0, 'out of view, the table kept its step');
+  assert.equal(await why(), w0, 'out of view, the why panel kept its step');
+  await reveal(page, '#candidates');
+  assert.ok(await until(async () => (await signature()) !== s0, 5000, 50), 'scrolled to, the table follows the card again');
+  const s1 = await signature();
+  assert.ok(await until(async () => (await signature()) !== s1, 5000, 50), 'and keeps following it');
+  // Back to the top: a pause draws the newest step wherever the reader is.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(500);
+  const w1 = await why();
+  await page.click('[data-testid="train-toggle"]');
+  assert.ok(await until(async () => (await why()) !== w1, 5000, 50), 'paused, the why panel draws the newest step');
+  const slot = Number((await page.locator('#session-line').innerText()).match(/video (\d+)/)?.[1]);
+  assert.ok(slot >= 1, 'the card says which video of the session it is');
+  assert.equal(await page.locator('#candidates tr.chosen').count(), 1, 'paused, the table marks the chosen slot');
   assertNoProblems(problems);
   await context.close();
 });
