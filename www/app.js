@@ -7,7 +7,7 @@ import { Messages } from './messages.js';
 import { PARAMS, PARAM, getValue, setValue, sameValue, formatValue, applySchema } from './params.js';
 import { readUrl, queryFor, writeUrl, flushUrl } from './url.js';
 import { SimWorker, SeriesStore } from './protocol.js';
-import { h, fill, clip } from './dom.js';
+import { h, fill, clip, setText } from './dom.js';
 import { Controls } from './controls.js';
 import { Plots } from './plots.js';
 import { Learn } from './learn.js';
@@ -981,50 +981,47 @@ const fmtInt = (n) => (Number.isFinite(n) ? INT_FORMAT.format(Math.round(n)) : '
 function updateStats() {
   const st = S.stats;
   if (!st || !S.cfg) return;
-  $('episode-count').textContent = fmtInt(st.episode);
-  $('stat-steps').textContent = fmtInt(st.steps);
-  $('stat-updates').textContent = fmtInt(st.updates);
+  setText($('episode-count'), fmtInt(st.episode));
+  setText($('stat-steps'), fmtInt(st.steps));
+  setText($('stat-updates'), fmtInt(st.updates));
   // The reader's feed is a bandit's (its stats come with the reader's replies): no ε applies.
   const epsLabel = $('stat-epsilon').previousElementSibling;
   // In user mode the counters are the simulated training's until the reader's feed starts,
   // then its bandit's (its 50 warm-up sessions included).
-  $('stats-note-text').textContent = S.statsFromReader
+  setText($('stats-note-text'), S.statsFromReader
     ? 'your feed’s bandit: episodes and steps from its warm-up (50+ simulated sessions); updates and responses grow with your swipes'
-    : 'the DQN’s simulated training, not your feed';
+    : 'the DQN’s simulated training, not your feed');
   // A bandit keeps no replay memory and has no TD loss: those cells say what it does keep.
   const reader = S.statsFromReader;
   const label = (id, text, title) => {
     const dt = $(id).previousElementSibling;
-    dt.textContent = text;
-    dt.title = title;
+    setText(dt, text, title);
   };
   label('stat-replay', reader ? 'Responses' : 'Replay', reader ? 'Responses the bandit has learned from: its warm-up sessions’ and yours' : 'Transitions in the replay memory / its capacity');
   label('stat-loss', 'Loss', reader ? 'A bandit has no TD loss: it updates its estimates exactly with each response' : 'Mean TD loss of the last updates');
-  $('user-updates').previousElementSibling.textContent = reader ? 'Bandit updates' : 'Agent updates';
-  $('user-replay').previousElementSibling.textContent = reader ? 'Responses learned from' : 'Replay memory';
+  setText($('user-updates').previousElementSibling, reader ? 'Bandit updates' : 'Agent updates');
+  setText($('user-replay').previousElementSibling, reader ? 'Responses learned from' : 'Replay memory');
   if (S.statsFromReader) {
-    $('stat-epsilon').textContent = banditRule() === 'Thompson sampling' ? 'Thompson' : banditRule();
-    $('stat-epsilon').title = `Your feed's bandit explores by ${banditRule()}${banditRule() === 'Thompson sampling' ? ': it acts on one random draw from its estimates' : ''}, not with an ε`;
-    epsLabel.textContent = 'Explores by';
+    setText($('stat-epsilon'), banditRule() === 'Thompson sampling' ? 'Thompson' : banditRule(),
+      `Your feed's bandit explores by ${banditRule()}${banditRule() === 'Thompson sampling' ? ': it acts on one random draw from its estimates' : ''}, not with an ε`);
+    setText(epsLabel, 'Explores by');
     epsLabel.classList.remove('greek');
   } else {
-    $('stat-epsilon').textContent = Number.isFinite(st.epsilon) ? st.epsilon.toFixed(3) : '–';
-    $('stat-epsilon').title = '';
-    epsLabel.textContent = 'ε';
+    setText($('stat-epsilon'), Number.isFinite(st.epsilon) ? st.epsilon.toFixed(3) : '–', '');
+    setText(epsLabel, 'ε');
     epsLabel.classList.add('greek');
   }
   const cap = st.replay_capacity == null ? '∞' : fmtInt(st.replay_capacity);
-  $('stat-replay').textContent = reader ? fmtInt(st.replay_len) : `${fmtInt(st.replay_len)} / ${cap}`;
+  setText($('stat-replay'), reader ? fmtInt(st.replay_len) : `${fmtInt(st.replay_len)} / ${cap}`);
   // A diverging loss (1e10 and more) in exponent form, so it keeps to its cell.
   const loss = st.mean_loss_recent;
-  $('stat-loss').textContent = reader ? '–' : Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–';
-  $('stat-coverage').textContent = Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–';
+  setText($('stat-loss'), reader ? '–' : Number.isFinite(loss) ? (Math.abs(loss) >= 1e6 ? loss.toExponential(2) : Number(loss.toPrecision(3)).toString()) : '–');
+  setText($('stat-coverage'), Number.isFinite(st.coverage) ? `${(100 * st.coverage).toFixed(1)}%` : '–');
   const giniFrom = giniShownFrom(S.cfg ? S.cfg.world.n_creators : 20);
   const giniOk = Number.isFinite(st.creator_gini) && st.steps >= giniFrom;
-  $('stat-gini').textContent = giniOk ? st.creator_gini.toFixed(2) : '–';
-  $('stat-gini').title = giniOk ? '' : `Shown after ${fmtInt(giniFrom)} videos: over fewer it is mostly chance`;
-  $('user-updates').textContent = fmtInt(st.updates);
-  $('user-replay').textContent = `${fmtInt(st.replay_len)}${!reader && st.replay_len < S.cfg.agent.batch_size ? ` (learning starts at ${S.cfg.agent.batch_size})` : ''}`;
+  setText($('stat-gini'), giniOk ? st.creator_gini.toFixed(2) : '–', giniOk ? '' : `Shown after ${fmtInt(giniFrom)} videos: over fewer it is mostly chance`);
+  setText($('user-updates'), fmtInt(st.updates));
+  setText($('user-replay'), `${fmtInt(st.replay_len)}${!reader && st.replay_len < S.cfg.agent.batch_size ? ` (learning starts at ${S.cfg.agent.batch_size})` : ''}`);
 }
 
 function updateSpeedLabel(now) {
@@ -1037,7 +1034,7 @@ function updateSpeedLabel(now) {
     r.steps = 0;
   }
   if (S.running && !sp.sps && r.value > 0) text = `max · ${fmtInt(r.value)} steps/s`;
-  $('speed-value').textContent = text;
+  setText($('speed-value'), text);
 }
 
 /**

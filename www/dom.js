@@ -37,6 +37,18 @@ export function append(el, children) {
   return el;
 }
 
+/**
+ * Sets an element's text and, if given, its title, only where they differ: setting an equal
+ * text still replaces the text node, and the browser lays the element out again (the
+ * toolbar's counters are set ten times a second while training, most of them unchanged).
+ */
+export function setText(el, text, title) {
+  const t = String(text);
+  if (el.textContent !== t) el.textContent = t;
+  if (title !== undefined && el.title !== title) el.title = title;
+  return el;
+}
+
 /** Replaces an element's children. */
 export function fill(el, ...children) {
   el.replaceChildren();
