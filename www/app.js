@@ -7,7 +7,7 @@ import { Messages } from './messages.js';
 import { PARAMS, PARAM, getValue, setValue, sameValue, formatValue, applySchema } from './params.js';
 import { readUrl, queryFor, writeUrl, flushUrl } from './url.js';
 import { SimWorker, SeriesStore } from './protocol.js';
-import { h, fill, clip, setText } from './dom.js';
+import { h, fill, clip, setText, releaseHeight } from './dom.js';
 import { Controls } from './controls.js';
 import { Plots } from './plots.js';
 import { Learn } from './learn.js';
@@ -314,12 +314,17 @@ function afterBuild() {
   if (S.mode === 'user') {
     cands.empty('Start a session: the candidates the agent picks from for ', h('b', { text: 'you' }), ' appear here.');
     feed.blank();
-    if (S.user && S.user.active && S.user.card) showUserCard(S.user.card, { animate: false });
-    else feed.showProfileForm(S.profile);
+    if (S.user && S.user.active && S.user.card) {
+      showUserCard(S.user.card, { animate: false });
+    } else {
+      feed.showProfileForm(S.profile);
+      explain.waiting(true);
+    }
   } else if (S.lastEvent) {
     showAgentEvent(S.lastEvent, { view: 'none' });
   } else {
     feed.blank();
+    explain.waiting(false);
     cands.empty(`${press()} `, h('b', { text: 'Train' }), ' or ', h('b', { text: 'Step' }), ': the candidates of each step appear here.');
     feed.showNotice('A simulated user is opening the app.', h('br'), `${press()} `,
       h('b', null, iconEl('play', 'icon inline-icon'), ' Train'),
@@ -752,6 +757,8 @@ function setMode(mode) {
     }).catch(() => {});
   }
   S.user = null;
+  // The other mode's panels hold another kind of content: they take its height afresh.
+  for (const id of ['why-panel', 'candidates', 'cand-note']) releaseHeight($(id));
   afterBuild();
   updateUrl();
 }
@@ -988,9 +995,12 @@ function updateStats() {
   const epsLabel = $('stat-epsilon').previousElementSibling;
   // In user mode the counters are the simulated training's until the reader's feed starts,
   // then its bandit's (its 50 warm-up sessions included).
-  setText($('stats-note-text'), S.statsFromReader
-    ? 'your feed’s bandit: episodes and steps from its warm-up (50+ simulated sessions); updates and responses grow with your swipes'
-    : 'the DQN’s simulated training, not your feed');
+  // Short, in the sticky toolbar (a long note made it a fifth of a desktop screen); the
+  // details in its title.
+  setText($('stats-note-text'), S.statsFromReader ? 'your feed’s bandit, warm-up included' : 'the DQN’s training, not your feed',
+    S.statsFromReader
+      ? 'Your feed’s bandit: episodes and steps count its warm-up (50+ simulated sessions); updates and responses grow with your swipes'
+      : 'The DQN’s simulated training: your feed has a bandit of its own, whose counters show once you start');
   // A bandit keeps no replay memory and has no TD loss: those cells say what it does keep.
   const reader = S.statsFromReader;
   const label = (id, text, title) => {

@@ -2,7 +2,7 @@
 // each candidate's business score and the agent's Q-value, with the slot it showed highlighted.
 
 import { categoryChip } from './icons.js';
-import { h, fill, patch } from './dom.js';
+import { h, fill, patch, steadyHeight, releaseHeight } from './dom.js';
 
 const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 
@@ -11,6 +11,8 @@ export class CandidatePanel {
   constructor(table, note) {
     this.table = table;
     this.note = note;
+    steadyHeight(table);
+    steadyHeight(note);
     this.empty('Press ', h('b', { text: 'Train' }), ' or swipe the feed: the candidates of each step appear here.');
   }
 
@@ -18,6 +20,8 @@ export class CandidatePanel {
   empty(...parts) {
     fill(this.table, h('p', { class: 'cand-empty' }, ...parts));
     this.note.textContent = '';
+    releaseHeight(this.table);
+    releaseHeight(this.note);
     this.table.dataset.signature = '';
   }
 

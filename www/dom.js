@@ -49,6 +49,43 @@ export function setText(el, text, title) {
   return el;
 }
 
+const steady = new WeakMap();
+
+/**
+ * Keeps `el` from shrinking while its content changes in place: a panel redrawn while
+ * training (the candidate table and its note, the why panel) varies by a few lines from step
+ * to step, and each time everything below it jumped under a reader who had scrolled past it.
+ * Its height only grows (a `min-height` at the tallest content seen) until its width changes
+ * or [`releaseHeight`] is called (new content of another kind: a placeholder, a new world).
+ */
+export function steadyHeight(el) {
+  const s = { width: -1, max: 0 };
+  steady.set(el, s);
+  // Notified after layout and before paint: a shrink is undone before it is ever drawn.
+  new ResizeObserver(([e]) => {
+    const [box] = e.borderBoxSize;
+    if (Math.abs(box.inlineSize - s.width) > 0.5) {
+      // Another width (a rotated phone, a resized window): the tallest content so far no
+      // longer says anything. Start from the content's own height.
+      s.width = box.inlineSize;
+      el.style.minHeight = '';
+      s.max = el.offsetHeight;
+      el.style.minHeight = `${s.max}px`;
+    } else if (box.blockSize > s.max + 0.5) {
+      s.max = box.blockSize;
+      el.style.minHeight = `${s.max}px`;
+    }
+  }).observe(el);
+}
+
+/** Lets an element kept by [`steadyHeight`] take its content's height again. */
+export function releaseHeight(el) {
+  const s = steady.get(el);
+  if (!s) return;
+  s.max = 0;
+  el.style.minHeight = '';
+}
+
 /** Replaces an element's children. */
 export function fill(el, ...children) {
   el.replaceChildren();

@@ -6,7 +6,7 @@
 // heavy is computed by the Worker (www/protocol.js lists the requests); DOM built with
 // www/dom.js only.
 
-import { h, fill, patch, clip } from './dom.js';
+import { h, fill, patch, clip, steadyHeight, releaseHeight } from './dom.js';
 import { categoryChip } from './icons.js';
 import { SimilarityExplorer } from './similarity.js';
 import { ExposurePanel } from './exposure.js';
@@ -29,6 +29,7 @@ export class Explain {
   constructor(o) {
     this.o = o;
     this.why = $('why-panel');
+    steadyHeight(this.why);
     this.inspector = $('state-inspector');
     this.inspectBusy = false;
     this.inspectAgain = false;
@@ -47,12 +48,30 @@ export class Explain {
   /** A new world (build, reset, an imported file that rebuilt it). */
   reset(cfg) {
     this.cfg = cfg;
-    fill(this.why, h('p', { class: 'muted', text: 'Step, train or start a session as the user: the card on screen is explained here.' }));
-    delete this.why.dataset.video;
-    fill($('state-inspector-body'), h('p', { class: 'muted', text: 'The network\u2019s input for the card on screen appears here.' }));
+    this.waiting(false);
     this.similarity.reset(cfg);
     this.exposure.reset(cfg);
     this.files.reset(cfg);
+  }
+
+  /**
+   * No card of this mode on screen yet (a new world, or the reader's feed before its session
+   * starts): the why panel and the state inspector say what will appear, instead of keeping
+   * the other mode's last card.
+   */
+  waiting(reader) {
+    // The reader's feed has no decision to inspect before its first card (an inspection asked
+    // for by the pause that left "Watch the agent" is dropped when it arrives).
+    this.inspectWhat = reader ? 'none' : 'next';
+    releaseHeight(this.why);
+    fill(this.why, h('p', { class: 'muted', dataset: { testid: 'why-waiting' }, text: reader
+      ? 'Start a session: each card of your feed is explained here, as it comes.'
+      : 'Step, train or start a session as the user: the card on screen is explained here.' }));
+    delete this.why.dataset.video;
+    delete this.inspector.dataset.inputWidth;
+    fill($('state-inspector-body'), h('p', { class: 'muted', text: reader
+      ? 'Start a session: the input the network receives for your card appears here.'
+      : 'The network\u2019s input for the card on screen appears here.' }));
   }
 
   /** Watch mode: the card shows `ev`; `why` is Playground.whyLast() for that step (or absent). */
@@ -188,6 +207,7 @@ export class Explain {
 
   /** The state inspector for the session's current decision (throttled; `now` skips the wait). */
   inspect(now = false) {
+    if (this.inspectWhat === 'none') return;
     if (this.inspectBusy) {
       this.inspectAgain = true;
       return;
@@ -201,9 +221,9 @@ export class Explain {
     this.lastInspect = performance.now();
     const gen = this.o.gen();
     this.o.sim.call('inspect', { reader: this.inspectWhat === 'card' }).then((r) => {
-      if (gen === this.o.gen()) this.renderInspection(r.inspection);
+      if (gen === this.o.gen() && this.inspectWhat !== 'none') this.renderInspection(r.inspection);
     }).catch((e) => {
-      if (gen !== this.o.gen()) return;
+      if (gen !== this.o.gen() || this.inspectWhat === 'none') return;
       const body = $('state-inspector-body');
       delete this.inspector.dataset.inputWidth;
       let text = clip(e && e.message ? e.message : e, 300);

@@ -53,6 +53,31 @@ test('phone layout: feed first, fully on screen horizontally, no horizontal scro
   await context.close();
 });
 
+test('on a phone, a reader below the why panel while training stays put: the panel only grows, the page does not scroll by itself', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
+  await gotoReady(page);
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => (await episodeCount(page)) >= 20, 60000, 100);
+  // The inspector right below the why panel, in the middle of the screen.
+  await page.evaluate(() => window.scrollBy(0, document.getElementById('state-inspector').getBoundingClientRect().top - 420));
+  await page.waitForTimeout(1000);
+  const samples = await page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      out.push([Math.round(scrollY), Math.round(document.getElementById('state-inspector').getBoundingClientRect().top + scrollY),
+        document.getElementById('why-panel').textContent.length]);
+    }
+    return out;
+  });
+  assert.ok(new Set(samples.map((s) => s[2])).size >= 3, 'the why panel followed the card meanwhile');
+  assert.equal(new Set(samples.map((s) => s[0])).size, 1, `the page did not scroll by itself: ${samples.map((s) => s[0]).join(' ')}`);
+  const tops = samples.map((s) => s[1]);
+  assert.ok(tops.every((t, i) => i === 0 || t >= tops[i - 1]), `what follows the panel never moves up: ${tops.join(' ')}`);
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('resizing the window (a phone rotating) while training raises no error', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
   // Every window error, including the ones the page's handler deliberately only logs.

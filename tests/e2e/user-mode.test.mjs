@@ -67,8 +67,20 @@ test('switching modes keeps the agent: training first, then the reader sees the 
   await gotoReady(page);
   await page.click('[data-testid="train-toggle"]');
   await until(async () => Number((await page.locator('#stat-updates').innerText()).replace(/[^0-9]/g, '')) > 50, 60000, 200);
+  const toolbar = async () => (await page.locator('#toolbar').boundingBox()).height;
+  const agentToolbar = await toolbar();
+  await until(async () => (await page.textContent('#why-panel')).includes('Video #'), 5000, 50);
   await page.click('label[for="mode-user"]');
   assert.equal(await page.getAttribute('[data-testid="train-toggle"]', 'aria-pressed'), 'false', 'training paused');
+  // Before the reader's session, the why panel and the inspector wait for its first card
+  // instead of keeping the agent's last one.
+  await until(async () => (await page.locator('[data-testid="why-waiting"]').count()) === 1, 3000, 50);
+  assert.match(await page.textContent('#why-panel'), /Start a session/);
+  assert.doesNotMatch(await page.textContent('#why-panel'), /Video #/);
+  assert.match(await page.textContent('#state-inspector-body'), /Start a session/);
+  // The toolbar stays on screen as the page scrolls: its note on whose counters these are
+  // keeps it about as tall as watching the agent (a long one made it 180 px at 1440 x 900).
+  assert.ok((await toolbar()) <= agentToolbar + 24, `the toolbar as the user ${await toolbar()} px, watching the agent ${agentToolbar} px`);
   const updates = await num(page, 'user-updates');
   assert.ok(updates > 50, 'the update counter carries over');
   await until(() => /mode=user/.test(page.url()), 2000, 50);
@@ -87,7 +99,7 @@ test('the reader\u2019s feed is a bandit\u2019s: its estimates (mean \u00b1 sd),
   await gotoReady(page, '?mode=user');
   // The counters say whose they are: the simulated training's, then the reader's feed's.
   const whose = () => page.locator('[data-testid="stats-user-note"]').innerText();
-  assert.match(await whose(), /simulated training, not your feed/);
+  assert.match(await whose(), /DQN\u2019s training, not your feed/);
   await page.click('[data-testid="user-start"]');
   await until(async () => (await feedSeq(page)) > 0, 60000, 100);
   const eps = page.locator('#stat-epsilon');
