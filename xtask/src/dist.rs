@@ -67,8 +67,8 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     tools::ensure_wasm_bindgen_cli()?;
     tools::ensure_npm_packages()?;
 
-    section("dist: wasm build");
-    tools::run(&mut wasm_build())?;
+    section("dist: wasm builds, SIMD128 and SIMD128 with relaxed SIMD");
+    tools::run_both(&mut wasm_build(), &mut relaxed_build(&root))?;
     let wasm = root.join("target/wasm32-unknown-unknown/release/instatok.wasm");
     if dist.exists() {
         fs::remove_dir_all(&dist).with_context(|| format!("clearing {}", dist.display()))?;
@@ -76,16 +76,21 @@ pub fn run(args: &DistArgs) -> Result<PathBuf> {
     tools::run(&mut bind(&wasm, &pkg))?;
 
     let bg = pkg.join("instatok_bg.wasm");
-
-    section("dist: wasm build with relaxed SIMD");
-    let relaxed = build_relaxed(&root, &pkg)?;
+    let relaxed = bind_relaxed(&root, &pkg)?;
 
     if args.no_opt {
         println!("wasm-opt skipped (--no-opt)");
     } else {
-        section("dist: wasm-opt");
-        optimize(&root, &pkg, &bg, Simd::Plain)?;
-        optimize(&root, &pkg, &relaxed, Simd::Relaxed)?;
+        section("dist: wasm-opt, both modules at once");
+        // One thread each (wasm-opt -Oz spends most of its time in one).
+        std::thread::scope(|s| {
+            let relaxed = s.spawn(|| optimize(&root, &pkg, &relaxed, Simd::Relaxed));
+            let plain = optimize(&root, &pkg, &bg, Simd::Plain);
+            let relaxed = relaxed
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the wasm-opt thread panicked")));
+            plain.and(relaxed)
+        })?;
     }
 
     section("dist: page and assets");
@@ -148,21 +153,25 @@ enum Simd {
 /// elsewhere.
 const RELAXED_RUSTFLAGS: &str = "-C target-feature=+simd128,+relaxed-simd";
 
-/// Builds the relaxed-SIMD module into its own target directory (other rustflags would
-/// rebuild the first module's dependencies every time), binds it, checks that its glue is the
+/// The build of the relaxed-SIMD module, into its own target directory (other rustflags would
+/// rebuild the first module's dependencies every time).
+fn relaxed_build(root: &Path) -> std::process::Command {
+    let mut build = wasm_build();
+    build
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            RELAXED_RUSTFLAGS,
+        )
+        .arg("--target-dir")
+        .arg(root.join("target/wasm-relaxed"));
+    build
+}
+
+/// Binds the relaxed-SIMD module built by [`relaxed_build`], checks that its glue is the
 /// first module's (one `pkg/instatok.js` serves both), and copies it into `pkg`. Returns its
 /// path.
-fn build_relaxed(root: &Path, pkg: &Path) -> Result<PathBuf> {
+fn bind_relaxed(root: &Path, pkg: &Path) -> Result<PathBuf> {
     let target_dir = root.join("target/wasm-relaxed");
-    tools::run(
-        wasm_build()
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-                RELAXED_RUSTFLAGS,
-            )
-            .arg("--target-dir")
-            .arg(&target_dir),
-    )?;
     let bound = root.join("target/xtask/relaxed-pkg");
     if bound.exists() {
         fs::remove_dir_all(&bound)?;
@@ -194,8 +203,16 @@ fn optimize(root: &Path, pkg: &Path, bg: &Path, simd: Simd) -> Result<()> {
     }
     let scratch = root.join("target/xtask");
     fs::create_dir_all(&scratch)?;
-    // Per-process names: two `dist` runs at once must not take each other's files.
-    let id = std::process::id();
+    // Per-process and per-module names: two `dist` runs at once, and the two modules of one
+    // run (optimised side by side), must not take each other's files.
+    let id = format!(
+        "{}.{}",
+        std::process::id(),
+        match simd {
+            Simd::Plain => "simd128",
+            Simd::Relaxed => "relaxed",
+        }
+    );
     let optimized = scratch.join(format!("instatok_bg.opt.{id}.wasm"));
     let mut opt = cmd(&wasm_opt);
     opt.arg("-Oz").args(WASM_OPT_FEATURES);

@@ -76,6 +76,29 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Runs two commands at once (their output interleaves), like [`run`] each: on a machine of
+/// two cores the two wasm builds spend most of their time in one thread each (the crate's own
+/// code generation and link-time optimisation), so side by side they take little more than
+/// the longer one. Fails, naming it, if either fails (after both have ended).
+pub fn run_both(a: &mut Command, b: &mut Command) -> Result<()> {
+    let (line_a, line_b) = (describe(a), describe(b));
+    println!("$ {line_a}\n$ {line_b}\n  (at once)");
+    let start = Instant::now();
+    let mut child = b
+        .spawn()
+        .with_context(|| format!("could not start `{line_b}`"))?;
+    let first = a.status();
+    let second = child.wait();
+    for (line, status) in [(&line_a, first), (&line_b, second)] {
+        let status = status.with_context(|| format!("could not run `{line}`"))?;
+        if !status.success() {
+            bail!("`{line}` failed ({status})");
+        }
+    }
+    println!("  (both took {:.1}s)", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// Runs the command quietly and returns its stdout; `None` if it cannot start or fails.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
