@@ -180,7 +180,9 @@ export class Explain {
     const vals = qs.map((q, i) => (bandit && w.estimates[i] ? w.estimates[i].mean : q)).filter(Number.isFinite).sort((a, b) => b - a);
     const who = bandit ? 'the bandit' : 'the agent';
     const best = bandit ? 'best estimated reward' : 'highest Q-value (its estimate of the return from here on)';
-    const ahead = vals.length > 1 ? `, ${f3(vals[0] - vals[1])} ahead of the next` : '';
+    // Two values within rounding read "0.000 ahead": say that they tie instead.
+    const gap = vals.length > 1 ? vals[0] - vals[1] : NaN;
+    const ahead = !Number.isFinite(gap) ? '' : gap < 0.0005 ? ', level with the next to three decimals' : `, ${f3(gap)} ahead of the next`;
     const how = w.explored
       ? (bandit
         ? (this.o.rule && this.o.rule() === 'Thompson sampling'
