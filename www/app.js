@@ -1135,7 +1135,7 @@ function wire() {
   // Whether the panels of a step sampled while training are near the viewport (see nextPanel()).
   const near = new IntersectionObserver((es) => {
     for (const e of es) S.near[e.target.dataset.near] = e.isIntersecting;
-  }, { rootMargin: '200px 0px' });
+  }, { rootMargin: '50px 0px' });
   $('candidates-section').dataset.near = 'cands';
   $('explain').dataset.near = 'why';
   near.observe($('candidates-section'));
