@@ -1065,9 +1065,9 @@ function profiled(name, fn) {
  * The next due panel of a sampled step to draw, or null. While training runs, a panel out of
  * view waits (only the newest step's is kept) and is drawn when the reader scrolls near it or
  * pauses, once it has drawn a step of this world (so it has its size, and the page does not
- * grow under a reader who scrolls to it): the table was the heaviest part of a training frame (up to 30 ms of script, and
- * with this thread sharing a busy processor with the Worker, frames of 50-70 ms every 400 ms
- * on a 2-core machine), for a panel nobody was looking at.
+ * grow under a reader who scrolls to it). The table was the heaviest part of a training frame
+ * (up to 30 ms of script and, with this thread sharing a busy processor with the Worker,
+ * frames of 50-70 ms every 400 ms on a 2-core machine), for a panel nobody was looking at.
  */
 function nextPanel() {
   const due = S.panelsDue;

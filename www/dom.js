@@ -56,7 +56,7 @@ const steady = new WeakMap();
  * training (the candidate table and its note, the why panel) varies by a few lines from step
  * to step, and each time everything below it jumped under a reader who had scrolled past it.
  * Its height only grows (a `min-height` at the tallest content seen) until its width changes
- * or [`releaseHeight`] is called (new content of another kind: a placeholder, a new world).
+ * or {@link releaseHeight} is called (new content of another kind: a placeholder, a new world).
  */
 export function steadyHeight(el) {
   const s = { width: -1, max: 0 };
@@ -78,7 +78,7 @@ export function steadyHeight(el) {
   }).observe(el);
 }
 
-/** Lets an element kept by [`steadyHeight`] take its content's height again. */
+/** Lets an element kept by {@link steadyHeight} take its content's height again. */
 export function releaseHeight(el) {
   const s = steady.get(el);
   if (!s) return;
