@@ -63,10 +63,30 @@ impl Adam {
             &mut self.v[..n],
         );
         for i in 0..n {
-            m[i] = b1 * m[i] + (1.0 - b1) * g[i];
-            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+            m[i] = flush(b1 * m[i] + (1.0 - b1) * g[i]);
+            v[i] = flush(b2 * v[i] + (1.0 - b2) * g[i] * g[i]);
             p[i] -= lr_t * m[i] / ((v[i] * inv_bc2).sqrt() + eps) + decay * p[i];
         }
+    }
+}
+
+/// `x`, or 0 where `x` is subnormal (below `f32::MIN_POSITIVE` in size).
+///
+/// A weight whose gradient stays 0 (behind a ReLU that no longer fires) sees its moments decay
+/// geometrically, `m` by 0.9 and `v` by 0.999 per update, through the subnormal range to 0: `v`
+/// spends about 16,000 updates there. x86 processors do arithmetic on subnormals in microcode,
+/// tens of times slower, and neither Rust nor WebAssembly turns on their flush-to-zero mode, so
+/// long runs slowed as dead units accumulated: the replay update took 184 µs per step over the
+/// first 2,000 episodes of `default` and 270 µs after 24,000. Flushed, it stays at 180-185 µs.
+/// The parameters do not change: a subnormal `v` adds under 1e-19 to a denominator of at
+/// least `eps` (1e-8), below an `f32`'s resolution, and a subnormal `m` moves a weight by at
+/// most about 1e-29 times the learning rate.
+#[inline(always)]
+fn flush(x: f32) -> f32 {
+    if x.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        x
     }
 }
 
@@ -132,6 +152,38 @@ mod tests {
         }
         // And it did move the parameters.
         assert!((a.array()[3] - 3.0).abs() > 0.5);
+    }
+
+    /// A weight that stops getting gradient: its moments decay to 0 without ever being stored
+    /// subnormal, and the weights follow the unflushed formula bit for bit.
+    #[test]
+    fn moments_skip_the_subnormal_range_without_changing_the_weights() {
+        let (lr, b1, b2, eps) = (1e-3f32, 0.9f32, 0.999f32, 1e-8f32);
+        let mut adam = Adam::new(lr, 0.0);
+        let mut p = vec![0.5f32, -0.25];
+        let (mut q, mut m, mut v) = (p.clone(), [0.0f32; 2], [0.0f32; 2]);
+        let mut passed = [false; 2];
+        for t in 1..=120_000 {
+            let g = if t <= 10 { [0.3f32, -1e-3] } else { [0.0; 2] };
+            adam.update(&mut p, &g);
+            let lr_t = lr / (1.0 - b1.powi(t));
+            let inv_bc2 = 1.0 / (1.0 - b2.powi(t));
+            for i in 0..2 {
+                m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+                v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+                q[i] -= lr_t * m[i] / ((v[i] * inv_bc2).sqrt() + eps);
+                passed[i] |= v[i] != 0.0 && !v[i].is_normal();
+            }
+            let (_, am, av) = adam.state();
+            assert!(
+                am.iter().chain(av).all(|&x| x == 0.0 || x.is_normal()),
+                "update {t}: a subnormal moment in {am:?} {av:?}"
+            );
+            assert_eq!(p, q, "update {t}");
+        }
+        // The unflushed moments did go through the subnormal range, and ours reached 0.
+        assert_eq!(passed, [true; 2]);
+        assert!(adam.state().2.iter().all(|&x| x == 0.0));
     }
 
     /// With a zero gradient, weight decay alone shrinks every weight by `lr * wd` per step.

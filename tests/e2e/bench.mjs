@@ -342,28 +342,28 @@ async function longRun(browser) {
   const { page, context } = await openPage(browser);
   await page.goto(pageUrl());
   await page.waitForSelector('body.is-ready', { timeout: 60000 });
-  const episodes = async () => Number((await page.textContent('[data-testid="episode-count"]')).replace(/\D/g, '')) || 0;
+  // Episodes (the issue's measure) and steps: an episode's length changes as the agent learns,
+  // so steps per second is the cost per step.
+  const count = (sel) => page.evaluate((s) => Number(document.querySelector(s).textContent.replace(/\D/g, '')) || 0, sel);
+  const read = async () => ({ t: Date.now(), e: await count('[data-testid="episode-count"]'), s: await count('#stat-steps') });
   const mem = () => page.evaluate(() => window.__instatokMemory());
   await page.click('[data-testid="train-toggle"]');
-  const t0 = Date.now();
-  const e0 = await episodes();
+  const a = await read();
   const m0 = await mem();
   await page.waitForTimeout(10000);
-  const e10 = await episodes();
-  const t10 = Date.now();
-  await page.waitForTimeout(Math.max(0, 180000 - (Date.now() - t0)));
-  const e180 = await episodes();
-  const t180 = Date.now();
+  const b = await read();
+  await page.waitForTimeout(Math.max(0, 180000 - (Date.now() - a.t)));
+  const c = await read();
   await page.waitForTimeout(10000);
-  const e190 = await episodes();
-  const t190 = Date.now();
+  const d = await read();
   const m190 = await mem();
   await page.click('[data-testid="train-toggle"]');
   await context.close();
-  const early = (e10 - e0) / ((t10 - t0) / 1000);
-  const late = (e190 - e180) / ((t190 - t180) / 1000);
-  console.log(`(f) the page at full speed for 190 s (${e190} episodes)`);
-  console.log(`    episodes/s: seconds 0-10 ${early.toFixed(1)}, seconds 180-190 ${late.toFixed(1)}: ratio ${(late / early).toFixed(2)}  (target >= 0.8; load avg ${loadAvg()})`);
+  const rate = (x, y, k) => (y[k] - x[k]) / ((y.t - x.t) / 1000);
+  const [e0, e1, s0, s1] = [rate(a, b, 'e'), rate(c, d, 'e'), rate(a, b, 's'), rate(c, d, 's')];
+  console.log(`(f) the page at full speed for 190 s (${d.e} episodes, ${d.s} steps)`);
+  console.log(`    episodes/s: seconds 0-10 ${e0.toFixed(1)}, seconds 180-190 ${e1.toFixed(1)}: ratio ${(e1 / e0).toFixed(2)}  (target >= 0.8; load avg ${loadAvg()})`);
+  console.log(`    steps/s:    seconds 0-10 ${s0.toFixed(0)}, seconds 180-190 ${s1.toFixed(0)}: ratio ${(s1 / s0).toFixed(2)}  (steps per episode ${(s0 / e0).toFixed(2)} -> ${(s1 / e1).toFixed(2)})`);
   console.log(`    Worker wasm memory ${(m0.wasm_bytes / 1048576).toFixed(0)} -> ${(m190.wasm_bytes / 1048576).toFixed(0)} MB`);
 }
 
