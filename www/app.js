@@ -328,7 +328,7 @@ function afterBuild() {
     cands.empty(`${press()} `, h('b', { text: 'Train' }), ' or ', h('b', { text: 'Step' }), ': the candidates of each step appear here.');
     feed.showNotice('A simulated user is opening the app.', h('br'), `${press()} `,
       h('b', null, iconEl('play', 'icon inline-icon'), ' Train'),
-      ` to let ${S.cfg ? S.cfg.world.n_users : ''} users scroll while the agent learns, or ${press(false)} `,
+      ` to let ${S.cfg ? fmtInt(S.cfg.world.n_users) : ''} users scroll while the agent learns, or ${press(false)} `,
       h('b', { text: 'Step' }), ' for one video at a time.');
   }
 }

@@ -201,7 +201,7 @@ export class Explain {
       // The one-line reason is the business score's (or exploration's, when it explored).
       h('p', { class: 'why-reason', dataset: { testid: 'why-reason' }, text: w.explored ? w.reason : `Why the filter listed it: ${w.reason}` }),
       terms,
-      h('h3', { dataset: { testid: 'similar-heading' }, text: `From the user\u2019s history (${sim.contributing} video${sim.contributing === 1 ? '' : 's'} contribute${rest})` }),
+      h('h3', { dataset: { testid: 'similar-heading' }, text: `From the user\u2019s history (${sim.contributing} video${sim.contributing === 1 ? ' contributes' : 's contribute'}${rest})` }),
       similar,
       h('h3', { text: bandit ? 'Every candidate\u2019s estimated reward (mean ± sd)' : 'Every candidate\u2019s Q-value' }),
       qList);

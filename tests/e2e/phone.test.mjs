@@ -128,3 +128,38 @@ test('on a phone, quick controls follow once the toolbar scrolls away: Train/Pau
   assertNoProblems(problems);
   await context.close();
 });
+
+test('on a phone, the toolbar keeps its height when training starts, a list of link problems is folded, the pending bar sits above the dock', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  await gotoReady(page, '?world=huge&lr=abc');
+  // The two problems behind one line, opened on request.
+  const msg = page.locator('[data-testid="message"] .msg');
+  assert.match(await msg.innerText(), /2 problems in the link/);
+  assert.ok((await msg.boundingBox()).height < 90, `folded: ${(await msg.boundingBox()).height} px`);
+  assert.doesNotMatch(await msg.innerText(), /got "huge"/);
+  await page.click('.msg-details summary');
+  assert.match(await msg.innerText(), /World size: must be one of small, medium, large \(got "huge"\)/);
+  assert.match(await msg.innerText(), /Learning rate: must be a number \(got "abc"\)/);
+  await page.click('.msg-close');
+
+  // "max · 3,110 steps/s" wraps on a phone: its two lines are reserved before it does.
+  const statsTop = async () => (await page.locator('[data-testid="episode-count"]').boundingBox()).y;
+  const before = await statsTop();
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => /steps\/s/.test(await page.textContent('#speed-value')), 20000, 100);
+  assert.equal(await statsTop(), before, `the stats did not move: ${await page.textContent('#speed-value')}`);
+
+  // A pending change while the dock shows: its buttons are not under the dock.
+  await page.selectOption('[data-testid="ctl-world"]', 'medium');
+  await page.locator('[data-testid="ctl-world"]').scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollBy(0, -200));
+  await page.waitForTimeout(300);
+  const dock = await page.locator('#dock').boundingBox();
+  assert.ok(dock, 'the dock shows');
+  for (const name of ['Apply & reset', 'Cancel']) {
+    const b = await page.locator('#pending').getByRole('button', { name }).boundingBox();
+    assert.ok(b.y + b.height <= dock.y || b.x + b.width <= dock.x, `${name} (${JSON.stringify(b)}) clear of the dock (${JSON.stringify(dock)})`);
+  }
+  assertNoProblems(problems);
+  await context.close();
+});
