@@ -889,6 +889,7 @@ async function setLive(p, value, source) {
     S.cfg = r.config;
     S.overrides.set(p.key, value);
     if (S.pending.delete(p.key)) updatePending();
+    else showPresetName();
     updateStats();
     updateUrl();
   } catch (e) {
@@ -951,7 +952,19 @@ function updatePending() {
   tag.textContent = any ? 'needs reset' : 'on reset';
   $('reset').classList.toggle('btn-attention', any);
   $('reset').title = any ? 'Apply the pending settings: a new world and a fresh agent' : 'Rebuild the world and a fresh agent with the current settings';
-  $('preset-name').textContent = S.preset;
+  showPresetName();
+}
+
+/** The toolbar's preset chip: its name, and how many settings now differ from it. */
+function showPresetName() {
+  let changed = 0;
+  try {
+    const base = defaultConfig(S.preset);
+    for (const [k, v] of S.overrides) if (PARAM[k] && !sameValue(PARAM[k], v, getValue(base, PARAM[k]))) changed += 1;
+  } catch {
+    changed = 0;
+  }
+  setText($('preset-name'), changed ? `${S.preset} + ${changed} change${changed === 1 ? '' : 's'}` : S.preset);
 }
 
 async function applyPending() {

@@ -136,3 +136,15 @@ test('the seed\u2019s New button shows the seed it picked, which Apply & reset p
   assertNoProblems(problems);
   await context.close();
 });
+
+test('the toolbar\'s preset chip counts the settings that differ from the preset', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await gotoReady(page, '?lr=0.001&gamma=0.9');
+  assert.equal(await page.textContent('#preset-name'), 'default + 2 changes');
+  await gotoReady(page, '?preset=seed');
+  assert.equal(await page.textContent('#preset-name'), 'seed');
+  await gotoReady(page, '?lr=0.0001');
+  assert.equal(await page.textContent('#preset-name'), 'default', 'a value equal to the preset\'s is no change');
+  assertNoProblems(problems);
+  await context.close();
+});
