@@ -59,18 +59,24 @@ const steady = new WeakMap();
  * or {@link releaseHeight} is called (new content of another kind: a placeholder, a new world).
  */
 export function steadyHeight(el) {
-  const s = { width: -1, max: 0 };
+  const s = { width: -1, max: 0, frame: 0 };
   steady.set(el, s);
   // Notified after layout and before paint: a shrink is undone before it is ever drawn.
   new ResizeObserver(([e]) => {
     const [box] = e.borderBoxSize;
     if (Math.abs(box.inlineSize - s.width) > 0.5) {
-      // Another width (a rotated phone, a resized window): the tallest content so far no
-      // longer says anything. Start from the content's own height.
+      // Another width (a rotated phone, a resized window, a panel shown again): the tallest
+      // content so far no longer says anything. Start from the content's own height, in the
+      // next frame: shrinking the element here would resize it inside its own notification,
+      // which browsers report as a "ResizeObserver loop" error.
       s.width = box.inlineSize;
-      el.style.minHeight = '';
-      s.max = el.offsetHeight;
-      el.style.minHeight = `${s.max}px`;
+      s.max = box.blockSize;
+      cancelAnimationFrame(s.frame);
+      s.frame = requestAnimationFrame(() => {
+        el.style.minHeight = '';
+        s.max = el.offsetHeight;
+        el.style.minHeight = `${s.max}px`;
+      });
     } else if (box.blockSize > s.max + 0.5) {
       s.max = box.blockSize;
       el.style.minHeight = `${s.max}px`;

@@ -131,6 +131,8 @@ test('on a phone, quick controls follow once the toolbar scrolls away: Train/Pau
 
 test('on a phone, the toolbar keeps its height when training starts, a list of link problems is folded, the pending bar sits above the dock', async () => {
   const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  const warnings = [];
+  page.on('console', (m) => { if (/ResizeObserver/.test(m.text())) warnings.push(m.text()); });
   await gotoReady(page, '?world=huge&lr=abc');
   // The two problems behind one line, opened on request.
   const msg = page.locator('[data-testid="message"] .msg');
@@ -160,6 +162,49 @@ test('on a phone, the toolbar keeps its height when training starts, a list of l
     const b = await page.locator('#pending').getByRole('button', { name }).boundingBox();
     assert.ok(b.y + b.height <= dock.y || b.x + b.width <= dock.x, `${name} (${JSON.stringify(b)}) clear of the dock (${JSON.stringify(dock)})`);
   }
+  // Scrolled past the panels and applied while training: the panels kept from shrinking take
+  // their new height without a "ResizeObserver loop" (the page logs it as a warning).
+  await page.click('[data-testid="apply-reset"]');
+  await page.waitForSelector('body.is-ready:not(.is-building)', { timeout: 60000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.click('[data-testid="train-toggle"]');
+  await until(async () => (await episodeCount(page)) >= 20, 60000, 200);
+  await page.waitForTimeout(500);
+  assert.deepEqual(warnings, []);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('a panel kept from shrinking takes a new width without a "ResizeObserver loop"', async () => {
+  const { page, problems, context } = await openPage(browser, { viewport: PHONE, hasTouch: true, isMobile: true });
+  const warnings = [];
+  page.on('console', (m) => { if (/ResizeObserver/.test(m.text())) warnings.push(m.text()); });
+  await gotoReady(page);
+  const heights = await page.evaluate(async () => {
+    const { steadyHeight } = await import(new URL('www/dom.js', document.baseURI).href);
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    // Styles set through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+    const el = document.createElement('div');
+    const inner = document.createElement('div');
+    el.style.width = '300px';
+    inner.style.height = '400px';
+    el.append(inner);
+    document.body.append(el);
+    steadyHeight(el);
+    await frame();
+    await frame();
+    inner.style.height = '100px';
+    await frame();
+    const kept = el.offsetHeight;
+    el.style.width = '200px';
+    await frame();
+    await frame();
+    const after = el.offsetHeight;
+    el.remove();
+    return { kept, after };
+  });
+  assert.deepEqual(heights, { kept: 400, after: 100 }, 'kept while the width stays, released when it changes');
+  assert.deepEqual(warnings, []);
   assertNoProblems(problems);
   await context.close();
 });
