@@ -30,19 +30,16 @@ export class Messages {
     p.dataset.text = text;
     const span = document.createElement('span');
     span.className = 'msg-text';
-    span.textContent = text;
     if (items && items.length) {
       const shown = items.slice(0, 8).map((t) => h('li', { text: clip(t, 800) }));
       if (items.length > 8) shown.push(h('li', { text: `and ${items.length - 8} more` }));
       const list = h('ul', { class: 'msg-list' }, shown);
       // On a phone a message stays in view while the page scrolls, and a list of link
       // problems filled a third of the screen: there the list is folded until asked for.
-      if (window.matchMedia('(max-width: 720px)').matches) {
-        span.textContent = '';
-        span.append(h('details', { class: 'msg-details' }, h('summary', { text }), list));
-      } else {
-        span.append(list);
-      }
+      if (window.matchMedia('(max-width: 720px)').matches) span.append(h('details', { class: 'msg-details' }, h('summary', { text }), list));
+      else span.append(text, list);
+    } else {
+      span.textContent = text;
     }
     const close = document.createElement('button');
     close.type = 'button';

@@ -150,6 +150,7 @@ export function readCurve(points, agentLabel = 'the agent') {
   const g = p.policies.greedy;
   const mv = p.policies.most_viewed;
   const pct = Math.round(d.skill * 100);
+  const ci = Math.round(d.skill_ci95 * 100);
   const lo = d.skill - d.skill_ci95;
   const hi = d.skill + d.skill_ci95;
   let verdict;
@@ -169,7 +170,7 @@ export function readCurve(points, agentLabel = 'the agent') {
     : `is ${-pct}% of the gap between random (0) and the oracle (1) below random`;
   // "At the last evaluation": the counters above run on while the next point is computed.
   return `At the last evaluation, after ${p.episode.toLocaleString('en-US')} ${p.episode === 1 ? 'episode' : 'episodes'}, ${agentLabel} ${gap} ` +
-    `(${Math.round(d.skill_ci95 * 100) === 0 && pct === 100 ? 'every evaluated pick was the oracle\u2019s' : `±${Math.round(d.skill_ci95 * 100)} point${Math.round(d.skill_ci95 * 100) === 1 ? '' : 's'}`}): ${verdict}${vs}.`;
+    `(${ci === 0 && pct === 100 ? 'every evaluated pick was the oracle\u2019s' : `±${ci} point${ci === 1 ? '' : 's'}`}): ${verdict}${vs}.`;
 }
 
 /**

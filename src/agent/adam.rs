@@ -63,15 +63,16 @@ impl Adam {
             &mut self.v[..n],
         );
         for i in 0..n {
-            m[i] = flush(b1 * m[i] + (1.0 - b1) * g[i]);
-            v[i] = flush(b2 * v[i] + (1.0 - b2) * g[i] * g[i]);
-            let q = p[i] - (lr_t * m[i] / ((v[i] * inv_bc2).sqrt() + eps) + decay * p[i]);
-            p[i] = if q.abs() < NEGLIGIBLE_WEIGHT { 0.0 } else { q };
+            m[i] = flush(b1 * m[i] + (1.0 - b1) * g[i], f32::MIN_POSITIVE);
+            v[i] = flush(b2 * v[i] + (1.0 - b2) * g[i] * g[i], f32::MIN_POSITIVE);
+            let step = lr_t * m[i] / ((v[i] * inv_bc2).sqrt() + eps) + decay * p[i];
+            p[i] = flush(p[i] - step, NEGLIGIBLE_WEIGHT);
         }
     }
 }
 
-/// `x`, or 0 where `x` is subnormal (below `f32::MIN_POSITIVE` in size).
+/// `x`, or 0 where it is smaller than `below` in size: `f32::MIN_POSITIVE` (subnormal) for
+/// Adam's moments, [`NEGLIGIBLE_WEIGHT`] for the weights.
 ///
 /// Subnormal floats are slow: x86 processors do arithmetic that reads or yields one in
 /// microcode, tens of times slower, and neither Rust nor WebAssembly turns on their
@@ -89,8 +90,8 @@ impl Adam {
 /// most about 1e-29 times the learning rate. A weight is flushed earlier, below
 /// [`NEGLIGIBLE_WEIGHT`], since its products with activations go subnormal before it does.
 #[inline(always)]
-fn flush(x: f32) -> f32 {
-    if x.abs() < f32::MIN_POSITIVE {
+fn flush(x: f32, below: f32) -> f32 {
+    if x.abs() < below {
         0.0
     } else {
         x
